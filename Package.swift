@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Core modules (Model, CodeSets, Policies, Engine) depend on Foundation and Yams only,
+// so they build in seconds; heavier dependencies live in the layers above.
+let package = Package(
+    name: "medpolicy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "medpolicy", targets: ["medpolicy"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "Model"),
+        .target(name: "CodeSets", dependencies: ["Model"], resources: [.copy("Resources")]),
+        .target(name: "Policies", dependencies: ["Model", "CodeSets", "Yams"]),
+        .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
+        .executableTarget(
+            name: "medpolicy",
+            dependencies: [
+                "Model", "CodeSets", "Policies", "Engine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
+        .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
+        .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// CodeSets module placeholder

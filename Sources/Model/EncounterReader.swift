@@ -1,0 +1,288 @@
+import Foundation
+
+/// Reads an encounter (Contract 1) strictly: unknown keys, wrong types, malformed dates,
+/// missing required fields and out-of-range values are errors naming their JSON path, and
+/// all of them are reported, not just the first.
+public enum EncounterReader {
+    /// Decodes one encounter from JSON text.
+    public static func decode(_ data: Data) throws(InputErrors) -> Encounter {
+        let value: JSONValue
+        do { value = try JSONValue.parse(data) } catch {
+            throw InputErrors([LocatedError(path: "", message: "not valid JSON: \(error)")])
+        }
+        return try decode(value)
+    }
+
+    /// Decodes one encounter from a parsed JSON value.
+    public static func decode(_ value: JSONValue, at path: String = "") throws(InputErrors) -> Encounter {
+        let reader = StrictReader()
+        let encounter = read(value, at: path, reader)
+        if let encounter, reader.errors.isEmpty {
+            let semantic = validate(encounter, at: path)
+            if semantic.isEmpty { return encounter }
+            throw InputErrors(semantic)
+        }
+        throw InputErrors(reader.errors)
+    }
+
+    static func read(_ value: JSONValue, at path: String, _ r: StrictReader) -> Encounter? {
+        guard let o = r.object(value, at: path, allowed: [
+            "id", "frequency", "replaces", "member", "coverage", "dateOfService", "placeOfService",
+            "diagnoses", "lines", "procedure", "clinical", "history",
+        ]) else { return nil }
+        let id = o.required("id") { r.string($0, at: $1) }
+        let frequency = o.optional("frequency") { r.enumeration($0, at: $1, as: ClaimFrequency.self) }
+        let replaces = o.optional("replaces") { r.string($0, at: $1) }
+        let member = o.required("member") { Self.member($0, $1, r) }
+        let coverage = o.required("coverage") { Self.coverage($0, $1, r) }
+        let dateOfService = o.required("dateOfService") { r.date($0, at: $1) }
+        let placeOfService = o.optional("placeOfService") { Self.placeOfService($0, $1, r) }
+        let diagnoses = o.optional("diagnoses") { value, path in
+            r.array(value, at: path) { Self.diagnosis($0, $1, r) }
+        }
+        let lines = o.required("lines") { value, path -> [ServiceLine]? in
+            guard let lines = r.array(value, at: path, element: { Self.line($0, $1, r) }) else { return nil }
+            if lines.isEmpty { r.fail(path, "at least one service line is required"); return nil }
+            return lines
+        }
+        let procedure = o.optional("procedure") { Self.procedure($0, $1, r) }
+        let clinical = o.optional("clinical") { Self.clinical($0, $1, r) }
+        let history = o.optional("history") { value, path in
+            r.array(value, at: path) { Self.priorService($0, $1, r) }
+        }
+        guard let id, let member, let coverage, let dateOfService, let lines else { return nil }
+        return Encounter(id: id, frequency: frequency, replaces: replaces, member: member, coverage: coverage,
+                         dateOfService: dateOfService, placeOfService: placeOfService, diagnoses: diagnoses,
+                         lines: lines, procedure: procedure, clinical: clinical, history: history)
+    }
+
+    /// Checks that need more than one field: pointers within the diagnoses, replaced claim named, date order.
+    static func validate(_ e: Encounter, at path: String) -> [LocatedError] {
+        var errors: [LocatedError] = []
+        func at(_ suffix: String) -> String { path.isEmpty ? suffix : "\(path).\(suffix)" }
+        let diagnosisCount = e.diagnosisList.count
+        for (index, line) in e.lines.enumerated() {
+            for (p, pointer) in (line.diagnosisPointers ?? []).enumerated() where pointer > diagnosisCount {
+                errors.append(LocatedError(path: at("lines[\(index)].diagnosisPointers[\(p)]"),
+                                           message: "points to diagnosis \(pointer), but the claim has \(diagnosisCount)"))
+            }
+        }
+        if e.effectiveFrequency != .original, e.replaces == nil {
+            errors.append(LocatedError(path: at("replaces"), message: "required when frequency is \(e.effectiveFrequency.rawValue)"))
+        }
+        if let replaced = e.replaces, replaced == e.id {
+            errors.append(LocatedError(path: at("replaces"), message: "a claim cannot replace itself"))
+        }
+        for (index, therapy) in (e.clinical?.conservativeTherapy ?? []).enumerated() {
+            if let start = therapy.start, let end = therapy.end, end < start {
+                errors.append(LocatedError(path: at("clinical.conservativeTherapy[\(index)].end"),
+                                           message: "ends (\(end)) before it starts (\(start))"))
+            }
+        }
+        for (index, drug) in (e.clinical?.pharmacotherapy ?? []).enumerated() {
+            if let start = drug.start, let end = drug.end, end < start {
+                errors.append(LocatedError(path: at("clinical.pharmacotherapy[\(index)].end"),
+                                           message: "ends (\(end)) before it starts (\(start))"))
+            }
+        }
+        for (index, prior) in (e.history ?? []).enumerated() where prior.dateOfService > e.dateOfService {
+            errors.append(LocatedError(path: at("history[\(index)].dateOfService"),
+                                       message: "\(prior.dateOfService) is after the encounter's date of service \(e.dateOfService)"))
+        }
+        return errors
+    }
+
+    static func member(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Member? {
+        guard let o = r.object(value, at: path, allowed: ["id", "birthDate", "sex"]) else { return nil }
+        let id = o.required("id") { r.string($0, at: $1) }
+        let birthDate = o.optional("birthDate") { r.date($0, at: $1) }
+        let sex = o.optional("sex") { r.enumeration($0, at: $1, as: Sex.self) }
+        guard let id else { return nil }
+        return Member(id: id, birthDate: birthDate, sex: sex)
+    }
+
+    static func coverage(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Coverage? {
+        guard let o = r.object(value, at: path, allowed: ["payer", "lineOfBusiness"]) else { return nil }
+        let payer = o.required("payer") { r.string($0, at: $1) }
+        let line = o.optional("lineOfBusiness") { r.enumeration($0, at: $1, as: LineOfBusiness.self) }
+        guard let payer else { return nil }
+        return Coverage(payer: payer, lineOfBusiness: line)
+    }
+
+    static func placeOfService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+        guard let text = r.string(value, at: path) else { return nil }
+        guard text.count == 2, text.allSatisfy(\.isASCIIDigit) else {
+            r.fail(path, "expected a two-digit place-of-service code, got \"\(text)\"")
+            return nil
+        }
+        return text
+    }
+
+    /// ICD-10-CM shape only (letter, digit, alphanumeric, then up to four more, dot optional);
+    /// whether the code exists on the date of service is the engine's question, not the reader's.
+    static func diagnosis(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+        guard let text = r.string(value, at: path) else { return nil }
+        guard DiagnosisCodeShape.isWellFormed(text) else {
+            r.fail(path, "\"\(text)\" is not an ICD-10-CM code (expected a letter, a digit, a letter or digit, then up to four more, e.g. M79.18)")
+            return nil
+        }
+        return text
+    }
+
+    static func line(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ServiceLine? {
+        guard let o = r.object(value, at: path, allowed: ["code", "modifiers", "units", "diagnosisPointers", "charge"]) else { return nil }
+        let code = o.required("code") { Self.procedureCode($0, $1, r) }
+        let modifiers = o.optional("modifiers") { value, path in
+            r.array(value, at: path) { Self.modifier($0, $1, r) }
+        }
+        let units = o.optional("units") { r.integer($0, at: $1, in: 1...Int.max) }
+        let pointers = o.optional("diagnosisPointers") { value, path -> [Int]? in
+            guard let pointers = r.array(value, at: path, element: { r.integer($0, at: $1, in: 1...12) }) else { return nil }
+            if pointers.isEmpty { r.fail(path, "must name at least one diagnosis when given"); return nil }
+            return pointers
+        }
+        let charge = o.optional("charge") { value, path -> Double? in
+            guard let amount = r.number(value, at: path) else { return nil }
+            if amount < 0 { r.fail(path, "must be ≥ 0, got \(amount)"); return nil }
+            return amount
+        }
+        guard let code else { return nil }
+        return ServiceLine(code: code, modifiers: modifiers, units: units, diagnosisPointers: pointers, charge: charge)
+    }
+
+    /// CPT (five digits, or four digits and a letter for Category II/III) or HCPCS Level II (a letter and four digits).
+    static func procedureCode(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+        guard let text = r.string(value, at: path) else { return nil }
+        let chars = Array(text)
+        let valid = chars.count == 5 && chars[1...3].allSatisfy(\.isASCIIDigit)
+            && ((chars[0].isASCIIDigit && (chars[4].isASCIIDigit || chars[4] == "F" || chars[4] == "T"))
+                || (chars[0].isASCIIUppercaseLetter && chars[4].isASCIIDigit))
+        guard valid else {
+            r.fail(path, "\"\(text)\" is not a CPT or HCPCS code (expected five characters such as 20552 or J1885)")
+            return nil
+        }
+        return text
+    }
+
+    static func modifier(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+        guard let text = r.string(value, at: path) else { return nil }
+        guard text.count == 2, text.allSatisfy({ $0.isASCIIDigit || $0.isASCIIUppercaseLetter }) else {
+            r.fail(path, "\"\(text)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)")
+            return nil
+        }
+        return text
+    }
+
+    static func procedure(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Procedure? {
+        guard let o = r.object(value, at: path, allowed: ["sites", "injectate", "imagingGuidance"]) else { return nil }
+        let sites = o.optional("sites") { value, path in r.array(value, at: path) { Self.site($0, $1, r) } }
+        let injectate = o.optional("injectate") { value, path in r.array(value, at: path) { r.string($0, at: $1) } }
+        let imaging = o.optional("imagingGuidance") { r.enumeration($0, at: $1, as: ImagingGuidance.self) }
+        if o.has("sites") && sites == nil || o.has("injectate") && injectate == nil { return nil }
+        return Procedure(sites: sites, injectate: injectate, imagingGuidance: imaging)
+    }
+
+    static func site(_ value: JSONValue, _ path: String, _ r: StrictReader) -> InjectionSite? {
+        guard let o = r.object(value, at: path, allowed: ["muscle", "laterality", "triggerPoints"]) else { return nil }
+        let muscle = o.required("muscle") { r.string($0, at: $1) }
+        let laterality = o.optional("laterality") { r.enumeration($0, at: $1, as: Laterality.self) }
+        let points = o.optional("triggerPoints") { r.integer($0, at: $1, in: 1...Int.max) }
+        guard let muscle else { return nil }
+        return InjectionSite(muscle: muscle, laterality: laterality, triggerPoints: points)
+    }
+
+    static func clinical(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Clinical? {
+        guard let o = r.object(value, at: path, allowed: [
+            "painOnset", "findings", "conservativeTherapy", "pharmacotherapy", "treatmentPlan",
+            "priorInjectionResponse", "documentation",
+        ]) else { return nil }
+        let painOnset = o.optional("painOnset") { r.date($0, at: $1) }
+        let findings = o.optional("findings") { Self.findings($0, $1, r) }
+        let therapy = o.optional("conservativeTherapy") { value, path in
+            r.array(value, at: path) { Self.conservativeTherapy($0, $1, r) }
+        }
+        let drugs = o.optional("pharmacotherapy") { value, path in
+            r.array(value, at: path) { Self.pharmacotherapy($0, $1, r) }
+        }
+        let plan = o.optional("treatmentPlan") { value, path in
+            r.array(value, at: path) { r.enumeration($0, at: $1, as: TherapyType.self) }
+        }
+        let response = o.optional("priorInjectionResponse") { Self.priorResponse($0, $1, r) }
+        let documentation = o.optional("documentation") { value, path in
+            r.array(value, at: path) { r.enumeration($0, at: $1, as: DocumentationElement.self) }
+        }
+        return Clinical(painOnset: painOnset, findings: findings, conservativeTherapy: therapy, pharmacotherapy: drugs,
+                        treatmentPlan: plan, priorInjectionResponse: response, documentation: documentation)
+    }
+
+    static func findings(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Findings? {
+        guard let o = r.object(value, at: path, allowed: Set(Finding.allCases.map(\.rawValue))) else { return nil }
+        var findings = Findings()
+        for finding in Finding.allCases {
+            findings[finding] = o.optional(finding.rawValue) { r.bool($0, at: $1) }
+        }
+        return findings
+    }
+
+    static func conservativeTherapy(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ConservativeTherapy? {
+        guard let o = r.object(value, at: path, allowed: ["type", "start", "end", "outcome"]) else { return nil }
+        let type = o.required("type") { r.enumeration($0, at: $1, as: TherapyType.self) }
+        let start = o.optional("start") { r.date($0, at: $1) }
+        let end = o.optional("end") { r.date($0, at: $1) }
+        let outcome = o.optional("outcome") { r.enumeration($0, at: $1, as: TherapyOutcome.self) }
+        guard let type else { return nil }
+        return ConservativeTherapy(type: type, start: start, end: end, outcome: outcome)
+    }
+
+    static func pharmacotherapy(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Pharmacotherapy? {
+        guard let o = r.object(value, at: path, allowed: ["class", "start", "end"]) else { return nil }
+        let drugClass = o.required("class") { r.enumeration($0, at: $1, as: DrugClass.self) }
+        let start = o.optional("start") { r.date($0, at: $1) }
+        let end = o.optional("end") { r.date($0, at: $1) }
+        guard let drugClass else { return nil }
+        return Pharmacotherapy(drugClass: drugClass, start: start, end: end)
+    }
+
+    static func priorResponse(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorInjectionResponse? {
+        guard let o = r.object(value, at: path, allowed: ["percentPainImprovement", "functionalImprovement", "rangeOfMotionImproved"])
+        else { return nil }
+        let percent = o.optional("percentPainImprovement") { r.integer($0, at: $1, in: 0...100) }
+        let functional = o.optional("functionalImprovement") { r.bool($0, at: $1) }
+        let motion = o.optional("rangeOfMotionImproved") { r.bool($0, at: $1) }
+        return PriorInjectionResponse(percentPainImprovement: percent, functionalImprovement: functional, rangeOfMotionImproved: motion)
+    }
+
+    static func priorService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorService? {
+        guard let o = r.object(value, at: path, allowed: ["id", "dateOfService", "code", "units", "sites"]) else { return nil }
+        let id = o.required("id") { r.string($0, at: $1) }
+        let date = o.required("dateOfService") { r.date($0, at: $1) }
+        let code = o.required("code") { Self.procedureCode($0, $1, r) }
+        let units = o.optional("units") { r.integer($0, at: $1, in: 1...Int.max) }
+        let sites = o.optional("sites") { value, path in r.array(value, at: path) { Self.site($0, $1, r) } }
+        guard let id, let date, let code else { return nil }
+        return PriorService(id: id, dateOfService: date, code: code, units: units, sites: sites)
+    }
+}
+
+/// The shape of an ICD-10-CM code, independent of any release.
+public enum DiagnosisCodeShape {
+    /// `A00`, `M79.18`, `M7918`, `S13.4XXA`: letter, digit, alphanumeric, optional dot, up to four alphanumerics.
+    public static func isWellFormed(_ text: String) -> Bool {
+        let compact = text.replacingOccurrences(of: ".", with: "")
+        let chars = Array(compact)
+        guard (3...7).contains(chars.count), text.filter({ $0 == "." }).count <= 1 else { return false }
+        if let dot = text.firstIndex(of: "."), text.distance(from: text.startIndex, to: dot) != 3 { return false }
+        return chars[0].isASCIIUppercaseLetter && chars[1].isASCIIDigit
+            && chars[2...].allSatisfy { $0.isASCIIDigit || $0.isASCIIUppercaseLetter }
+    }
+
+    /// The code without its dot, upper-cased: the form ranges and lookups compare.
+    public static func compact(_ text: String) -> String {
+        text.replacingOccurrences(of: ".", with: "").uppercased()
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+    var isASCIIUppercaseLetter: Bool { isASCII && isUppercase }
+}
