@@ -13,12 +13,22 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "Model"),
         .target(name: "CodeSets", dependencies: ["Model"], resources: [.copy("Resources")]),
         .target(name: "Policies", dependencies: ["Model", "CodeSets", "Yams"]),
         .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
+        .target(
+            name: "History",
+            dependencies: [
+                "Model",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .executableTarget(
             name: "medpolicy",
             dependencies: [
@@ -31,6 +41,7 @@ let package = Package(
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Model"]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
     ],
     swiftLanguageModes: [.v6]

@@ -153,11 +153,7 @@ public enum EncounterReader {
     /// CPT (five digits, or four digits and a letter for Category II/III) or HCPCS Level II (a letter and four digits).
     static func procedureCode(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
         guard let text = r.string(value, at: path) else { return nil }
-        let chars = Array(text)
-        let valid = chars.count == 5 && chars[1...3].allSatisfy(\.isASCIIDigit)
-            && ((chars[0].isASCIIDigit && (chars[4].isASCIIDigit || chars[4] == "F" || chars[4] == "T"))
-                || (chars[0].isASCIIUppercaseLetter && chars[4].isASCIIDigit))
-        guard valid else {
+        guard ProcedureCodeShape.isWellFormed(text) else {
             r.fail(path, "\"\(text)\" is not a CPT or HCPCS code (expected five characters such as 20552 or J1885)")
             return nil
         }
@@ -166,7 +162,7 @@ public enum EncounterReader {
 
     static func modifier(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
         guard let text = r.string(value, at: path) else { return nil }
-        guard text.count == 2, text.allSatisfy({ $0.isASCIIDigit || $0.isASCIIUppercaseLetter }) else {
+        guard ProcedureCodeShape.isWellFormedModifier(text) else {
             r.fail(path, "\"\(text)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)")
             return nil
         }
@@ -261,6 +257,22 @@ public enum EncounterReader {
         let sites = o.optional("sites") { value, path in r.array(value, at: path) { Self.site($0, $1, r) } }
         guard let id, let date, let code else { return nil }
         return PriorService(id: id, dateOfService: date, code: code, units: units, sites: sites)
+    }
+}
+
+/// The shape of a CPT or HCPCS Level II code, independent of any release.
+public enum ProcedureCodeShape {
+    /// CPT (five digits, or four digits and F/T for Category II/III) or HCPCS Level II (a letter and four digits).
+    public static func isWellFormed(_ text: String) -> Bool {
+        let chars = Array(text)
+        return chars.count == 5 && chars[1...3].allSatisfy(\.isASCIIDigit)
+            && ((chars[0].isASCIIDigit && (chars[4].isASCIIDigit || chars[4] == "F" || chars[4] == "T"))
+                || (chars[0].isASCIIUppercaseLetter && chars[4].isASCIIDigit))
+    }
+
+    /// Whether a modifier is two letters or digits (25, XS, RT).
+    public static func isWellFormedModifier(_ text: String) -> Bool {
+        text.count == 2 && text.allSatisfy { $0.isASCIIDigit || $0.isASCIIUppercaseLetter }
     }
 }
 

@@ -1,1 +1,0 @@
-// CodeSets module placeholder

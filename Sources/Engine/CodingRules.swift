@@ -1,0 +1,298 @@
+import CodeSets
+import Model
+import Policies
+
+/// Whether a finding denies a line or sends it to review.
+enum Effect: Sendable { case deny, pend }
+
+/// A reason attached to one line, with its effect.
+struct LineFinding: Sendable {
+    let line: Int
+    let effect: Effect
+    let reason: Reason
+}
+
+/// A pair of CPT codes split by muscle count: 1–2 muscles, 3 or more.
+struct MuscleCountCodes: Sendable {
+    let small: String
+    let large: String
+    let what: String
+
+    static let injection = MuscleCountCodes(small: "20552", large: "20553", what: "trigger point injection")
+    static let needling = MuscleCountCodes(small: "20560", large: "20561", what: "needle insertion without injection (dry needling)")
+    static let all = [injection, needling]
+
+    func code(forMuscles count: Int) -> String { count >= 3 ? large : small }
+    func contains(_ code: String) -> Bool { code == small || code == large }
+    static func family(of code: String) -> MuscleCountCodes? { all.first { $0.contains(code) } }
+}
+
+/// The correct-coding rules every payer applies (DESIGN.md § Where the sources disagree):
+/// muscle count, one TPI code and unit a day, modifier 50, E/M without 25, dry needling,
+/// diagnosis validity on the date of service, duplicates, and muscle specificity.
+struct CodingRules {
+    let facts: EncounterFacts
+    let context: EvaluationContext
+
+    static let designDecisions = Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)")
+    static let cptDescriptors = Citation(source: "000_4343e11a9d1ffd15.txt", section: "Billing/Coding Information")
+    static let oneCodePerDay = Citation(source: "001_a56d15924c87276e.txt", section: "Limitations")
+    static let unitPerDate = Citation(source: "002_73fa38a8c7b4cfc0.txt", section: "IV. Payment Information")
+    static let siteDocumentation = Citation(source: "001_a56d15924c87276e.txt", section: "Coverage Indications, Limitations, and/or Medical Necessity")
+
+    /// Modifiers that never belong on a TPI line: 50 (bilateral is more muscles), 59/X{EPSU} and
+    /// LT/RT (they do not make another unit payable), 76/77 (no repeat TPI the same day).
+    static let strippedModifiers: Set<String> = ["50", "59", "XE", "XS", "XP", "XU", "LT", "RT", "76", "77"]
+
+    struct Result {
+        var findings: [LineFinding] = []
+        var claimReasons: [Reason] = []
+        var issues: [CodingIssue] = []
+        var recommended: [RecommendedLine] = []
+        var missing: Set<DocumentationElement> = []
+    }
+
+    func evaluate() -> Result {
+        var result = Result()
+        let lines = facts.encounter.lines
+        let procedureLines = lines.indices.filter { MuscleCountCodes.family(of: lines[$0].code) != nil }
+
+        checkDiagnoses(&result)
+        checkSites(&result, procedureLines: procedureLines)
+        let expected = expectedProcedure(procedureLines: procedureLines)
+        for index in procedureLines { checkProcedureLine(index, expected: expected, &result) }
+        checkUnitsPerDay(&result, procedureLines: procedureLines)
+        checkSameDayHistory(&result, procedureLines: procedureLines)
+        checkEvaluationAndManagement(&result, hasProcedure: !procedureLines.isEmpty)
+        result.recommended = recommendedLines(procedureLines: procedureLines, expected: expected)
+        return result
+    }
+
+    private func add(_ result: inout Result, rule: String, lines: [Int], effect: Effect, carc: String?, rarc: [String] = [],
+                     citation: Citation, message: String, interpretation: String? = nil) {
+        let reason = Reason(rule: rule, carc: carc, rarc: rarc, message: message, citation: citation, interpretation: interpretation)
+        for line in lines { result.findings.append(LineFinding(line: line, effect: effect, reason: reason)) }
+        // One issue per problem: the same finding on several lines is listed once with all of them.
+        if let existing = result.issues.firstIndex(where: { $0.rule == rule && $0.message == message }) {
+            result.issues[existing].lines = ((result.issues[existing].lines ?? []) + lines.map { $0 + 1 }).sorted()
+        } else {
+            result.issues.append(CodingIssue(rule: rule, message: message, lines: lines.map { $0 + 1 }))
+        }
+    }
+
+    // MARK: diagnoses
+
+    private func checkDiagnoses(_ result: inout Result) {
+        let encounter = facts.encounter
+        for (code, status) in facts.diagnoses where status != .billable {
+            let pointing = encounter.lines.indices.filter { encounter.diagnoses(for: encounter.lines[$0]).contains(code) }
+            let message: String
+            let effect: Effect
+            switch status {
+            case .header:
+                let children = context.icd.billableDescendants(of: code, on: facts.dateOfService)
+                let shown = children.prefix(6).joined(separator: ", ") + (children.count > 6 ? ", …" : "")
+                message = "\(code) is a category header on \(facts.dateOfService), not a billable code: report the specific code (\(shown))."
+                effect = .deny
+            case .notValid:
+                let years = context.icd.fiscalYears(of: code)
+                let when = years.isEmpty ? "in no ICD-10-CM release carried" : "only in fiscal year(s) \(compactYears(years))"
+                message = "\(code) is not a valid ICD-10-CM code on \(facts.dateOfService) (it exists \(when)): correct the diagnosis."
+                effect = .deny
+            case .noCodeSet, .billable:
+                message = "No ICD-10-CM release is carried for \(facts.dateOfService): \(code) cannot be verified; a reviewer must check it."
+                effect = .pend
+            }
+            if pointing.isEmpty {
+                result.claimReasons.append(Reason(rule: "coding.diagnosis-validity", carc: effect == .deny ? "16" : "252",
+                                                  rarc: effect == .deny ? ["M76"] : [], message: message, citation: Self.designDecisions))
+                result.issues.append(CodingIssue(rule: "coding.diagnosis-validity", message: message))
+            } else {
+                add(&result, rule: "coding.diagnosis-validity", lines: pointing, effect: effect,
+                    carc: effect == .deny ? "16" : "252", rarc: effect == .deny ? ["M76"] : [],
+                    citation: Self.designDecisions, message: message)
+            }
+        }
+    }
+
+    private func compactYears(_ years: [Int]) -> String {
+        guard let first = years.first, let last = years.last else { return "" }
+        return years.count == last - first + 1 && years.count > 1 ? "FY\(first)–FY\(last)" : years.map { "FY\($0)" }.joined(separator: ", ")
+    }
+
+    // MARK: sites
+
+    private func checkSites(_ result: inout Result, procedureLines: [Int]) {
+        guard !procedureLines.isEmpty else { return }
+        let sites = facts.sites
+        for (name, hint) in sites.nonSpecific {
+            result.issues.append(CodingIssue(rule: "coding.muscle-specificity",
+                message: "\"\(name)\" is not a specific muscle: the procedure note must name each muscle injected (\(hint)); 20552/20553 are chosen by the number of muscles.",
+                lines: procedureLines.map { $0 + 1 }))
+            result.missing.insert(.procedureNote)
+        }
+        for name in sites.unrecognized {
+            result.issues.append(CodingIssue(rule: "coding.muscle-specificity",
+                message: "\"\(name)\" is not a muscle name medpolicy recognizes: use the anatomical name (e.g. upper trapezius → trapezius) so the muscles can be counted.",
+                lines: procedureLines.map { $0 + 1 }))
+            result.missing.insert(.procedureNote)
+        }
+        for name in Set(sites.missingSide).sorted() {
+            result.issues.append(CodingIssue(rule: "coding.laterality",
+                message: "The side of the \(name) is not documented: left and right \(name) are two muscles, so document the side (LT/RT add no unit)."))
+        }
+    }
+
+    /// The procedure code the documented session supports, when the record tells.
+    struct ExpectedProcedure {
+        let family: MuscleCountCodes
+        /// The code for the documented muscles; `nil` when the count is unsettled.
+        let code: String?
+        let muscleCount: Int
+        let countSettled: Bool
+    }
+
+    private func expectedProcedure(procedureLines: [Int]) -> ExpectedProcedure? {
+        let lines = facts.encounter.lines
+        let billedFamily = procedureLines.first.flatMap { MuscleCountCodes.family(of: lines[$0].code) }
+        let family: MuscleCountCodes
+        switch facts.encounter.procedure?.injectate.map({ !$0.isEmpty }) {
+        case true?: family = .injection
+        case false?: family = .needling
+        case nil:
+            guard let billedFamily else { return nil }
+            family = billedFamily
+        }
+        let sites = facts.sites
+        guard sites.documented else { return ExpectedProcedure(family: family, code: nil, muscleCount: 0, countSettled: false) }
+        let count = sites.muscles.count
+        let settled = sites.isComplete || count >= 3
+        return ExpectedProcedure(family: family, code: settled ? family.code(forMuscles: count) : nil, muscleCount: count, countSettled: settled)
+    }
+
+    private func muscleList() -> String {
+        facts.sites.muscles.sorted { ($0.muscle, $0.side?.rawValue ?? "") < ($1.muscle, $1.side?.rawValue ?? "") }
+            .map { ($0.side.map { $0.rawValue + " " } ?? "") + $0.muscle }.joined(separator: ", ")
+    }
+
+    private func checkProcedureLine(_ index: Int, expected: ExpectedProcedure?, _ result: inout Result) {
+        let line = facts.encounter.lines[index]
+        guard let family = MuscleCountCodes.family(of: line.code) else { return }
+        if line.modifierList.contains("50") {
+            add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.oneCodePerDay,
+                message: "Modifier 50 does not apply to \(line.code): a bilateral session is simply more muscles (left and right are two), counted into one \(family.small)/\(family.large). Remove 50.",
+                interpretation: "DESIGN.md: muscles are counted as (muscle, side) pairs; modifier 50 never applies to 20552/20553.")
+        }
+        guard let expected else { return }
+        if expected.family.small != family.small {
+            let injectate = facts.encounter.procedure?.injectate ?? []
+            let message = expected.family.small == MuscleCountCodes.needling.small
+                ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(line.code)."
+                : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(line.code) (needle insertion without injection)."
+            add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors, message: message)
+            return
+        }
+        let bothBilled = facts.encounter.lines.contains { $0.code == family.small } && facts.encounter.lines.contains { $0.code == family.large }
+        if bothBilled { return }  // the pair rule decides which of the two stands
+        if let code = expected.code, code != line.code {
+            let descriptor = context.tables.procedure(code)?.descriptor ?? code
+            add(&result, rule: "coding.muscle-count", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors,
+                message: "\(expected.muscleCount) muscle\(expected.muscleCount == 1 ? " was" : "s were") injected (\(muscleList())): that is one unit of \(code) (\(descriptor)), not \(line.code).")
+        } else if expected.code == nil, facts.sites.documented, line.code == family.large {
+            add(&result, rule: "coding.muscle-count", lines: [index], effect: .pend, carc: "252", citation: Self.siteDocumentation,
+                message: "\(line.code) needs 3 or more muscles, but the procedure note names \(expected.muscleCount) specific muscle\(expected.muscleCount == 1 ? "" : "s") (\(muscleList())) and sites that are not one muscle: name every muscle injected.")
+            result.missing.insert(.procedureNote)
+        }
+    }
+
+    // MARK: units and pairs
+
+    private func checkUnitsPerDay(_ result: inout Result, procedureLines: [Int]) {
+        let lines = facts.encounter.lines
+        var byCode: [String: [Int]] = [:]
+        for index in procedureLines { byCode[lines[index].code, default: []].append(index) }
+        for (code, indices) in byCode.sorted(by: { $0.key < $1.key }) {
+            let units = indices.reduce(0) { $0 + lines[$1].effectiveUnits }
+            guard units > 1, let family = MuscleCountCodes.family(of: code) else { continue }
+            var message = "\(code) is reported once a day, one unit (MUE 1); this claim carries \(units) units on \(indices.count) line\(indices.count == 1 ? "" : "s"). All muscles of the session count into one code: 1–2 muscles → \(family.small), 3 or more → \(family.large)."
+            let extra = Set(indices.flatMap { lines[$0].modifierList }).intersection(["59", "XE", "XS", "XP", "XU", "LT", "RT", "76", "77"])
+            if !extra.isEmpty {
+                message += " Modifiers \(extra.sorted().joined(separator: "/")) do not make another unit payable."
+            }
+            add(&result, rule: "coding.units-per-day", lines: indices, effect: .deny, carc: "151", rarc: ["N362"],
+                citation: Self.unitPerDate, message: message,
+                interpretation: "DESIGN.md: units are summed across lines of the same code and date, as NCCI date-of-service MUEs are, and every such line is denied.")
+        }
+        for family in MuscleCountCodes.all {
+            let small = procedureLines.filter { lines[$0].code == family.small }
+            let large = procedureLines.filter { lines[$0].code == family.large }
+            guard !small.isEmpty, !large.isEmpty else { continue }
+            add(&result, rule: "coding.one-code-per-day", lines: small, effect: .deny, carc: "97", citation: Self.oneCodePerDay,
+                message: "\(family.small) is bundled into \(family.large) billed the same day: only one of \(family.small)/\(family.large) is reported a day, however many sites are injected.")
+        }
+    }
+
+    private func checkSameDayHistory(_ result: inout Result, procedureLines: [Int]) {
+        let lines = facts.encounter.lines
+        for index in procedureLines {
+            let line = lines[index]
+            guard let family = MuscleCountCodes.family(of: line.code) else { continue }
+            for prior in facts.prior where prior.service.dateOfService == facts.dateOfService && family.contains(prior.service.code) {
+                if prior.service.code == line.code {
+                    add(&result, rule: "coding.duplicate", lines: [index], effect: .deny, carc: "18", citation: Self.designDecisions,
+                        message: "Exact duplicate of \(prior.service.id) (\(line.code) on \(facts.dateOfService)). To correct that claim, send a replacement (frequency 7) for \(prior.service.id) instead.")
+                } else {
+                    add(&result, rule: "coding.one-code-per-day", lines: [index], effect: .deny, carc: "97", citation: Self.oneCodePerDay,
+                        message: "\(prior.service.code) was already billed for \(facts.dateOfService) on \(prior.service.id): only one of \(family.small)/\(family.large) a day. If the muscles of both add up to 3 or more, replace \(prior.service.id) with one \(family.large).")
+                }
+            }
+        }
+    }
+
+    // MARK: E/M
+
+    private func checkEvaluationAndManagement(_ result: inout Result, hasProcedure: Bool) {
+        guard hasProcedure else { return }
+        let lines = facts.encounter.lines
+        for index in lines.indices where facts.categories[index] == .evaluationAndManagement && !lines[index].modifierList.contains("25") {
+            add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
+                message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
+        }
+    }
+
+    // MARK: recommendation
+
+    private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
+        let lines = facts.encounter.lines
+        var recommended: [RecommendedLine] = []
+        if !procedureLines.isEmpty || expected?.code != nil {
+            let billed = procedureLines.map { lines[$0].code }
+            let code: String
+            if let settled = expected?.code {
+                code = settled
+            } else if let family = expected?.family ?? billed.first.flatMap(MuscleCountCodes.family(of:)) {
+                // Unsettled count: keep what was billed, the larger code when both were.
+                code = billed.contains(family.large) ? family.large : (billed.first { family.contains($0) } ?? family.small)
+            } else {
+                code = billed[0]
+            }
+            var modifiers: [String] = []
+            for index in procedureLines {
+                for modifier in lines[index].modifierList where !Self.strippedModifiers.contains(modifier) && !modifiers.contains(modifier) {
+                    modifiers.append(modifier)
+                }
+            }
+            if !procedureLines.isEmpty || facts.encounter.procedure?.sites != nil {
+                recommended.append(RecommendedLine(code: code, units: 1, modifiers: modifiers))
+            }
+        }
+        for (index, line) in lines.enumerated() where !procedureLines.contains(index) {
+            var modifiers = line.modifierList
+            if !procedureLines.isEmpty, facts.categories[index] == .evaluationAndManagement, !modifiers.contains("25") {
+                modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue
+            }
+            recommended.append(RecommendedLine(code: line.code, units: line.effectiveUnits, modifiers: modifiers))
+        }
+        return recommended
+    }
+}

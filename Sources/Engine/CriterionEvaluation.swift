@@ -1,0 +1,213 @@
+import CodeSets
+import Model
+import Policies
+
+/// The result of a criterion, with what to tell the user: which parts are documented as not
+/// met, which are not documented, and which documents would settle the unknown parts.
+struct CriterionResult {
+    var truth: Truth
+    var notMet: [String] = []
+    var unknown: [String] = []
+    var missing: Set<DocumentationElement> = []
+}
+
+/// Evaluates criteria trees over an encounter's facts (DESIGN.md: Kleene logic; false denies, unknown pends).
+struct CriterionEvaluator {
+    let facts: EncounterFacts
+
+    func evaluate(_ criterion: Criterion) -> CriterionResult {
+        switch criterion {
+        case .all(let parts):
+            let results = parts.map(evaluate)
+            let truth = Truth.all(results.map(\.truth))
+            return combine(truth, results, notMetWhenFalse: results.filter { $0.truth == .no }.flatMap(\.notMet))
+        case .any(let parts):
+            let results = parts.map(evaluate)
+            let truth = Truth.any(results.map(\.truth))
+            return combine(truth, results, notMetWhenFalse: ["none of: " + parts.map(describe).joined(separator: "; ")])
+        case .atLeast(let n, let parts):
+            let results = parts.map(evaluate)
+            let yes = results.filter { $0.truth == .yes }.count
+            let open = results.filter { $0.truth == .unknown }.count
+            let truth: Truth = yes >= n ? .yes : (yes + open >= n ? .unknown : .no)
+            return combine(truth, results, notMetWhenFalse: ["fewer than \(n) of: " + parts.map(describe).joined(separator: "; ")])
+        case .not(let inner):
+            let result = evaluate(inner)
+            var negated = CriterionResult(truth: result.truth.negated)
+            switch negated.truth {
+            case .no: negated.notMet = [describe(criterion)]
+            case .unknown: negated.unknown = result.unknown; negated.missing = result.missing
+            case .yes: break
+            }
+            return negated
+        case .fact(let fact):
+            let truth = evaluate(fact)
+            var result = CriterionResult(truth: truth)
+            switch truth {
+            case .no: result.notMet = [describe(fact)]
+            case .unknown:
+                result.unknown = [describe(fact)]
+                result.missing = Set(documents(for: fact))
+            case .yes: break
+            }
+            return result
+        }
+    }
+
+    private func combine(_ truth: Truth, _ results: [CriterionResult], notMetWhenFalse: [String]) -> CriterionResult {
+        var result = CriterionResult(truth: truth)
+        switch truth {
+        case .no: result.notMet = notMetWhenFalse
+        case .unknown:
+            let open = results.filter { $0.truth == .unknown }
+            result.unknown = open.flatMap(\.unknown)
+            result.missing = open.reduce(into: []) { $0.formUnion($1.missing) }
+        case .yes: break
+        }
+        return result
+    }
+
+    func evaluate(_ fact: Fact) -> Truth {
+        let clinical = facts.clinical
+        let dos = facts.dateOfService
+        switch fact {
+        case .finding(let finding):
+            return Truth(clinical?.findings?[finding])
+
+        case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
+            guard let courses = clinical?.conservativeTherapy else { return .unknown }
+            return Truth.any(courses.filter { types?.contains($0.type) ?? true }.map { course in
+                let outcomeOK: Truth = outcomes.map { wanted in course.outcome.map { Truth(wanted.contains($0)) } ?? .unknown } ?? .yes
+                return Truth.all([outcomeOK, lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths)])
+            })
+
+        case .pharmacotherapy(let classes, let minDays):
+            guard let drugs = clinical?.pharmacotherapy else { return .unknown }
+            return Truth.any(drugs.filter { classes?.contains($0.drugClass) ?? true }.map {
+                lasted(from: $0.start, to: $0.end, minDays: minDays, minMonths: nil)
+            })
+
+        case .treatmentPlan(let components):
+            guard let plan = clinical?.treatmentPlan else { return .unknown }
+            return plan.contains(where: components.contains) ? .yes : .no
+
+        case .documented(let elements):
+            // A document not listed may simply not have been attached: never "documented as absent".
+            guard let documentation = clinical?.documentation else { return .unknown }
+            return elements.allSatisfy(documentation.contains) ? .yes : .unknown
+
+        case .painOnset(let months):
+            guard let onset = clinical?.painOnset else { return .unknown }
+            return Truth(onset <= dos && onset > dos.adding(months: -months))
+
+        case .priorImprovement(let minPercent):
+            guard let percent = clinical?.priorInjectionResponse?.percentPainImprovement else { return .unknown }
+            return Truth(percent >= minPercent)
+
+        case .priorResponse(let measures):
+            let response = clinical?.priorInjectionResponse
+            return Truth.any(measures.map { measure -> Truth in
+                switch measure {
+                case .pain: return Truth(response?.percentPainImprovement.map { $0 > 0 })
+                case .function: return Truth(response?.functionalImprovement)
+                case .rangeOfMotion: return Truth(response?.rangeOfMotionImproved)
+                }
+            })
+
+        case .sitesDocumented:
+            return facts.sites.isComplete ? .yes : .unknown
+
+        case .priorServices(let count):
+            let found = facts.priorServices(codes: count.codes, window: count.window, scope: count.scope)
+            let known = found.filter { $0.inScope == .yes }.count
+            if known >= count.atLeast { return .yes }
+            return known + found.filter { $0.inScope == .unknown }.count >= count.atLeast ? .unknown : .no
+        }
+    }
+
+    /// Whether a course lasted long enough by its end (or the date of service when still going).
+    private func lasted(from start: LocalDate?, to end: LocalDate?, minDays: Int?, minMonths: Int?) -> Truth {
+        guard minDays != nil || minMonths != nil else { return .yes }
+        guard let start else { return .unknown }
+        let until = min(end ?? facts.dateOfService, facts.dateOfService)
+        var parts: [Truth] = []
+        if let minDays { parts.append(Truth(start.days(until: until) >= minDays)) }
+        if let minMonths { parts.append(Truth(until >= start.adding(months: minMonths))) }
+        return Truth.all(parts)
+    }
+
+    /// The records that would establish a fact the encounter leaves unknown.
+    func documents(for fact: Fact) -> [DocumentationElement] {
+        switch fact {
+        case .finding, .painOnset: return [.historyAndPhysical]
+        case .conservativeTherapy: return [.visitNote, .physicalTherapyProgressNote]
+        case .pharmacotherapy: return [.medicationList]
+        case .treatmentPlan: return [.treatmentPlan]
+        case .documented(let elements): return elements.filter { !(facts.clinical?.documentation ?? []).contains($0) }
+        case .priorImprovement, .priorResponse: return [.priorTreatmentResults]
+        case .sitesDocumented, .priorServices: return [.procedureNote]
+        }
+    }
+
+    func describe(_ criterion: Criterion) -> String {
+        switch criterion {
+        case .all(let parts): return parts.map(describe).joined(separator: " and ")
+        case .any(let parts): return "one of (" + parts.map(describe).joined(separator: "; ") + ")"
+        case .atLeast(let n, let parts): return "at least \(n) of (" + parts.map(describe).joined(separator: "; ") + ")"
+        case .not(let inner): return "not (" + describe(inner) + ")"
+        case .fact(let fact): return describe(fact)
+        }
+    }
+
+    func describe(_ fact: Fact) -> String {
+        switch fact {
+        case .finding(let finding):
+            switch finding {
+            case .regionalPainInReferralPattern: return "regional pain in the expected referral pattern of a trigger point"
+            case .tautBand: return "a palpable taut band"
+            case .spotTenderness: return "spot tenderness in the taut band"
+            case .restrictedRangeOfMotion: return "restricted range of motion"
+            case .localTwitchResponse: return "a local twitch response"
+            case .referredPainReproduced: return "reproduction of the referred pain pattern"
+            case .muscleWeakness: return "muscle-specific weakness"
+            }
+        case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
+            var text = "conservative therapy"
+            if let types { text += " (" + types.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: ", ") + ")" }
+            if let minDays { text += " for at least \(minDays) days" }
+            if let minMonths { text += " for at least \(minMonths) month\(minMonths == 1 ? "" : "s")" }
+            if let outcomes { text += " with outcome " + outcomes.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: " or ") }
+            return text
+        case .pharmacotherapy(let classes, let minDays):
+            var text = "pharmacotherapy"
+            if let classes { text += " (" + classes.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: ", ") + ")" }
+            if let minDays { text += " for at least \(minDays) days" }
+            return text
+        case .treatmentPlan(let components):
+            return "a treatment plan including " + components.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: " or ")
+        case .documented(let elements):
+            return "documentation: " + elements.map { $0.rawValue.replacingUnderscores }.joined(separator: ", ")
+        case .painOnset(let months):
+            return "pain that began within the last \(months) month\(months == 1 ? "" : "s")"
+        case .priorImprovement(let percent):
+            return "at least \(percent)% pain improvement after the previous injection"
+        case .priorResponse(let measures):
+            return "improvement after the previous injection in " + measures.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: " or ")
+        case .sitesDocumented:
+            return "the injected muscles named specifically"
+        case .priorServices(let count):
+            let window = count.window.map { " in the last \($0)" } ?? ""
+            let scope: String
+            switch count.scope {
+            case .member: scope = ""
+            case .anatomicRegion: scope = " at the same anatomic region"
+            case .muscle: scope = " into the same muscle"
+            }
+            return "at least \(count.atLeast) prior \(count.codes.joined(separator: "/"))\(scope)\(window)"
+        }
+    }
+}
+
+extension String {
+    var replacingUnderscores: String { split(separator: "_").joined(separator: " ") }
+}

@@ -1,0 +1,70 @@
+import CodeSets
+import Model
+import Policies
+
+/// Everything the engine reads besides the encounter: policies and code sets, loaded once.
+///
+/// Supporting-diagnosis lists are expanded here, once per fiscal year carried, into sets of
+/// billable codes, so that a decision is a hash lookup rather than a walk over ranges.
+public struct EvaluationContext: Sendable {
+    public let library: PolicyLibrary
+    public let icd: ICD10CM
+    public let tables: CodeTables
+    public let muscles: MuscleCatalog
+    private let supportSets: [String: [Int: Set<String>]]
+    private let fiscalYears: ClosedRange<Int>
+
+    public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
+        self.library = library
+        self.icd = icd
+        self.tables = tables
+        self.muscles = muscles
+        let carried = icd.releases.map(\.fiscalYear)
+        let first = carried.min() ?? 2016, last = (carried.max() ?? 2016) + 1
+        fiscalYears = first...last
+        var sets: [String: [Int: Set<String>]] = [:]
+        for policy in library.policies {
+            for rule in policy.rules {
+                guard case .diagnoses(let entries) = rule.check else { continue }
+                var byYear: [Int: Set<String>] = [:]
+                for year in first...last {
+                    guard let date = LocalDate(year: year - 1, month: 10, day: 1) else { continue }
+                    byYear[year] = EvaluationContext.expand(entries, on: date, icd: icd)
+                }
+                sets[EvaluationContext.key(policy, rule)] = byYear
+            }
+        }
+        supportSets = sets
+    }
+
+    /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code
+    /// itself, a listed header's billable descendants, and every billable code in a listed range.
+    static func expand(_ entries: [DiagnosisEntry], on date: LocalDate, icd: ICD10CM) -> Set<String> {
+        var codes: Set<String> = []
+        for entry in entries {
+            switch entry {
+            case .code(let code, _):
+                switch icd.status(of: code, on: date) {
+                case .billable: codes.insert(DiagnosisCodeShape.compact(code))
+                case .header: codes.formUnion(icd.billableDescendants(of: code, on: date).map(DiagnosisCodeShape.compact))
+                case .notValid, .noCodeSet: break
+                }
+            case .range(let from, let to, _):
+                codes.formUnion(icd.billableCodes(inRangeFrom: from, to: to, on: date).map(DiagnosisCodeShape.compact))
+            }
+        }
+        return codes
+    }
+
+    private static func key(_ policy: Policy, _ rule: Rule) -> String { policy.id + "#" + rule.id }
+
+    /// Supporting codes of a diagnosis rule for the fiscal year of `date`.
+    func supportingDiagnoses(policy: Policy, rule: Rule, on date: LocalDate) -> Set<String> {
+        guard let byYear = supportSets[EvaluationContext.key(policy, rule)] else {
+            guard case .diagnoses(let entries) = rule.check else { return [] }
+            return EvaluationContext.expand(entries, on: date, icd: icd)
+        }
+        let year = min(max(date.fiscalYear, fiscalYears.lowerBound), fiscalYears.upperBound)
+        return byYear[year] ?? []
+    }
+}

@@ -1,0 +1,148 @@
+import CodeSets
+import Model
+import Policies
+
+/// The decision procedure: encounter + prior services + policies → determination.
+///
+/// A pure function of its inputs: no I/O, no clock, no globals. Prior services come from the
+/// caller (the encounter's `history`, or a history store above this layer).
+public struct Evaluator: Sendable {
+    public let context: EvaluationContext
+
+    public init(context: EvaluationContext) { self.context = context }
+
+    /// Decides an encounter for its own payer (or `payer` when given).
+    /// - Parameter priorServices: the member's prior services; the encounter's `history` when nil.
+    public func evaluate(_ encounter: Encounter, payer: String? = nil, priorServices: [PriorService]? = nil) -> Determination {
+        let payer = payer ?? encounter.coverage.payer
+        let facts = EncounterFacts(encounter: encounter, priorServices: priorServices ?? encounter.history ?? [], context: context)
+        let coding = CodingRules(facts: facts, context: context).evaluate()
+        let advice = CodingAdvice(recommended: coding.recommended, issues: coding.issues)
+
+        if encounter.effectiveFrequency == .void {
+            return notApplicable(encounter, payer: payer, policy: nil, advice: advice,
+                                 reason: Reason(rule: "claim.void", carc: nil,
+                                                message: "A void cancels claim \(encounter.replaces ?? "?"); there is nothing to adjudicate.", citation: nil))
+        }
+
+        let lineOfBusiness = payer == encounter.coverage.payer ? encounter.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, encounter)
+        switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: encounter.dateOfService) {
+        case .none(let why):
+            return notApplicable(encounter, payer: payer, policy: nil, advice: advice,
+                                 reason: Reason(rule: "policy.none", carc: nil, message: why.prefix(1).uppercased() + why.dropFirst() + ".", citation: nil))
+        case .deferred(let policy, let exception):
+            guard case .defer(let message) = exception.action else { preconditionFailure("deferred selection carries a defer action") }
+            return notApplicable(encounter, payer: payer, policy: policy.reference, advice: advice,
+                                 reason: Reason(rule: exception.id, carc: nil, message: message, citation: exception.citation))
+        case .policy(let policy, let routedBy):
+            return decide(facts, payer: payer, policy: policy, routedBy: routedBy, coding: coding, advice: advice)
+        }
+    }
+
+    /// Decides an encounter for every payer that has policies (the `--all-payers` view).
+    public func evaluateAllPayers(_ encounter: Encounter, priorServices: [PriorService]? = nil) -> [Determination] {
+        context.library.payers.map { evaluate(encounter, payer: $0, priorServices: priorServices) }
+    }
+
+    /// For a side-by-side view under another payer: the encounter's line of business when that
+    /// payer covers it, else the line of business its policies are written for (medicare → medicare).
+    private func lineOfBusiness(for payer: String, _ encounter: Encounter) -> LineOfBusiness {
+        let own = encounter.coverage.effectiveLineOfBusiness
+        let policies = context.library.policies.filter { $0.payer == payer && $0.isEffective(on: encounter.dateOfService) }
+        if policies.isEmpty || policies.contains(where: { $0.covers(own) }) { return own }
+        return LineOfBusiness.allCases.first { line in policies.contains { $0.covers(line) } } ?? own
+    }
+
+    private func notApplicable(_ encounter: Encounter, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {
+        Determination(
+            encounterId: encounter.id, payer: payer, policy: policy, outcome: .notApplicable,
+            lines: encounter.lines.enumerated().map { LineDetermination(index: $0.offset + 1, code: $0.element.code, outcome: .notApplicable, reasons: []) },
+            reasons: [reason], coding: advice, documentation: DocumentationAdvice())
+    }
+
+    private func decide(_ facts: EncounterFacts, payer: String, policy: Policy, routedBy: (Policy, ProgramException)?,
+                        coding: CodingRules.Result, advice: CodingAdvice) -> Determination {
+        let encounter = facts.encounter
+        let rules = PolicyRuleEvaluator(policy: policy, facts: facts, context: context)
+        var missing = coding.missing
+        var anyPended = false
+        var lines: [LineDetermination] = []
+        lines.reserveCapacity(encounter.lines.count)
+
+        for (index, line) in encounter.lines.enumerated() {
+            var reasons: [Reason] = []
+            var evaluated: [String] = []
+            var denied = false, pended = false
+            for finding in coding.findings where finding.line == index {
+                reasons.append(finding.reason)
+                if finding.effect == .deny { denied = true } else { pended = true }
+            }
+            var governed = !reasons.isEmpty
+            for rule in policy.rules where rules.governs(rule, line) {
+                governed = true
+                evaluated.append(rule.id)
+                switch rules.evaluate(rule, on: line) {
+                case .pass:
+                    break
+                case .fail(let message):
+                    switch rule.onFail {
+                    case .deny(let carc, let rarc):
+                        denied = true
+                        reasons.append(reason(rule, carc: carc, rarc: rarc, message: message))
+                    case .pend:
+                        pended = true
+                        reasons.append(reason(rule, carc: "252", rarc: [], message: message + " Sent to medical review."))
+                    }
+                case .unknown(let message, let documents):
+                    pended = true
+                    missing.formUnion(documents)
+                    reasons.append(reason(rule, carc: "252", rarc: [], message: message))
+                }
+            }
+            let outcome: Outcome = !governed ? .notApplicable : denied ? .denied : pended ? .pended : .approved
+            if outcome == .pended { anyPended = true }
+            lines.append(LineDetermination(index: index + 1, code: line.code, outcome: outcome, reasons: reasons,
+                                           evaluated: evaluated.isEmpty ? nil : evaluated))
+        }
+
+        var claimReasons = coding.claimReasons
+        if let (routing, exception) = routedBy {
+            claimReasons.insert(Reason(rule: exception.id, carc: nil,
+                                       message: "\(routing.id) sends \(encounter.coverage.effectiveLineOfBusiness.rawValue) members to \(policy.id).",
+                                       citation: exception.citation), at: 0)
+        }
+        return Determination(encounterId: encounter.id, payer: payer, policy: policy.reference,
+                             outcome: claimOutcome(lines.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
+                             documentation: anyPended ? documentation(policy: policy, missing: missing, encounter: encounter) : DocumentationAdvice())
+    }
+
+    private func reason(_ rule: Rule, carc: String, rarc: [String], message: String) -> Reason {
+        let text = rule.summary.map { "\(message) Policy: \($0)" } ?? message
+        return Reason(rule: rule.id, carc: carc, rarc: rarc, message: text, citation: rule.citation, interpretation: rule.interpretation)
+    }
+
+    /// DESIGN.md: pended if any line is; approved if every governed line is; denied if every governed line is; else partial.
+    func claimOutcome(_ outcomes: [Outcome]) -> Outcome {
+        let governed = outcomes.filter { $0 != .notApplicable }
+        if governed.isEmpty { return .notApplicable }
+        if governed.contains(.pended) { return .pended }
+        if governed.allSatisfy({ $0 == .approved }) { return .approved }
+        if governed.allSatisfy({ $0 == .denied }) { return .denied }
+        return .partial
+    }
+
+    /// The payer's own requests for a pended claim, plus a request for each missing record it does not already name.
+    private func documentation(policy: Policy, missing: Set<DocumentationElement>, encounter: Encounter) -> DocumentationAdvice {
+        let have = Set(encounter.clinical?.documentation ?? [])
+        let absent = missing.subtracting(have).sorted { $0.rawValue < $1.rawValue }
+        var requests = policy.documentationRequests
+        for element in absent {
+            let document = context.tables.document(for: element)
+            if let loinc = document?.loinc, requests.contains(where: { $0.loinc == loinc }) { continue }
+            let name = document?.name ?? element.rawValue.replacingUnderscores.prefix(1).uppercased() + element.rawValue.replacingUnderscores.dropFirst()
+            requests.append(DocumentRequest(name: name, loinc: document?.loinc,
+                                            timeFrame: document == nil ? nil : context.tables.timeFrameSixMonths.loinc))
+        }
+        return DocumentationAdvice(requests: requests, missing: absent.map(\.rawValue))
+    }
+}

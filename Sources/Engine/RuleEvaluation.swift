@@ -1,0 +1,142 @@
+import CodeSets
+import Model
+import Policies
+
+/// What one rule says about one line.
+enum RuleVerdict {
+    case pass
+    /// The check is false: the rule's `onFail` applies.
+    case fail(String)
+    /// The record does not settle it: pend, asking for these documents.
+    case unknown(String, Set<DocumentationElement>)
+}
+
+/// Checks a policy's rules on the lines they govern.
+struct PolicyRuleEvaluator {
+    let policy: Policy
+    let facts: EncounterFacts
+    let context: EvaluationContext
+
+    /// Whether `rule` governs the line: its codes, or the codes it excludes.
+    func governs(_ rule: Rule, _ line: ServiceLine) -> Bool {
+        if case .exclusion(let exclusion) = rule.check { return exclusion.codes.contains(line.code) }
+        return rule.appliesTo.contains(line.code)
+    }
+
+    func evaluate(_ rule: Rule, on line: ServiceLine) -> RuleVerdict {
+        let criteria = CriterionEvaluator(facts: facts)
+        let gate = rule.when.map(criteria.evaluate)
+        if gate?.truth == .no { return .pass }
+        let verdict = check(rule, line, criteria)
+        // A rule whose condition the record leaves open can pass, but never deny: it pends.
+        if let gate, gate.truth == .unknown, case .fail(let message) = verdict {
+            return .unknown("\(message) (the rule applies if \(gate.unknown.joined(separator: "; ")), which the record does not settle)",
+                            gate.missing)
+        }
+        return verdict
+    }
+
+    private func check(_ rule: Rule, _ line: ServiceLine, _ criteria: CriterionEvaluator) -> RuleVerdict {
+        switch rule.check {
+        case .diagnoses:
+            return diagnoses(rule, line)
+        case .criteria(let criterion):
+            let result = criteria.evaluate(criterion)
+            switch result.truth {
+            case .yes: return .pass
+            case .no: return .fail("Not met: " + result.notMet.joined(separator: "; ") + ".")
+            case .unknown: return .unknown("Not documented: " + result.unknown.joined(separator: "; ") + ".", result.missing)
+            }
+        case .limit(let limit):
+            return frequency(limit)
+        case .interval(let interval):
+            return minimumInterval(interval)
+        case .exclusion(let exclusion):
+            if let with = exclusion.withCodes, !facts.encounter.lines.contains(where: { with.contains($0.code) }) { return .pass }
+            let what = context.tables.procedure(line.code)?.descriptor ?? line.code
+            let status = exclusion.status == .investigational ? "experimental or investigational" : "not a covered service"
+            let context = exclusion.withCodes.map { " when billed with " + $0.joined(separator: "/") } ?? ""
+            return .fail("\(line.code) (\(what)) is \(status) under this policy\(context).")
+        }
+    }
+
+    private func diagnoses(_ rule: Rule, _ line: ServiceLine) -> RuleVerdict {
+        // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
+        let candidates = facts.encounter.diagnoses(for: line).filter { facts.status(of: $0) == .billable }
+        guard !candidates.isEmpty else { return .pass }
+        let supported = context.supportingDiagnoses(policy: policy, rule: rule, on: facts.dateOfService)
+        if candidates.contains(where: { supported.contains(DiagnosisCodeShape.compact($0)) }) { return .pass }
+        return .fail("None of the line's diagnoses (\(candidates.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
+    }
+
+    private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {
+        let found = facts.priorServices(codes: limit.codes, window: limit.window, scope: limit.scope)
+        let known = found.filter { $0.inScope == .yes }.map(\.record.service)
+        let open = found.filter { $0.inScope == .unknown }.map(\.record.service)
+        func total(_ services: [PriorService]) -> Int {
+            switch limit.count {
+            case .procedures: return services.count + 1
+            case .datesOfService: return Set(services.map(\.dateOfService) + [facts.dateOfService]).count
+            }
+        }
+        let unit = limit.count == .procedures ? "procedure" : "date of service"
+        let scope = scopeText(limit.scope)
+        let list = { (services: [PriorService]) -> String in
+            services.sorted { $0.dateOfService < $1.dateOfService }
+                .map { "\($0.id) \($0.code) on \($0.dateOfService)" }.joined(separator: ", ")
+        }
+        let knownTotal = total(known)
+        if knownTotal > limit.max {
+            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scope); the limit is \(limit.max). Counted: \(list(known)) and this claim.")
+        }
+        if total(known + open) > limit.max {
+            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scope): the sites of \(list(open)) or of this claim are not documented well enough to tell.",
+                            [.procedureNote])
+        }
+        return .pass
+    }
+
+    private func minimumInterval(_ interval: MinimumInterval) -> RuleVerdict {
+        let found = facts.priorServices(codes: interval.codes, window: .days(interval.minDays), scope: interval.scope)
+        let describe = { (service: PriorService) in
+            "\(service.id) \(service.code) on \(service.dateOfService), \(service.dateOfService.days(until: self.facts.dateOfService)) day(s) before"
+        }
+        if let latest = found.filter({ $0.inScope == .yes }).map(\.record.service).max(by: { $0.dateOfService < $1.dateOfService }) {
+            return .fail("Too soon after the previous service (\(describe(latest))); at least \(interval.minDays) days must pass\(scopeText(interval.scope)).")
+        }
+        if let latest = found.map(\.record.service).max(by: { $0.dateOfService < $1.dateOfService }) {
+            return .unknown("Possibly too soon after \(describe(latest)): its sites are not documented well enough to tell whether it counts.", [.procedureNote])
+        }
+        return .pass
+    }
+
+    private func scopeText(_ scope: LimitScope) -> String {
+        switch scope {
+        case .member: return ""
+        case .anatomicRegion:
+            let regions = facts.sites.regions.map { $0.rawValue.replacingUnderscores }.sorted()
+            return regions.isEmpty ? " at the same anatomic location" : " at the same anatomic location (\(regions.joined(separator: ", ")))"
+        case .muscle: return " in the same muscle"
+        }
+    }
+
+    private func windowText(_ window: Window) -> String {
+        switch window {
+        case .days(let n): return "\(n) days ending on the date of service"
+        case .months(let n): return "\(n) months ending on the date of service"
+        case .calendarYear: return "calendar year \(facts.dateOfService.year)"
+        }
+    }
+
+    private func ordinal(_ n: Int) -> String {
+        let suffix: String
+        switch (n % 10, n % 100) {
+        case (_, 11...13): suffix = "th"
+        case (1, _): suffix = "st"
+        case (2, _): suffix = "nd"
+        case (3, _): suffix = "rd"
+        default: suffix = "th"
+        }
+        return "\(n)\(suffix)"
+    }
+}

@@ -1,0 +1,378 @@
+import Foundation
+import Model
+import PostgresNIO
+
+/// The shared history: tables in one PostgreSQL schema (default `medpolicy`), used by any number of
+/// processes and machines at once.
+///
+/// Every adjudication is one transaction that first takes `pg_advisory_xact_lock` on a hash of the
+/// schema and the member id: adjudications of one member are serialized everywhere, those of
+/// different members run in parallel. The schema is marked as ours, with its version, in the
+/// `meta` table.
+final class PostgresHistoryStore: HistoryStore {
+    static let schemaVersion = 1
+    static let application = "medpolicy-history"
+
+    private let pool: PostgresConnectionPool
+    private let location: PostgresLocation
+    private let logger: Logger
+    /// The schema name, checked to be a plain identifier, for use in SQL text.
+    private let s: String
+
+    private init(pool: PostgresConnectionPool, location: PostgresLocation, logger: Logger) {
+        self.pool = pool
+        self.location = location
+        self.logger = logger
+        self.s = location.schema
+    }
+
+    // MARK: Opening
+
+    static func open(url: String) async throws -> PostgresHistoryStore {
+        let location = try PostgresLocation(url: url)
+        var logger = Logger(label: "medpolicy.history.postgres")
+        logger.logLevel = .critical
+        let tls: PostgresConnection.Configuration.TLS
+        switch location.tls {
+        case .disable:
+            tls = .disable
+        case .require:
+            do {
+                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            } catch {
+                throw HistoryError.invalidLocation("cannot set up TLS: \(error)")
+            }
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        let pool = PostgresConnectionPool(configuration: configuration, logger: logger, maximum: 8)
+        let store = PostgresHistoryStore(pool: pool, location: location, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            await pool.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Creates or upgrades the schema, serialized across processes by an advisory lock.
+    private func migrate() async throws {
+        try await transaction { connection in
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext('medpolicy-history-migration'))", logger)
+            let schemaExists = try await connection.one(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = \(s))", Bool.self, logger) ?? false
+            if !schemaExists {
+                try await connection.run("CREATE SCHEMA \(unescaped: s)", logger)
+            }
+            let hasMeta = try await connection.one("""
+                SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                               WHERE n.nspname = \(s) AND c.relname = 'meta')
+                """, Bool.self, logger) ?? false
+            var version = 0
+            if hasMeta {
+                let application = try await connection.one(
+                    "SELECT value FROM \(unescaped: s).meta WHERE key = 'application'", String.self, logger)
+                guard application == Self.application else { throw HistoryError.notOurDatabase(place) }
+                let text = try await connection.one(
+                    "SELECT value FROM \(unescaped: s).meta WHERE key = 'schema_version'", String.self, logger)
+                guard let text, let number = Int(text) else { throw HistoryError.notOurDatabase(place) }
+                version = number
+            } else {
+                let relations = try await connection.one("""
+                    SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = \(s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                    """, Int.self, logger) ?? 0
+                guard relations == 0 else { throw HistoryError.notOurDatabase(place) }
+            }
+            guard version <= Self.schemaVersion else {
+                throw HistoryError.newerSchema(found: version, supported: Self.schemaVersion)
+            }
+            if version < 1 {
+                for statement in schemaV1 { try await connection.run(statement, logger) }
+                try await connection.run("""
+                    INSERT INTO \(unescaped: s).meta (key, value)
+                    VALUES ('application', \(Self.application)), ('schema_version', '1')
+                    """, logger)
+            }
+            return ((), commit: true)
+        }
+    }
+
+    private var place: String { "PostgreSQL schema \"\(s)\" of \(location.displayName)" }
+
+    private var schemaV1: [PostgresQuery] {
+        [
+            "CREATE TABLE \(unescaped: s).meta (key text PRIMARY KEY, value text NOT NULL)",
+            """
+            CREATE TABLE \(unescaped: s).claims (
+                submission  bigserial PRIMARY KEY,
+                claim_id    text NOT NULL,
+                member_id   text NOT NULL,
+                payer       text NOT NULL,
+                frequency   text NOT NULL CHECK (frequency IN ('original', 'replacement', 'void')),
+                replaces    text,
+                state       text NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
+                changed_by  bigint REFERENCES \(unescaped: s).claims (submission),
+                encounter   text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX claims_by_claim_id ON \(unescaped: s).claims (claim_id)",
+            """
+            CREATE UNIQUE INDEX claims_original_once ON \(unescaped: s).claims (claim_id)
+            WHERE frequency = 'original'
+            """,
+            """
+            CREATE TABLE \(unescaped: s).services (
+                submission      bigint NOT NULL REFERENCES \(unescaped: s).claims (submission),
+                line_number     integer NOT NULL,
+                member_id       text NOT NULL,
+                payer           text NOT NULL,
+                claim_id        text NOT NULL,
+                date_of_service date NOT NULL,
+                code            text NOT NULL,
+                units           integer NOT NULL,
+                sites           text NOT NULL,
+                outcome         text NOT NULL,
+                state           text NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
+                PRIMARY KEY (submission, line_number)
+            )
+            """,
+            "CREATE INDEX services_by_member ON \(unescaped: s).services (member_id, date_of_service)",
+            """
+            CREATE TABLE \(unescaped: s).determinations (
+                sequence      bigserial PRIMARY KEY,
+                submission    bigint NOT NULL REFERENCES \(unescaped: s).claims (submission),
+                claim_id      text NOT NULL,
+                policy_id     text,
+                outcome       text NOT NULL,
+                determination text NOT NULL,
+                recorded_at   timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX determinations_by_claim_id ON \(unescaped: s).determinations (claim_id, sequence)",
+        ]
+    }
+
+    // MARK: HistoryStore
+
+    func adjudicate(_ encounter: Encounter, dryRun: Bool,
+                    decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
+        let submission = try Submission(encounter)
+        do {
+            return try await transaction { connection in
+                let adjudication = try await self.adjudicate(connection, submission, dryRun: dryRun, decide: decide)
+                return (adjudication, commit: adjudication.recorded)
+            }
+        } catch let error as PSQLError
+                    where error.serverInfo?[.sqlState] == "23505"
+                    && error.serverInfo?[.constraintName] == "claims_original_once" {
+            // The same original claim id recorded concurrently for another member.
+            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
+        }
+    }
+
+    /// The read–decide–write cycle, inside the caller's transaction.
+    private func adjudicate(_ connection: PostgresConnection, _ submission: Submission, dryRun: Bool,
+                            decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
+        if !dryRun {
+            try await connection.run("""
+                SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + s)), hashtext(\(submission.memberId)))
+                """, logger)
+        }
+        if let stored = try await connection.one("""
+            SELECT d.determination FROM \(unescaped: s).claims c
+            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+            WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
+            ORDER BY d.sequence DESC LIMIT 1
+            """, String.self, logger) {
+            let determination = try HistoryCodec.decode(Determination.self, stored, what: "determination")
+            return Adjudication(determination: determination, recorded: false, replayed: true)
+        }
+        let alreadyRecorded = try await connection.one(
+            "SELECT EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))",
+            Bool.self, logger) ?? false
+        try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
+        var targets: [Int64] = []
+        if let target = submission.target {
+            var rows: [TargetRow] = []
+            let result = try await connection.query("""
+                SELECT c.submission, c.member_id, c.state, n.claim_id
+                FROM \(unescaped: s).claims c LEFT JOIN \(unescaped: s).claims n ON n.submission = c.changed_by
+                WHERE c.claim_id = \(target) AND c.frequency <> 'void' ORDER BY c.submission
+                """, logger: logger)
+            for try await (number, member, state, changedBy) in result.decode((Int64, String, String, String?).self) {
+                rows.append(TargetRow(submission: number, memberId: member, state: state, changedBy: changedBy))
+            }
+            targets = try submission.checkTarget(rows)
+        }
+        let prior = try await countingServices(connection, member: submission.memberId).map(\.asPriorService)
+        let determination = decide(prior)
+        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false) }
+
+        guard let number = try await connection.one("""
+            INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+            VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
+                    \(submission.frequency.rawValue), \(submission.target), \(submission.recordedState.rawValue),
+                    \(submission.canonicalJSON))
+            RETURNING submission
+            """, Int64.self, logger) else {
+            throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
+        }
+        for target in targets {
+            try await connection.run("""
+                UPDATE \(unescaped: s).claims SET state = \(submission.targetNewState.rawValue), changed_by = \(number)
+                WHERE submission = \(target)
+                """, logger)
+            try await connection.run("""
+                UPDATE \(unescaped: s).services SET state = \(submission.targetNewState.rawValue)
+                WHERE submission = \(target)
+                """, logger)
+        }
+        for line in submission.lines(for: determination) {
+            try await connection.run("""
+                INSERT INTO \(unescaped: s).services (submission, line_number, member_id, payer, claim_id,
+                    date_of_service, code, units, sites, outcome, state)
+                VALUES (\(number), \(line.lineNumber), \(submission.memberId), \(submission.payer),
+                    \(submission.claimId), \(submission.dateOfService)::date, \(line.code), \(line.units),
+                    \(submission.sitesJSON), \(line.outcome), \(submission.recordedState.rawValue))
+                """, logger)
+        }
+        try await connection.run("""
+            INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
+            VALUES (\(number), \(submission.claimId), \(determination.policy?.id), \(determination.outcome.rawValue),
+                    \(try HistoryCodec.canonicalJSON(determination)))
+            """, logger)
+        return Adjudication(determination: determination, recorded: true, replayed: false)
+    }
+
+    private func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
+        let result = try await connection.query("""
+            SELECT member_id, payer, claim_id, line_number, to_char(date_of_service, 'YYYY-MM-DD'), code, units,
+                   sites, outcome
+            FROM \(unescaped: s).services
+            WHERE member_id = \(member) AND state = 'current' AND outcome <> 'denied'
+            ORDER BY date_of_service, submission, line_number
+            """, logger: logger)
+        var services: [StoredService] = []
+        for try await (memberId, payer, claimId, lineNumber, date, code, units, sites, outcome)
+            in result.decode((String, String, String, Int, String, String, Int, String, String).self) {
+            services.append(try HistoryCodec.storedService(
+                memberId: memberId, payer: payer, claimId: claimId, lineNumber: lineNumber, dateOfService: date,
+                code: code, units: units, sitesJSON: sites, outcome: outcome))
+        }
+        return services
+    }
+
+    func priorServices(member: String) async throws -> [StoredService] {
+        try await withConnection { connection in
+            try await self.countingServices(connection, member: member)
+        }
+    }
+
+    func determinations(claimId: String) async throws -> [StoredDetermination] {
+        try await withConnection { connection in
+            let result = try await connection.query("""
+                SELECT claim_id, policy_id, sequence, determination FROM \(unescaped: self.s).determinations
+                WHERE claim_id = \(claimId) ORDER BY sequence
+                """, logger: self.logger)
+            var stored: [StoredDetermination] = []
+            for try await (claim, policy, sequence, json) in result.decode((String, String?, Int, String).self) {
+                stored.append(StoredDetermination(
+                    claimId: claim, policyId: policy, issuedSequence: sequence,
+                    determination: try HistoryCodec.decode(Determination.self, json, what: "determination")))
+            }
+            return stored
+        }
+    }
+
+    func close() async throws {
+        await pool.close()
+    }
+
+    // MARK: Connections and errors
+
+    /// Runs `body` on a pooled connection; PostgreSQL's errors become ``HistoryError``s.
+    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection: PostgresConnection
+        do {
+            connection = try await pool.lease()
+        } catch {
+            throw describe(error, connecting: true)
+        }
+        do {
+            let value = try await body(connection)
+            await pool.release(connection, reusable: true)
+            return value
+        } catch {
+            await pool.release(connection, reusable: false)
+            throw describe(error, connecting: false)
+        }
+    }
+
+    /// Runs `body` in a transaction, committing when it says so and rolling back otherwise or on error.
+    private func transaction<T: Sendable>(
+        _ body: (PostgresConnection) async throws -> (T, commit: Bool)
+    ) async throws -> T {
+        try await withConnection { connection in
+            try await connection.run("BEGIN", self.logger)
+            let value: T
+            let commit: Bool
+            do {
+                (value, commit) = try await body(connection)
+            } catch {
+                try? await connection.run("ROLLBACK", self.logger)
+                throw error
+            }
+            try await connection.run(commit ? "COMMIT" : "ROLLBACK", self.logger)
+            return value
+        }
+    }
+
+    /// A user-facing error for what PostgreSQL or the network reported; our own errors pass through.
+    private func describe(_ error: any Error, connecting: Bool) -> any Error {
+        if error is HistoryError || error is CancellationError { return error }
+        guard let error = error as? PSQLError else {
+            return connecting ? HistoryError.unreachable("\(location.displayName): \(error)")
+                : HistoryError.storage("\(location.displayName): \(error)")
+        }
+        if error.serverInfo?[.constraintName] == "claims_original_once" { return error }  // the caller knows the claim
+        var detail = ""
+        if let message = error.serverInfo?[.message] {
+            detail = message
+            if let state = error.serverInfo?[.sqlState] { detail += " (SQLSTATE \(state))" }
+        } else if let underlying = error.underlying {
+            detail = "\(underlying)"
+        } else {
+            detail = "\(error.code)"
+        }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .sslUnsupported, .failedToAddSSLHandler:
+            return HistoryError.unreachable("\(location.displayName): \(detail)")
+        default:
+            return connecting ? HistoryError.unreachable("\(location.displayName): \(detail)")
+                : HistoryError.storage("\(location.displayName): \(detail)")
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement, discarding any rows.
+    func run(_ query: PostgresQuery, _ logger: Logger) async throws {
+        let rows = try await self.query(query, logger: logger)
+        for try await _ in rows {}
+    }
+
+    /// The first column of the first row, if any.
+    func one<T: PostgresDecodable>(_ query: PostgresQuery, _ type: T.Type, _ logger: Logger) async throws -> T? {
+        let rows = try await self.query(query, logger: logger)
+        var first: T?
+        for try await row in rows where first == nil {
+            first = try row.decode(T.self)
+        }
+        return first
+    }
+}

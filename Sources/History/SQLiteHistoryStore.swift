@@ -1,0 +1,360 @@
+import Foundation
+import GRDB
+import Model
+import Synchronization
+
+/// The embedded history: one SQLite file in WAL mode, shared safely by any number of processes.
+///
+/// Every adjudication is one `BEGIN IMMEDIATE` transaction, which takes SQLite's single write lock
+/// for the whole read–decide–write cycle: adjudications (of any member) are serialized across
+/// threads and processes, and a crash at any point leaves either all of a claim or none of it.
+/// Dry runs and queries read a consistent snapshot without taking the lock.
+///
+/// The file is marked as ours with `PRAGMA application_id` ('MPOL'); the schema version is
+/// `PRAGMA user_version`.
+final class SQLiteHistoryStore: HistoryStore {
+    /// 'MPOL' as a big-endian 32-bit integer, in the SQLite header at offset 68.
+    static let applicationID: Int32 = 0x4D50_4F4C
+    static let schemaVersion = 1
+    /// How long a writer waits for another process holding the write lock before giving up.
+    static let busyTimeout: TimeInterval = 60
+
+    private let pool: DatabasePool
+    private let path: String
+    private let isClosed = Mutex(false)
+
+    private init(pool: DatabasePool, path: String) {
+        self.pool = pool
+        self.path = path
+    }
+
+    // MARK: Opening
+
+    static func open(path rawPath: String) async throws -> SQLiteHistoryStore {
+        guard !rawPath.isEmpty else { throw HistoryError.invalidLocation("the history file path is empty") }
+        let url = URL(fileURLWithPath: rawPath).standardizedFileURL
+        let path = url.path
+        let directory = url.deletingLastPathComponent().path
+        let files = FileManager.default
+
+        var isDirectory: ObjCBool = false
+        if files.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw HistoryError.notOurDatabase(path) }
+            guard isWritable(path) else { throw HistoryError.readOnly(path) }
+            try inspectExistingFile(path)
+        } else {
+            try createDirectoryIfNeeded(directory)
+        }
+        // SQLite keeps its write-ahead log (-wal, -shm) next to the file.
+        guard isWritable(directory) else { throw HistoryError.readOnly(directory) }
+
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "medpolicy.history"
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw mapError(error, path: path)
+        }
+        do {
+            try await pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try migrate(db, path: path)
+                    return .commit
+                }
+            }
+        } catch {
+            try? pool.close()
+            throw mapError(error, path: path)
+        }
+        return SQLiteHistoryStore(pool: pool, path: path)
+    }
+
+    /// Refuses, without writing anything, an existing file that is not an empty database or ours.
+    private static func inspectExistingFile(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw HistoryError.readOnly(path) }
+        let header = (try? handle.read(upToCount: 100)) ?? Data()
+        try? handle.close()
+        if header.isEmpty { return }  // an empty file: SQLite initializes it
+        let magic = Data("SQLite format 3\0".utf8)
+        guard header.count == 100, header.prefix(16) == magic else { throw HistoryError.notOurDatabase(path) }
+        let applicationID = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        if applicationID == UInt32(bitPattern: Self.applicationID) { return }
+        guard applicationID == 0 else { throw HistoryError.notOurDatabase(path) }
+        // Application id 0 in the file header: another application's database, an empty one left by
+        // an interrupted first use, or ours with its first commit still in the write-ahead log.
+        // Look, read-only.
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        let verdict: (ours: Bool, objects: Int)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            verdict = try queue.read { db in
+                let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let objects = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                return (id == Self.applicationID, objects)
+            }
+            try queue.close()
+        } catch {
+            throw HistoryError.notOurDatabase(path)
+        }
+        guard verdict.ours || verdict.objects == 0 else { throw HistoryError.notOurDatabase(path) }
+    }
+
+    private static func createDirectoryIfNeeded(_ directory: String) throws {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw HistoryError.invalidLocation("\(directory) is a file, not a directory")
+            }
+            return
+        }
+        do {
+            try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            var ancestor = URL(fileURLWithPath: directory)
+            while !files.fileExists(atPath: ancestor.path) && ancestor.path != "/" {
+                ancestor.deleteLastPathComponent()
+            }
+            if !isWritable(ancestor.path) { throw HistoryError.readOnly(ancestor.path) }
+            throw HistoryError.invalidLocation("cannot create the directory \(directory)")
+        }
+    }
+
+    /// Writable for this process, and not marked read-only by its permission bits (root ignores
+    /// those, but a file or directory nobody may write is meant to stay as it is).
+    private static func isWritable(_ path: String) -> Bool {
+        guard FileManager.default.isWritableFile(atPath: path) else { return false }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let permissions = attributes[.posixPermissions] as? NSNumber else { return true }
+        return permissions.intValue & 0o222 != 0
+    }
+
+    /// Creates or upgrades the schema; runs inside a write transaction.
+    private static func migrate(_ db: Database, path: String) throws {
+        let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if id != applicationID {
+            let objects = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            guard objects == 0, version == 0 else { throw HistoryError.notOurDatabase(path) }
+        }
+        guard version <= schemaVersion else {
+            throw HistoryError.newerSchema(found: version, supported: schemaVersion)
+        }
+        if version < 1 {
+            try db.execute(sql: schemaV1)
+        }
+        if id != applicationID { try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
+        if version != schemaVersion { try db.execute(sql: "PRAGMA user_version = \(schemaVersion)") }
+    }
+
+    private static let schemaV1 = """
+        CREATE TABLE claims (
+            submission INTEGER PRIMARY KEY,
+            claim_id   TEXT NOT NULL,
+            member_id  TEXT NOT NULL,
+            payer      TEXT NOT NULL,
+            frequency  TEXT NOT NULL CHECK (frequency IN ('original', 'replacement', 'void')),
+            replaces   TEXT,
+            state      TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
+            changed_by INTEGER REFERENCES claims (submission),
+            encounter  TEXT NOT NULL,
+            recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE INDEX claims_by_claim_id ON claims (claim_id);
+        CREATE UNIQUE INDEX claims_original_once ON claims (claim_id) WHERE frequency = 'original';
+        CREATE TABLE services (
+            submission      INTEGER NOT NULL REFERENCES claims (submission),
+            line_number     INTEGER NOT NULL,
+            member_id       TEXT NOT NULL,
+            payer           TEXT NOT NULL,
+            claim_id        TEXT NOT NULL,
+            date_of_service TEXT NOT NULL,
+            code            TEXT NOT NULL,
+            units           INTEGER NOT NULL,
+            sites           TEXT NOT NULL,
+            outcome         TEXT NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
+            PRIMARY KEY (submission, line_number)
+        );
+        CREATE INDEX services_by_member ON services (member_id, date_of_service);
+        CREATE TABLE determinations (
+            sequence      INTEGER PRIMARY KEY AUTOINCREMENT,
+            submission    INTEGER NOT NULL REFERENCES claims (submission),
+            claim_id      TEXT NOT NULL,
+            policy_id     TEXT,
+            outcome       TEXT NOT NULL,
+            determination TEXT NOT NULL,
+            recorded_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE INDEX determinations_by_claim_id ON determinations (claim_id, sequence);
+        """
+
+    // MARK: HistoryStore
+
+    func adjudicate(_ encounter: Encounter, dryRun: Bool,
+                    decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
+        try checkOpen()
+        let submission = try Submission(encounter)
+        do {
+            if dryRun {
+                return try await pool.read { db in
+                    try Self.adjudicate(db, submission, dryRun: true, decide: decide)
+                }
+            }
+            return try await pool.writeWithoutTransaction { db in
+                var result: Adjudication?
+                try db.inTransaction(.immediate) {
+                    let adjudication = try Self.adjudicate(db, submission, dryRun: false, decide: decide)
+                    result = adjudication
+                    return adjudication.recorded ? .commit : .rollback
+                }
+                return result!
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    /// The read–decide–write cycle, inside the caller's transaction.
+    private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool,
+                                   decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {
+        if let stored = try String.fetchOne(db, sql: """
+            SELECT d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
+            """, arguments: [submission.claimId, submission.canonicalJSON]) {
+            let determination = try HistoryCodec.decode(Determination.self, stored, what: "determination")
+            return Adjudication(determination: determination, recorded: false, replayed: true)
+        }
+        let alreadyRecorded = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)",
+                                                arguments: [submission.claimId]) ?? false
+        try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
+        var targets: [Int64] = []
+        if let target = submission.target {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT c.submission, c.member_id, c.state, n.claim_id AS changed_by
+                FROM claims c LEFT JOIN claims n ON n.submission = c.changed_by
+                WHERE c.claim_id = ? AND c.frequency <> 'void' ORDER BY c.submission
+                """, arguments: [target])
+            targets = try submission.checkTarget(rows.map {
+                TargetRow(submission: $0["submission"], memberId: $0["member_id"], state: $0["state"],
+                          changedBy: $0["changed_by"])
+            })
+        }
+        let prior = try countingServices(db, member: submission.memberId).map(\.asPriorService)
+        let determination = decide(prior)
+        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false) }
+
+        try db.execute(sql: """
+            INSERT INTO claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [submission.claimId, submission.memberId, submission.payer, submission.frequency.rawValue,
+                             submission.target, submission.recordedState.rawValue, submission.canonicalJSON])
+        let number = db.lastInsertedRowID
+        for target in targets {
+            try db.execute(sql: "UPDATE claims SET state = ?, changed_by = ? WHERE submission = ?",
+                           arguments: [submission.targetNewState.rawValue, number, target])
+            try db.execute(sql: "UPDATE services SET state = ? WHERE submission = ?",
+                           arguments: [submission.targetNewState.rawValue, target])
+        }
+        for line in submission.lines(for: determination) {
+            try db.execute(sql: """
+                INSERT INTO services (submission, line_number, member_id, payer, claim_id, date_of_service, code, units,
+                                      sites, outcome, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [number, line.lineNumber, submission.memberId, submission.payer, submission.claimId,
+                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome,
+                                 submission.recordedState.rawValue])
+        }
+        try db.execute(sql: """
+            INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
+            VALUES (?, ?, ?, ?, ?)
+            """, arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
+                             try HistoryCodec.canonicalJSON(determination)])
+        return Adjudication(determination: determination, recorded: true, replayed: false)
+    }
+
+    private static func countingServices(_ db: Database, member: String) throws -> [StoredService] {
+        try Row.fetchAll(db, sql: """
+            SELECT member_id, payer, claim_id, line_number, date_of_service, code, units, sites, outcome
+            FROM services
+            WHERE member_id = ? AND state = 'current' AND outcome <> 'denied'
+            ORDER BY date_of_service, submission, line_number
+            """, arguments: [member]).map {
+            try HistoryCodec.storedService(memberId: $0["member_id"], payer: $0["payer"], claimId: $0["claim_id"],
+                                           lineNumber: $0["line_number"], dateOfService: $0["date_of_service"],
+                                           code: $0["code"], units: $0["units"], sitesJSON: $0["sites"],
+                                           outcome: $0["outcome"])
+        }
+    }
+
+    func priorServices(member: String) async throws -> [StoredService] {
+        try checkOpen()
+        do {
+            return try await pool.read { db in try Self.countingServices(db, member: member) }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    func determinations(claimId: String) async throws -> [StoredDetermination] {
+        try checkOpen()
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT claim_id, policy_id, sequence, determination FROM determinations
+                    WHERE claim_id = ? ORDER BY sequence
+                    """, arguments: [claimId]).map {
+                    StoredDetermination(claimId: $0["claim_id"], policyId: $0["policy_id"], issuedSequence: $0["sequence"],
+                                        determination: try HistoryCodec.decode(Determination.self, $0["determination"],
+                                                                               what: "determination"))
+                }
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    func close() async throws {
+        let wasClosed = isClosed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        if wasClosed { return }
+        do {
+            try pool.close()
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    private func checkOpen() throws {
+        if isClosed.withLock({ $0 }) { throw HistoryError.closed }
+    }
+
+    /// Our errors pass through; SQLite's become a ``HistoryError`` naming the file.
+    private static func mapError(_ error: any Error, path: String) -> any Error {
+        if error is HistoryError { return error }
+        if error is CancellationError { return error }
+        guard let error = error as? DatabaseError else { return HistoryError.storage("\(path): \(error)") }
+        switch error.resultCode {
+        case .SQLITE_READONLY, .SQLITE_PERM:
+            return HistoryError.readOnly(path)
+        case .SQLITE_NOTADB:
+            return HistoryError.notOurDatabase(path)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return HistoryError.storage("\(path) stayed locked by another process for more than \(Int(busyTimeout)) seconds")
+        case .SQLITE_CANTOPEN:
+            return HistoryError.storage("cannot open \(path): \(error.message ?? "unable to open the database file")")
+        case .SQLITE_FULL:
+            return HistoryError.storage("\(path): the disk is full; nothing was recorded")
+        case .SQLITE_CORRUPT:
+            return HistoryError.storage("\(path) is damaged (SQLite reports corruption); restore it from a backup")
+        default:
+            return HistoryError.storage("\(path): \(error.message ?? error.description)")
+        }
+    }
+}

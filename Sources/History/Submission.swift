@@ -1,0 +1,129 @@
+import Foundation
+import Model
+
+/// The state of a recorded claim (a row of `claims`, and of its `services`).
+enum ClaimState: String, Sendable {
+    /// The latest version of the claim: its services count.
+    case current
+    /// Replaced by a later claim (frequency 7): its services no longer count.
+    case superseded
+    /// Voided by a later claim (frequency 8): its services no longer count.
+    case voided
+    /// The void request itself: its lines echo the voided claim and never count.
+    case void
+}
+
+/// One service line as written to `services`.
+struct LineRecord: Sendable {
+    let lineNumber: Int
+    let code: String
+    let units: Int
+    let outcome: String
+}
+
+/// A recorded claim that a replacement or void names.
+struct TargetRow: Sendable {
+    let submission: Int64
+    let memberId: String
+    let state: String
+    /// The claim id of the claim that superseded or voided it, if any.
+    let changedBy: String?
+}
+
+/// One adjudication request, prepared for storage: the parts every store writes, and the rules
+/// both stores apply in the same order.
+struct Submission: Sendable {
+    let encounter: Encounter
+    let claimId: String
+    let memberId: String
+    let payer: String
+    let frequency: ClaimFrequency
+    /// The claim this one replaces or voids (`replaces`, or the encounter's own id when absent).
+    let target: String?
+    /// The encounter as canonical JSON (sorted keys): identical resubmissions compare equal.
+    let canonicalJSON: String
+    let dateOfService: String
+    let sitesJSON: String
+
+    init(_ encounter: Encounter) throws {
+        self.encounter = encounter
+        claimId = encounter.id
+        memberId = encounter.member.id
+        payer = encounter.coverage.payer
+        frequency = encounter.effectiveFrequency
+        target = frequency == .original ? nil : (encounter.replaces ?? encounter.id)
+        canonicalJSON = try HistoryCodec.canonicalJSON(encounter)
+        dateOfService = encounter.dateOfService.description
+        sitesJSON = try HistoryCodec.canonicalJSON(encounter.procedure?.sites ?? [])
+    }
+
+    /// The state this claim is recorded in.
+    var recordedState: ClaimState { frequency == .void ? .void : .current }
+
+    /// The state the claims it names move to.
+    var targetNewState: ClaimState { frequency == .void ? .voided : .superseded }
+
+    /// Every service line with its line outcome (the claim outcome when the determination has no
+    /// entry for the line, as for a void or a claim no policy governs).
+    func lines(for determination: Determination) -> [LineRecord] {
+        encounter.lines.enumerated().map { offset, line in
+            let number = offset + 1
+            let outcome = determination.lines.first { $0.index == number }?.outcome ?? determination.outcome
+            return LineRecord(lineNumber: number, code: line.code, units: line.effectiveUnits, outcome: outcome.rawValue)
+        }
+    }
+
+    /// The rule for an original claim whose id is already recorded (and not identical).
+    func checkNotConflicting(alreadyRecorded: Bool) throws {
+        if frequency == .original && alreadyRecorded {
+            throw HistoryError.conflictingResubmission(claimId: claimId)
+        }
+    }
+
+    /// The rule for the claim a replacement or void names: it must exist, be current, and belong to
+    /// this member. Returns the rows to supersede or void.
+    func checkTarget(_ rows: [TargetRow]) throws -> [Int64] {
+        guard let target else { return [] }
+        guard !rows.isEmpty else { throw HistoryError.unknownReplacedClaim(target) }
+        let current = rows.filter { $0.state == ClaimState.current.rawValue }
+        guard !current.isEmpty else {
+            let latest = rows.max { $0.submission < $1.submission }!
+            throw HistoryError.replacedClaimNotCurrent(claimId: target, state: latest.state, by: latest.changedBy ?? "?")
+        }
+        if let other = current.first(where: { $0.memberId != memberId }) {
+            throw HistoryError.replacedClaimOfAnotherMember(claimId: target, recordedMember: other.memberId, member: memberId)
+        }
+        return current.map(\.submission)
+    }
+}
+
+/// JSON as the stores write and read it.
+enum HistoryCodec {
+    static func canonicalJSON<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw HistoryError.storage("a stored \(what) cannot be read: \(error)")
+        }
+    }
+
+    static func storedService(memberId: String, payer: String, claimId: String, lineNumber: Int, dateOfService: String,
+                              code: String, units: Int, sitesJSON: String, outcome: String) throws -> StoredService {
+        guard let date = LocalDate(dateOfService) else {
+            throw HistoryError.storage("a stored service has the date \"\(dateOfService)\"")
+        }
+        guard let lineOutcome = Outcome(rawValue: outcome) else {
+            throw HistoryError.storage("a stored service has the outcome \"\(outcome)\"")
+        }
+        return StoredService(memberId: memberId, payer: payer, claimId: claimId, lineNumber: lineNumber,
+                             dateOfService: date, code: code, units: units,
+                             sites: try decode([InjectionSite].self, sitesJSON, what: "list of injection sites"),
+                             outcome: lineOutcome)
+    }
+}

@@ -1,1 +1,0 @@
-// Policies module placeholder

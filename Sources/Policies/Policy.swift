@@ -1,0 +1,282 @@
+import Model
+
+/// One payer policy version, as loaded from a YAML file under `Policies/`.
+///
+/// A policy governs a set of procedure codes for a payer, lines of business and an effective
+/// period; its rules are checked against each governed line. Every rule carries a citation.
+public struct Policy: Sendable {
+    public var id: String
+    public var payer: String
+    public var title: String
+    public var version: String?
+    /// The seed document the policy encodes (file name under `shared/seeds/`).
+    public var source: String
+    public var effectiveFrom: LocalDate
+    public var effectiveTo: LocalDate?
+    /// `nil` means every line of business.
+    public var linesOfBusiness: Set<LineOfBusiness>?
+    public var exceptions: [ProgramException]
+    /// Procedure codes the policy's rules govern unless a rule names its own.
+    public var governs: [String]
+    /// What the payer asks for when a line pends for review (seed 000's LOINC table, for one).
+    public var documentationRequests: [DocumentRequest]
+    public var rules: [Rule]
+    /// Where the policy came from, for messages.
+    public var location: SourceLocation
+
+    public init(id: String, payer: String, title: String, version: String?, source: String, effectiveFrom: LocalDate,
+                effectiveTo: LocalDate?, linesOfBusiness: Set<LineOfBusiness>?, exceptions: [ProgramException],
+                governs: [String], documentationRequests: [DocumentRequest], rules: [Rule], location: SourceLocation) {
+        self.id = id; self.payer = payer; self.title = title; self.version = version; self.source = source
+        self.effectiveFrom = effectiveFrom; self.effectiveTo = effectiveTo; self.linesOfBusiness = linesOfBusiness
+        self.exceptions = exceptions; self.governs = governs; self.documentationRequests = documentationRequests
+        self.rules = rules; self.location = location
+    }
+
+    /// Whether the policy is in effect on `date` (both ends inclusive).
+    public func isEffective(on date: LocalDate) -> Bool {
+        date >= effectiveFrom && (effectiveTo.map { date <= $0 } ?? true)
+    }
+
+    public func covers(_ line: LineOfBusiness) -> Bool { linesOfBusiness?.contains(line) ?? true }
+
+    public var reference: PolicyReference {
+        PolicyReference(id: id, title: title, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo)
+    }
+}
+
+/// A file and line, for errors, warnings and rule provenance.
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) { self.file = file; self.line = line }
+
+    public var description: String { "\(file):\(line)" }
+}
+
+/// A program the policy does not decide for: it defers (FEP, SAO) or routes to another policy (Medicare Advantage → LCD).
+public struct ProgramException: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// The policy does not apply; the message says what does.
+        case `defer`(message: String)
+        /// Another policy (by id) decides instead.
+        case route(policyId: String)
+    }
+
+    public var id: String
+    public var linesOfBusiness: Set<LineOfBusiness>
+    public var action: Action
+    public var citation: Citation
+    public var location: SourceLocation
+
+    public init(id: String, linesOfBusiness: Set<LineOfBusiness>, action: Action, citation: Citation, location: SourceLocation) {
+        self.id = id; self.linesOfBusiness = linesOfBusiness; self.action = action; self.citation = citation; self.location = location
+    }
+}
+
+/// One rule of a policy: what it checks, on which codes, and what happens when it fails.
+public struct Rule: Sendable {
+    public var id: String
+    public var citation: Citation
+    /// How an ambiguous source was read (DESIGN.md: "choose the reading a medical director would defend").
+    public var interpretation: String?
+    /// A sentence for the user: what the rule requires.
+    public var summary: String?
+    /// Codes the rule governs; the policy's `governs` when not given.
+    public var appliesTo: [String]
+    /// The rule is checked only when this holds (e.g. "a prior injection at the same region").
+    public var when: Criterion?
+    public var check: RuleCheck
+    public var onFail: FailAction
+    public var location: SourceLocation
+
+    public init(id: String, citation: Citation, interpretation: String?, summary: String?, appliesTo: [String],
+                when: Criterion?, check: RuleCheck, onFail: FailAction, location: SourceLocation) {
+        self.id = id; self.citation = citation; self.interpretation = interpretation; self.summary = summary
+        self.appliesTo = appliesTo; self.when = when; self.check = check; self.onFail = onFail; self.location = location
+    }
+}
+
+/// What a rule checks.
+public enum RuleCheck: Sendable {
+    /// The line's diagnoses must include one of these.
+    case diagnoses([DiagnosisEntry])
+    /// A tree of conditions over the encounter's documented facts.
+    case criteria(Criterion)
+    /// At most `max` services in a window.
+    case limit(FrequencyLimit)
+    /// At least `minDays` since the previous service.
+    case interval(MinimumInterval)
+    /// The codes are not payable (investigational or not covered).
+    case exclusion(Exclusion)
+
+    /// The CARC a denial under this check carries unless the rule names another (DESIGN.md § Denial codes).
+    public func defaultCARC() -> String {
+        switch self {
+        case .diagnoses: return "11"
+        case .criteria: return "50"
+        case .limit: return "119"
+        case .interval: return "151"
+        case .exclusion(let exclusion): return exclusion.status == .investigational ? "55" : "96"
+        }
+    }
+}
+
+/// What happens to a line when a rule's check is false.
+public enum FailAction: Sendable, Equatable {
+    case deny(carc: String, rarc: [String])
+    /// Sent to a medical reviewer, with documentation requests.
+    case pend
+}
+
+/// An entry of a supporting-diagnosis list: one code (a header covers its billable descendants) or an inclusive range.
+public enum DiagnosisEntry: Sendable, Equatable, CustomStringConvertible {
+    case code(String, SourceLocation)
+    case range(from: String, to: String, SourceLocation)
+
+    public var description: String {
+        switch self {
+        case .code(let code, _): return code
+        case .range(let from, let to, _): return "\(from) – \(to)"
+        }
+    }
+
+    public var location: SourceLocation {
+        switch self {
+        case .code(_, let location), .range(_, _, let location): return location
+        }
+    }
+}
+
+/// A condition over the encounter, evaluated in three-valued (Kleene) logic.
+public indirect enum Criterion: Sendable {
+    case all([Criterion])
+    case any([Criterion])
+    case atLeast(Int, [Criterion])
+    case not(Criterion)
+    case fact(Fact)
+}
+
+/// A named fact of the encounter that a criterion can test.
+public enum Fact: Sendable {
+    /// An examination finding documented true.
+    case finding(Finding)
+    /// A course of conservative therapy of one of `types` (any when nil) lasting at least the given
+    /// time, with one of `outcomes` (any when nil).
+    case conservativeTherapy(types: Set<TherapyType>?, minDays: Int?, minMonths: Int?, outcomes: Set<TherapyOutcome>?)
+    /// Medication of one of `classes` (any when nil), taken for at least `minDays` by the date of service.
+    case pharmacotherapy(classes: Set<DrugClass>?, minDays: Int?)
+    /// The treatment plan includes one of these components.
+    case treatmentPlan(Set<TherapyType>)
+    /// Every one of these documents is in the record.
+    case documented([DocumentationElement])
+    /// The pain began within this many months before the date of service.
+    case painOnset(withinMonths: Int)
+    /// The response to the previous injection: at least this percent pain improvement.
+    case priorImprovement(minPercent: Int)
+    /// The response to the previous injection improved at least one of these measures.
+    case priorResponse(Set<ResponseMeasure>)
+    /// The procedure names the injected muscles.
+    case sitesDocumented
+    /// The member has at least `atLeast` prior services of `codes` in the window and scope.
+    case priorServices(PriorServiceCount)
+}
+
+/// Measures of response to a previous injection.
+public enum ResponseMeasure: String, Sendable, CaseIterable {
+    case pain, function
+    case rangeOfMotion = "range_of_motion"
+}
+
+/// How many prior services of some codes the member has, in a window and scope.
+public struct PriorServiceCount: Sendable {
+    public var codes: [String]
+    public var scope: LimitScope
+    public var window: Window?
+    public var atLeast: Int
+
+    public init(codes: [String], scope: LimitScope, window: Window?, atLeast: Int) {
+        self.codes = codes; self.scope = scope; self.window = window; self.atLeast = atLeast
+    }
+}
+
+/// A frequency limit: at most `max` of what `count` counts, within `window`, per `scope`, the current service included.
+public struct FrequencyLimit: Sendable {
+    public enum Count: String, Sendable, CaseIterable {
+        case procedures
+        case datesOfService = "dates_of_service"
+    }
+
+    public var max: Int
+    public var count: Count
+    public var window: Window
+    public var scope: LimitScope
+    public var codes: [String]
+
+    public init(max: Int, count: Count, window: Window, scope: LimitScope, codes: [String]) {
+        self.max = max; self.count = count; self.window = window; self.scope = scope; self.codes = codes
+    }
+}
+
+/// A minimum number of days between services.
+public struct MinimumInterval: Sendable {
+    public var minDays: Int
+    public var scope: LimitScope
+    public var codes: [String]
+
+    public init(minDays: Int, scope: LimitScope, codes: [String]) {
+        self.minDays = minDays; self.scope = scope; self.codes = codes
+    }
+}
+
+/// Where a limit counts: all the member's services, those at the same anatomic region, or the same muscle.
+public enum LimitScope: String, Sendable, CaseIterable {
+    case member
+    case anatomicRegion = "anatomic_region"
+    case muscle
+}
+
+/// A look-back window ending on the date of service (inclusive).
+public enum Window: Sendable, Equatable, CustomStringConvertible {
+    /// The `n` days ending on the date of service: dates d with DOS − d < n.
+    case days(Int)
+    /// Dates after the same day `n` calendar months before the date of service.
+    case months(Int)
+    /// The calendar year of the date of service.
+    case calendarYear
+
+    public func contains(_ date: LocalDate, endingOn end: LocalDate) -> Bool {
+        guard date <= end else { return false }
+        switch self {
+        case .days(let n): return date.days(until: end) < n
+        case .months(let n): return date > end.adding(months: -n)
+        case .calendarYear: return date.year == end.year
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .days(let n): return "\(n) days"
+        case .months(let n): return n == 12 ? "12 months" : "\(n) months"
+        case .calendarYear: return "calendar year"
+        }
+    }
+}
+
+/// Codes a policy does not pay: investigational (CARC 55) or not covered (CARC 96).
+public struct Exclusion: Sendable {
+    public enum Status: String, Sendable, CaseIterable {
+        case investigational
+        case notCovered = "not_covered"
+    }
+
+    public var codes: [String]
+    /// Excluded only when billed with one of these (imaging guidance with a TPI); always when nil.
+    public var withCodes: [String]?
+    public var status: Status
+
+    public init(codes: [String], withCodes: [String]?, status: Status) {
+        self.codes = codes; self.withCodes = withCodes; self.status = status
+    }
+}

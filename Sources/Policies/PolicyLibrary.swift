@@ -1,0 +1,123 @@
+import Foundation
+import Model
+
+/// The loaded policies, checked against each other, and how one is chosen for an encounter.
+public struct PolicyLibrary: Sendable {
+    public let policies: [Policy]
+    private let byId: [String: Policy]
+
+    /// Builds a library from parsed policies; cross-file errors (duplicate ids, overlapping
+    /// effective periods for one payer and line of business, unknown route targets) throw.
+    public init(_ policies: [Policy]) throws(PolicyLoadError) {
+        let issues = PolicyLibrary.crossCheck(policies)
+        guard issues.isEmpty else { throw PolicyLoadError(issues) }
+        self.policies = policies.sorted { ($0.payer, $0.effectiveFrom) < ($1.payer, $1.effectiveFrom) }
+        byId = Dictionary(uniqueKeysWithValues: policies.map { ($0.id, $0) })
+    }
+
+    /// Loads every `*.yaml` / `*.yml` file under `directory`. Any error in any file throws, with all of them.
+    public static func load(directory: String) throws(PolicyLoadError) -> (library: PolicyLibrary, warnings: [PolicyIssue]) {
+        let (policies, issues) = parseDirectory(directory)
+        let errors = issues.filter { $0.severity == .error }
+        guard errors.isEmpty else { throw PolicyLoadError(errors) }
+        return (try PolicyLibrary(policies), issues.filter { $0.severity == .warning })
+    }
+
+    /// Parses the files under a directory (or one file), returning what loaded and every issue.
+    public static func parseDirectory(_ path: String) -> (policies: [Policy], issues: [PolicyIssue]) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return ([], [PolicyIssue(.error, SourceLocation(file: path, line: 1), "no such file or directory")])
+        }
+        let files: [String]
+        if isDirectory.boolValue {
+            let enumerator = FileManager.default.enumerator(atPath: path)
+            var found: [String] = []
+            while let relative = enumerator?.nextObject() as? String {
+                if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") { found.append((path as NSString).appendingPathComponent(relative)) }
+            }
+            files = found.sorted()
+            if files.isEmpty {
+                return ([], [PolicyIssue(.error, SourceLocation(file: path, line: 1), "no policy files (*.yaml) in this directory")])
+            }
+        } else {
+            files = [path]
+        }
+        var policies: [Policy] = []
+        var issues: [PolicyIssue] = []
+        for file in files {
+            let (policy, fileIssues) = PolicyLoader.load(path: file)
+            issues += fileIssues
+            if let policy { policies.append(policy) }
+        }
+        return (policies, issues)
+    }
+
+    static func crossCheck(_ policies: [Policy]) -> [PolicyIssue] {
+        var issues: [PolicyIssue] = []
+        var seen: [String: Policy] = [:]
+        for policy in policies {
+            if let first = seen[policy.id] {
+                issues.append(PolicyIssue(.error, policy.location, "duplicate policy id '\(policy.id)' (also in \(first.location))"))
+            }
+            seen[policy.id] = policy
+        }
+        for (index, a) in policies.enumerated() {
+            for b in policies[(index + 1)...] where a.payer == b.payer && a.id != b.id {
+                let overlapStart = max(a.effectiveFrom, b.effectiveFrom)
+                let ends = [a.effectiveTo, b.effectiveTo].compactMap { $0 }
+                if let end = ends.min(), end < overlapStart { continue }
+                let lines = LineOfBusiness.allCases.filter { a.covers($0) && b.covers($0) }
+                if !lines.isEmpty {
+                    issues.append(PolicyIssue(.error, b.location,
+                        "effective period of '\(b.id)' overlaps '\(a.id)' (\(a.location)) for payer \(a.payer), line(s) of business \(lines.map(\.rawValue).joined(separator: ", ")) from \(overlapStart)"))
+                }
+            }
+        }
+        for policy in policies {
+            for exception in policy.exceptions {
+                if case .route(let target) = exception.action, seen[target] == nil {
+                    issues.append(PolicyIssue(.error, exception.location, "exception '\(exception.id)' routes to unknown policy '\(target)'"))
+                }
+            }
+        }
+        return issues
+    }
+
+    public func policy(id: String) -> Policy? { byId[id] }
+
+    /// Payers that have at least one policy.
+    public var payers: [String] { Array(Set(policies.map(\.payer))).sorted() }
+
+    /// Picks the policy for a payer, line of business and date of service.
+    public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {
+        let candidates = policies.filter { $0.payer == payer && $0.isEffective(on: date) }
+        for policy in candidates {
+            if let exception = policy.exceptions.first(where: { $0.linesOfBusiness.contains(lineOfBusiness) }) {
+                switch exception.action {
+                case .defer: return .deferred(policy, exception)
+                case .route(let target):
+                    guard let routed = byId[target], routed.isEffective(on: date) else {
+                        return .none(reason: "\(policy.id) sends \(lineOfBusiness.rawValue) members to \(target), which is not in effect on \(date)")
+                    }
+                    return .policy(routed, routedBy: (policy, exception))
+                }
+            }
+            if policy.covers(lineOfBusiness) { return .policy(policy, routedBy: nil) }
+        }
+        if policies.contains(where: { $0.payer == payer }) {
+            return .none(reason: "no \(payer) policy is in effect on \(date) for line of business \(lineOfBusiness.rawValue)")
+        }
+        return .none(reason: "no policy for payer '\(payer)' (known payers: \(payers.joined(separator: ", ")))")
+    }
+}
+
+/// The outcome of choosing a policy.
+public enum PolicySelection: Sendable {
+    /// This policy decides; `routedBy` names the policy and exception that sent the encounter here.
+    case policy(Policy, routedBy: (Policy, ProgramException)?)
+    /// The payer's policy defers this line of business elsewhere (FEP, SAO).
+    case deferred(Policy, ProgramException)
+    /// No policy is in effect.
+    case none(reason: String)
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import CodeSets
+import Foundation
+import Model
+
+/// `medpolicy codes`: look codes up in the bundled code sets.
+struct Codes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Look up ICD-10-CM, CPT and HCPCS codes.",
+        subcommands: [Lookup.self]
+    )
+
+    struct Lookup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show whether a code is valid and billable on a date, its description and children.",
+            discussion: """
+            Examples:
+              medpolicy codes lookup M79.1 --date 2025-01-01
+              medpolicy codes lookup M54.5 --date 2021-06-01 --format json
+              medpolicy codes lookup 20553
+            """
+        )
+
+        @Argument(help: "An ICD-10-CM code (dot optional), a CPT code or a HCPCS code.")
+        var code: String
+
+        @Option(help: "Date of service, YYYY-MM-DD (default: the newest code set carried).")
+        var date: String?
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        /// The JSON shape of a lookup.
+        struct Answer: Encodable {
+            let code: String
+            let system: String
+            let valid: Bool
+            let billable: Bool
+            let description: String?
+            let children: [String]
+            let date: String
+            let note: String?
+        }
+
+        func run() throws {
+            let codeSets = try LoadedCodeSets.load()
+            let day: LocalDate
+            if let date {
+                guard let parsed = LocalDate(date) else { throw UserError("--date: expected YYYY-MM-DD, got '\(date)'") }
+                day = parsed
+            } else {
+                let newest = codeSets.icd.releases.map(\.fiscalYear).max() ?? 2026
+                day = LocalDate(year: newest - 1, month: 10, day: 1)!
+            }
+            let answer: Answer
+            let upper = code.uppercased()
+            if ProcedureCodeShape.isWellFormed(upper) && !DiagnosisCodeShape.isWellFormed(upper) || upper.first?.isNumber == true {
+                guard let procedure = codeSets.tables.procedure(upper) else {
+                    throw UserError("\(code): not a CPT or HCPCS code medpolicy carries (it carries the codes its policies use)")
+                }
+                answer = Answer(code: procedure.code, system: procedure.system.rawValue, valid: true, billable: true,
+                                description: procedure.descriptor, children: [], date: day.description, note: nil)
+            } else {
+                guard DiagnosisCodeShape.isWellFormed(upper) || DiagnosisCodeShape.isWellFormed(String(upper.prefix(3)) + "." + upper.dropFirst(3)) else {
+                    throw UserError("\(code): not an ICD-10-CM, CPT or HCPCS code")
+                }
+                let status = codeSets.icd.status(of: upper, on: day)
+                let note: String?
+                switch status {
+                case .noCodeSet: note = "no ICD-10-CM code set is carried for \(day)"
+                case .notValid: note = codeSets.icd.exists(upper) ? "valid in FY \(codeSets.icd.fiscalYears(of: upper).map(String.init).joined(separator: ", "))" : "in no carried release"
+                default: note = nil
+                }
+                answer = Answer(code: ICD10CM.dotted(DiagnosisCodeShape.compact(upper)), system: CodeSystem.icd10cm.rawValue,
+                                valid: status == .billable || status == .header, billable: status == .billable,
+                                description: codeSets.icd.description(of: upper),
+                                children: status == .header ? codeSets.icd.children(of: upper, on: day) : [],
+                                date: day.description, note: note)
+            }
+            switch format {
+            case .json: try printJSON(answer)
+            case .text:
+                print("\(answer.code) (\(answer.system)) on \(answer.date): \(answer.valid ? (answer.billable ? "valid, billable" : "valid, not billable (header)") : "not valid")")
+                if let description = answer.description { print("  \(description)") }
+                if !answer.children.isEmpty { print("  children: \(answer.children.joined(separator: ", "))") }
+                if let note = answer.note { print("  note: \(note)") }
+            }
+        }
+    }
+}
+
+/// `medpolicy muscles`: the muscle catalog used to count muscles and anatomic regions.
+struct Muscles: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the muscle catalog (name, region, paired, synonyms).",
+        discussion: """
+        Examples:
+          medpolicy muscles
+          medpolicy muscles --region upper_back --format json
+        """
+    )
+
+    @Option(help: "Only this anatomic region (\(AnatomicRegion.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var region: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    struct Entry: Encodable {
+        let name: String
+        let region: String
+        let paired: Bool
+        let synonyms: [String]
+    }
+
+    func run() throws {
+        let catalog = try LoadedCodeSets.load().muscles
+        var muscles = catalog.muscles
+        if let region {
+            guard let wanted = AnatomicRegion(rawValue: region) else {
+                throw UserError("--region: unknown region '\(region)' (expected one of: \(AnatomicRegion.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            muscles = catalog.muscles(in: wanted)
+        }
+        let entries = muscles.map { Entry(name: $0.name, region: $0.region.rawValue, paired: $0.paired, synonyms: $0.synonyms) }
+        switch format {
+        case .json: try printJSON(entries)
+        case .text:
+            for entry in entries {
+                let synonyms = entry.synonyms.isEmpty ? "" : "  (\(entry.synonyms.joined(separator: ", ")))"
+                print("\(entry.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(entry.region.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.paired ? "paired" : "midline")\(synonyms)")
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+
+/// The `medpolicy` command: checks claims and planned procedures against payer policy.
+@main
+struct MedPolicy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medpolicy",
+        abstract: "Check trigger point injection claims against payer policy and correct-coding rules.",
+        discussion: """
+        Exit status: 0 success, 2 bad input or usage (message on stderr), 1 internal failure.
+
+        Examples:
+          medpolicy check Examples/florida-blue-approved.json
+          medpolicy check Examples/harvard-pilgrim-pended.json --format json
+          medpolicy check Examples/florida-blue-approved.json --all-payers
+          medpolicy validate Examples/florida-blue-approved.json
+          medpolicy codes lookup M79.1 --date 2025-01-01 --format json
+          medpolicy muscles --region neck
+          medpolicy policies list
+        """,
+        version: "0.1.0",
+        subcommands: [Check.self, Validate.self, Codes.self, Muscles.self, Policies.self]
+    )
+
+    /// Maps errors to the documented exit codes instead of ArgumentParser's defaults (64 for usage).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as UserError {
+            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            Foundation.exit(2)
+        } catch let error as InternalError {
+            FileHandle.standardError.write(Data(("medpolicy: internal error: \(error.message)\n").utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)  // --help, --version
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .failure ? 1 : 2)
+        }
+    }
+}
+
+/// Bad input or usage: printed as is, exit status 2.
+struct UserError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// A failure of medpolicy itself (a corrupt bundled data file): exit status 1.
+struct InternalError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Output format shared by the subcommands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

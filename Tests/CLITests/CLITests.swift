@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+
+/// Runs the `medpolicy` binary built next to the test bundle.
+struct CLIRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+}
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func medpolicy(_ arguments: [String], stdin: String? = nil) throws -> CLIRun {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var binary = directory.appendingPathComponent("medpolicy")
+    if !FileManager.default.fileExists(atPath: binary.path) {
+        binary = Bundle.main.bundleURL.appendingPathComponent("medpolicy")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("medpolicy command line")
+struct CLITests {
+    @Test func lookupOfAHeaderListsItsChildren() throws {
+        let run = try medpolicy(["codes", "lookup", "M79.1", "--date", "2025-01-01", "--format", "json"])
+        #expect(run.status == 0)
+        let answer = try #require(run.json as? [String: Any])
+        #expect(answer["code"] as? String == "M79.1")
+        #expect(answer["system"] as? String == "icd10cm")
+        #expect(answer["valid"] as? Bool == true)
+        #expect(answer["billable"] as? Bool == false)
+        #expect(answer["children"] as? [String] == ["M79.10", "M79.11", "M79.12", "M79.18"])
+        #expect((answer["description"] as? String)?.contains("Myalgia") == true)
+    }
+
+    @Test func m545ChangesFromBillableToHeader() throws {
+        let before = try #require(try medpolicy(["codes", "lookup", "M54.5", "--date", "2021-06-01", "--format", "json"]).json as? [String: Any])
+        #expect(before["valid"] as? Bool == true)
+        #expect(before["billable"] as? Bool == true)
+        let after = try #require(try medpolicy(["codes", "lookup", "M545", "--date", "2025-01-01", "--format", "json"]).json as? [String: Any])
+        #expect(after["valid"] as? Bool == true)
+        #expect(after["billable"] as? Bool == false)
+        #expect(after["children"] as? [String] == ["M54.50", "M54.51", "M54.59"])
+    }
+
+    @Test func lookupOfACPTCode() throws {
+        let answer = try #require(try medpolicy(["codes", "lookup", "20553", "--format", "json"]).json as? [String: Any])
+        #expect(answer["system"] as? String == "cpt")
+        #expect((answer["description"] as? String)?.contains("3 or more muscles") == true)
+    }
+
+    @Test func lookupOfGarbageIsAUsageError() throws {
+        let run = try medpolicy(["codes", "lookup", "hello"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("not an ICD-10-CM, CPT or HCPCS code"))
+        let badDate = try medpolicy(["codes", "lookup", "M79.1", "--date", "2025-02-30"])
+        #expect(badDate.status == 2)
+        #expect(badDate.stderr.contains("--date"))
+    }
+
+    @Test func validatePrintsValid() throws {
+        let run = try medpolicy(["validate", "Examples/florida-blue-approved.json"])
+        #expect(run.status == 0)
+        #expect(run.stdout == "valid\n")
+    }
+
+    @Test func validateReportsEveryLocatedErrorWithExitTwo() throws {
+        let run = try medpolicy(["validate", "-"], stdin: #"{"id":"X","member":{"id":"M"},"coverage":{"payer":"aetna"},"dateOfService":"2025-01-32","lines":[{"code":"20552","units":0}],"oops":true}"#)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("<stdin>: dateOfService: expected a date YYYY-MM-DD"))
+        #expect(run.stderr.contains("<stdin>: lines[0].units: must be ≥ 1, got 0"))
+        #expect(run.stderr.contains("<stdin>: oops: unknown key"))
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test func missingFileIsExitTwo() throws {
+        let run = try medpolicy(["check", "Examples/does-not-exist.json"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("cannot read"))
+    }
+
+    @Test func unknownOptionIsExitTwo() throws {
+        let run = try medpolicy(["check", "--frobnicate"])
+        #expect(run.status == 2)
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try medpolicy(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.contains("0.1.0"))
+        let help = try medpolicy(["check", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("medpolicy check Examples/"))
+    }
+
+    /// Every shipped example decides as its file name says.
+    @Test(arguments: ["florida-blue", "harvard-pilgrim", "medicare", "truecare", "aetna"])
+    func examplesDecideAsNamed(payer: String) throws {
+        for outcome in ["approved", "denied", "pended"] {
+            let run = try medpolicy(["check", "Examples/\(payer)-\(outcome).json", "--format", "json"])
+            #expect(run.status == 0, "\(payer)-\(outcome): \(run.stderr)")
+            let determination = try #require(run.json as? [String: Any])
+            #expect(determination["outcome"] as? String == outcome, "\(payer)-\(outcome).json decided \(determination["outcome"] ?? "nothing")")
+            #expect(determination["payer"] as? String == payer)
+        }
+    }
+
+    @Test func textOutputLeadsWithTheOutcome() throws {
+        let run = try medpolicy(["check", "Examples/florida-blue-denied.json"])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("DENIED"))
+        #expect(run.stdout.contains("[fb.diagnosis] CARC 11"))
+        #expect(run.stdout.contains("Source: 000_4343e11a9d1ffd15.txt"))
+    }
+
+    @Test func allPayersGivesOneDeterminationPerPayer() throws {
+        let run = try medpolicy(["check", "Examples/florida-blue-approved.json", "--all-payers", "--format", "json"])
+        #expect(run.status == 0)
+        let all = try #require(run.json as? [[String: Any]])
+        #expect(all.compactMap { $0["payer"] as? String } == ["aetna", "florida-blue", "harvard-pilgrim", "medicare", "truecare"])
+    }
+
+    @Test func payerOverrideMustBeKnown() throws {
+        let run = try medpolicy(["check", "Examples/florida-blue-approved.json", "--payer", "acme"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("unknown payer 'acme'"))
+    }
+
+    @Test func policiesValidateReportsPublishedStaleCodesAsWarnings() throws {
+        let run = try medpolicy(["policies", "validate"])
+        #expect(run.status == 0, run.stderr)
+        #expect(run.stdout.contains("florida-blue-02-20000-28.yaml"))
+        #expect(run.stdout.contains("warning: range M76.861 – M76.869"))
+        #expect(run.stdout.contains("warning: M62.4"))
+        #expect(run.stdout.contains("5 policies checked: 0 error(s)"))
+    }
+
+    @Test func policiesValidateFailsOnABadFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "id: x/y\npayer: x\ntitle: t\nsource: a.txt\neffective: {from: 2024-01-01}\ngoverns: [\"20552\"]\nrules: []\nextra: 1\n"
+            .write(to: directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let run = try medpolicy(["policies", "validate", directory.path])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("bad.yaml:8: error: unknown key 'extra' in policy"))
+        #expect(run.stdout.contains("bad.yaml:7: error: rules must not be empty"))
+    }
+
+    @Test func policiesListAndShow() throws {
+        let list = try medpolicy(["policies", "list"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("florida-blue/02-20000-28"))
+        #expect(list.stdout.contains("truecare/mm-1462"))
+        let show = try medpolicy(["policies", "show", "truecare/mm-1462"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("[tc.dates-per-year] deny CARC 119"))
+        let missing = try medpolicy(["policies", "show", "nope/nope"])
+        #expect(missing.status == 2)
+    }
+
+    @Test func musclesByRegion() throws {
+        let run = try medpolicy(["muscles", "--region", "head_jaw", "--format", "json"])
+        #expect(run.status == 0)
+        let muscles = try #require(run.json as? [[String: Any]])
+        #expect(muscles.contains { $0["name"] as? String == "masseter" })
+        #expect(muscles.allSatisfy { $0["region"] as? String == "head_jaw" })
+        let bad = try medpolicy(["muscles", "--region", "elbow"])
+        #expect(bad.status == 2)
+    }
+}

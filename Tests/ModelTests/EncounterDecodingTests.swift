@@ -1,0 +1,194 @@
+import Foundation
+import Model
+import Testing
+
+/// A complete, valid encounter (DESIGN.md Contract 1 example) that the malformed cases mutate.
+let validEncounterJSON = """
+{
+  "id": "CLM-0001",
+  "frequency": "original",
+  "member": { "id": "M1", "birthDate": "1970-02-01", "sex": "F" },
+  "coverage": { "payer": "florida-blue", "lineOfBusiness": "commercial" },
+  "dateOfService": "2025-09-10",
+  "placeOfService": "11",
+  "diagnoses": ["M79.18", "M54.2"],
+  "lines": [
+    { "code": "20552", "modifiers": [], "units": 1, "diagnosisPointers": [1, 2], "charge": 150.00 },
+    { "code": "99213", "modifiers": ["25"] }
+  ],
+  "procedure": {
+    "sites": [ { "muscle": "trapezius", "laterality": "right", "triggerPoints": 3 } ],
+    "injectate": ["lidocaine"],
+    "imagingGuidance": "none"
+  },
+  "clinical": {
+    "painOnset": "2025-07-01",
+    "findings": { "regionalPainInReferralPattern": true, "tautBand": true, "spotTenderness": true,
+                  "restrictedRangeOfMotion": true, "localTwitchResponse": true,
+                  "referredPainReproduced": true, "muscleWeakness": false },
+    "conservativeTherapy": [ { "type": "physical_therapy", "start": "2025-07-05", "end": "2025-08-20", "outcome": "failed" } ],
+    "pharmacotherapy": [ { "class": "nsaid", "start": "2025-07-01" } ],
+    "treatmentPlan": ["home_exercise_program"],
+    "priorInjectionResponse": { "percentPainImprovement": 60, "functionalImprovement": true, "rangeOfMotionImproved": true },
+    "documentation": ["history_and_physical", "procedure_note"]
+  },
+  "history": [
+    { "id": "CLM-0000", "dateOfService": "2025-08-01", "code": "20552", "units": 1,
+      "sites": [ { "muscle": "trapezius", "laterality": "right" } ] }
+  ]
+}
+"""
+
+/// Replaces `old` with `new` in the valid encounter (exactly once) and returns the errors it decodes to.
+func errors(replacing old: String, with new: String) -> [LocatedError] {
+    #expect(validEncounterJSON.components(separatedBy: old).count == 2, "fixture text must occur once: \(old)")
+    let json = validEncounterJSON.replacingOccurrences(of: old, with: new)
+    do {
+        _ = try EncounterReader.decode(Data(json.utf8))
+        return []
+    } catch {
+        return error.errors
+    }
+}
+
+@Suite("Encounter decoding")
+struct EncounterDecodingTests {
+    @Test func validEncounterDecodes() throws {
+        let encounter = try EncounterReader.decode(Data(validEncounterJSON.utf8))
+        #expect(encounter.id == "CLM-0001")
+        #expect(encounter.lines.count == 2)
+        #expect(encounter.lines[1].effectiveUnits == 1)
+        #expect(encounter.diagnoses(for: encounter.lines[1]) == ["M79.18", "M54.2"])
+        #expect(encounter.clinical?.findings?.muscleWeakness == false)
+        #expect(encounter.clinical?.pharmacotherapy?.first?.drugClass == .nsaid)
+        #expect(encounter.dateOfService == LocalDate("2025-09-10"))
+    }
+
+    @Test func roundTripsToTheSameJSON() throws {
+        let encounter = try EncounterReader.decode(Data(validEncounterJSON.utf8))
+        let encoded = try JSONEncoder().encode(encounter)
+        #expect(try JSONValue.parse(encoded) == JSONValue.parse(Data(validEncounterJSON.utf8)))
+        #expect(try EncounterReader.decode(encoded) == encounter)
+    }
+
+    @Test func absentFactsStayUnknownAndFalseStaysFalse() throws {
+        let json = """
+        {"id":"A","member":{"id":"M"},"coverage":{"payer":"aetna"},"dateOfService":"2025-01-02",
+         "lines":[{"code":"20552"}],"clinical":{"findings":{"tautBand":false}}}
+        """
+        let encounter = try EncounterReader.decode(Data(json.utf8))
+        #expect(encounter.clinical?.findings?.tautBand == false)
+        #expect(encounter.clinical?.findings?.spotTenderness == nil)
+        #expect(encounter.clinical?.conservativeTherapy == nil)
+        #expect(encounter.effectiveFrequency == .original)
+        #expect(encounter.coverage.effectiveLineOfBusiness == .commercial)
+        let reencoded = try JSONValue.parse(JSONEncoder().encode(encounter))
+        #expect(reencoded == (try JSONValue.parse(Data(json.utf8))))
+    }
+
+    /// Each malformed case: the replacement, the expected path, and a fragment of the message.
+    static let malformed: [(old: String, new: String, path: String, message: String)] = [
+        ("\"units\": 1,", "\"units\": 0,", "lines[0].units", "must be ≥ 1, got 0"),
+        ("\"units\": 1,", "\"units\": 1.5,", "lines[0].units", "whole number"),
+        ("\"units\": 1,", "\"units\": \"1\",", "lines[0].units", "expected a whole number, got a string"),
+        ("\"id\": \"CLM-0001\",", "", "id", "required"),
+        ("\"dateOfService\": \"2025-09-10\"", "\"dateOfService\": \"2025-02-30\"", "dateOfService", "expected a date YYYY-MM-DD"),
+        ("\"dateOfService\": \"2025-09-10\"", "\"dateOfService\": \"09/10/2025\"", "dateOfService", "expected a date YYYY-MM-DD"),
+        ("\"placeOfService\": \"11\",", "\"placeOfService\": \"11\", \"notes\": \"x\",", "notes", "unknown key"),
+        ("\"sex\": \"F\"", "\"sex\": \"female\"", "member.sex", "unknown value \"female\""),
+        ("\"payer\": \"florida-blue\", ", "", "coverage.payer", "required"),
+        ("\"lineOfBusiness\": \"commercial\"", "\"lineOfBusiness\": \"hmo\"", "coverage.lineOfBusiness", "unknown value \"hmo\""),
+        ("\"frequency\": \"original\",", "\"frequency\": \"replacement\",", "replaces", "required when frequency is replacement"),
+        ("\"diagnoses\": [\"M79.18\", \"M54.2\"]", "\"diagnoses\": [\"M79.18\", \"79.18\"]", "diagnoses[1]", "not an ICD-10-CM code"),
+        ("\"diagnosisPointers\": [1, 2]", "\"diagnosisPointers\": [1, 3]", "lines[0].diagnosisPointers[1]", "points to diagnosis 3, but the claim has 2"),
+        ("{ \"code\": \"99213\", \"modifiers\": [\"25\"] }", "{ \"code\": \"9921\", \"modifiers\": [\"25\"] }", "lines[1].code", "not a CPT or HCPCS code"),
+        ("\"modifiers\": [\"25\"]", "\"modifiers\": [\"255\"]", "lines[1].modifiers[0]", "not a modifier"),
+        ("\"charge\": 150.00", "\"charge\": -5", "lines[0].charge", "must be ≥ 0"),
+        ("\"laterality\": \"right\", \"triggerPoints\": 3", "\"laterality\": \"up\", \"triggerPoints\": 3", "procedure.sites[0].laterality", "unknown value \"up\""),
+        ("\"triggerPoints\": 3", "\"triggerPoints\": 0", "procedure.sites[0].triggerPoints", "must be ≥ 1"),
+        ("\"imagingGuidance\": \"none\"", "\"imagingGuidance\": \"xray\"", "procedure.imagingGuidance", "unknown value \"xray\""),
+        ("\"tautBand\": true,", "\"tautBand\": \"yes\",", "clinical.findings.tautBand", "expected true or false"),
+        ("\"tautBand\": true,", "\"tautBand\": true, \"trigger\": true,", "clinical.findings.trigger", "unknown key"),
+        ("\"outcome\": \"failed\"", "\"outcome\": \"worse\"", "clinical.conservativeTherapy[0].outcome", "unknown value \"worse\""),
+        ("\"end\": \"2025-08-20\"", "\"end\": \"2025-06-20\"", "clinical.conservativeTherapy[0].end", "ends (2025-06-20) before it starts"),
+        ("{ \"class\": \"nsaid\", \"start\": \"2025-07-01\" }", "{ \"type\": \"nsaid\" }", "clinical.pharmacotherapy[0].class", "required"),
+        ("\"percentPainImprovement\": 60", "\"percentPainImprovement\": 160", "clinical.priorInjectionResponse.percentPainImprovement", "between 0 and 100"),
+        ("\"documentation\": [\"history_and_physical\", \"procedure_note\"]", "\"documentation\": [\"xray\"]", "clinical.documentation[0]", "unknown value \"xray\""),
+        ("\"dateOfService\": \"2025-08-01\"", "\"dateOfService\": \"2025-10-01\"", "history[0].dateOfService", "after the encounter's date of service"),
+        ("\"treatmentPlan\": [\"home_exercise_program\"]", "\"treatmentPlan\": \"home_exercise_program\"", "clinical.treatmentPlan", "expected an array, got a string"),
+        ("\"member\": { \"id\": \"M1\", \"birthDate\": \"1970-02-01\", \"sex\": \"F\" }", "\"member\": \"M1\"", "member", "expected an object"),
+    ]
+
+    @Test(arguments: 0..<malformed.count)
+    func malformedEncounterNamesThePath(_ index: Int) {
+        let case_ = Self.malformed[index]
+        let found = errors(replacing: case_.old, with: case_.new)
+        #expect(found.contains { $0.path == case_.path && $0.message.contains(case_.message) },
+                "expected \(case_.path): …\(case_.message)…, got \(found.map(\.description))")
+    }
+
+    @Test func emptyLinesAreAnError() {
+        let found = errors(replacing: """
+          "lines": [
+            { "code": "20552", "modifiers": [], "units": 1, "diagnosisPointers": [1, 2], "charge": 150.00 },
+            { "code": "99213", "modifiers": ["25"] }
+          ],
+        """, with: "\"lines\": [],")
+        #expect(found.map(\.description) == ["lines: at least one service line is required"])
+    }
+
+    @Test func everyErrorIsReportedNotJustTheFirst() {
+        let json = """
+        {"id":"","member":{"id":"M","sex":"X"},"coverage":{},"dateOfService":"2025-13-01","lines":[{"code":"20552","units":0}],"extra":1}
+        """
+        do {
+            _ = try EncounterReader.decode(Data(json.utf8))
+            Issue.record("expected errors")
+        } catch {
+            let paths = Set(error.errors.map(\.path))
+            #expect(paths == ["id", "member.sex", "coverage.payer", "dateOfService", "lines[0].units", "extra"])
+        }
+    }
+
+    @Test func syntaxErrorsCarryLineAndColumn() {
+        do {
+            _ = try EncounterReader.decode(Data("{\n  \"id\": \"A\",\n  \"lines\": [}\n".utf8))
+            Issue.record("expected a syntax error")
+        } catch {
+            #expect(error.errors.count == 1)
+            #expect(error.errors[0].message.contains("line 3"))
+        }
+    }
+
+    @Test func duplicateKeysAreRejected() {
+        do {
+            _ = try JSONValue.parse(Data("{\"id\":\"A\",\"id\":\"B\"}".utf8))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.contains("duplicate key \"id\""))
+        }
+    }
+}
+
+@Suite("LocalDate")
+struct LocalDateTests {
+    @Test func parsesOnlyRealDates() {
+        #expect(LocalDate("2024-02-29") != nil)
+        #expect(LocalDate("2025-02-29") == nil)
+        #expect(LocalDate("2025-9-01") == nil)
+        #expect(LocalDate("2025-09-01T00:00") == nil)
+        #expect(LocalDate("2025-09-10")?.description == "2025-09-10")
+    }
+
+    @Test func fiscalYearStartsInOctober() {
+        #expect(LocalDate("2024-09-30")?.fiscalYear == 2024)
+        #expect(LocalDate("2024-10-01")?.fiscalYear == 2025)
+    }
+
+    @Test func monthArithmeticClampsTheDay() {
+        #expect(LocalDate("2025-08-31")!.adding(months: -6).description == "2025-02-28")
+        #expect(LocalDate("2025-01-15")!.adding(months: 12).description == "2026-01-15")
+        #expect(LocalDate("2025-03-01")!.adding(days: -1).description == "2025-02-28")
+        #expect(LocalDate("2025-01-01")!.days(until: LocalDate("2025-12-31")!) == 364)
+    }
+}

@@ -1,0 +1,156 @@
+import Model
+import Policies
+import Testing
+
+/// A minimal valid policy; the error cases below change one line of it. Line numbers matter:
+/// line 1 is `id:`.
+let minimalPolicy = """
+id: acme/tpi-1
+payer: acme
+title: Test policy
+source: 000_4343e11a9d1ffd15.txt
+effective:
+  from: 2024-01-01
+  to: null
+linesOfBusiness: [commercial]
+governs: ["20552", "20553"]
+rules:
+  - id: acme.diagnosis
+    citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+    diagnoses:
+      - M79.7
+      - M60.111 – M60.179
+    onFail: deny
+  - id: acme.limit
+    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}
+    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}
+    onFail: pend
+"""
+
+func issues(replacing old: String, with new: String) -> [PolicyIssue] {
+    #expect(minimalPolicy.components(separatedBy: old).count == 2, "fixture text must occur once: \(old)")
+    return PolicyLoader.parse(yaml: minimalPolicy.replacingOccurrences(of: old, with: new), file: "bad.yaml").issues
+}
+
+@Suite("Policy loader")
+struct PolicyLoaderTests {
+    @Test func minimalPolicyLoads() throws {
+        let (policy, found) = PolicyLoader.parse(yaml: minimalPolicy, file: "ok.yaml")
+        #expect(found.isEmpty)
+        let loaded = try #require(policy)
+        #expect(loaded.id == "acme/tpi-1")
+        #expect(loaded.rules.count == 2)
+        #expect(loaded.rules[0].onFail == .deny(carc: "11", rarc: []))
+        #expect(loaded.rules[1].onFail == .pend)
+        #expect(loaded.rules[0].location.line == 11)
+        guard case .diagnoses(let entries) = loaded.rules[0].check else { Issue.record("expected diagnoses"); return }
+        #expect(entries.map(\.description) == ["M79.7", "M60.111 – M60.179"])
+        guard case .limit(let limit) = loaded.rules[1].check else { Issue.record("expected a limit"); return }
+        #expect(limit.codes == ["20552", "20553"])  // defaults to governs
+        #expect(limit.window == .days(30))
+    }
+
+    /// (old text, new text, expected line, fragment of the message)
+    static let bad: [(old: String, new: String, line: Int, message: String)] = [
+        ("title: Test policy", "title: Test policy\nauthor: someone", 4, "unknown key 'author' in policy"),
+        ("    onFail: deny", "    onFail: deny\n    severity: high", 17, "unknown key 'severity' in rule"),
+        ("      - M79.7", "      - M797X1234", 14, "'M797X1234' is not an ICD-10-CM code"),
+        ("      - M60.111 – M60.179", "      - M60.179 – M60.111", 15, "range 'M60.179 – M60.111' has its ends out of order"),
+        ("governs: [\"20552\", \"20553\"]", "governs: [\"2055\", \"20553\"]", 9, "'2055' is not a CPT or HCPCS code"),
+        ("  from: 2024-01-01", "  from: 2024-13-01", 6, "effective.from must be a date YYYY-MM-DD"),
+        ("  to: null", "  to: 2023-01-01", 7, "effective.to (2023-01-01) is before effective.from"),
+        ("linesOfBusiness: [commercial]", "linesOfBusiness: [hmo]", 8, "unknown line of business 'hmo'"),
+        ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
+         "    limit: {max: 4, count: visits, window: {days: 30}, scope: anatomic_region}", 19, "unknown limit count 'visits'"),
+        ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
+         "    limit: {max: 4, count: procedures, window: {weeks: 4}, scope: anatomic_region}", 19, "unknown key 'weeks' in window"),
+        ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
+         "    limit: {max: 0, count: procedures, window: {days: 30}, scope: anatomic_region}", 19, "limit max must be ≥ 1, got 0"),
+        ("    onFail: pend", "    onFail: maybe", 20, "onFail must be 'deny' or 'pend'"),
+        ("    onFail: pend", "", 17, "rule 'acme.limit' needs onFail: deny or onFail: pend"),
+        ("  - id: acme.limit", "  - id: acme.diagnosis", 20, "duplicate rule id 'acme.diagnosis'"),
+        ("    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}",
+         "    citation: {source: 000_4343e11a9d1ffd15.txt}", 18, "missing required key 'section' in citation"),
+        ("    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}",
+         "    citation: {source: DESIGN, section: Reimbursement Information}", 18, "citation.source must name a seed document"),
+        ("    diagnoses:", "    criteria: {finding: tautBand}\n    diagnoses:", 11, "has more than one check (diagnoses, criteria)"),
+        ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
+         "    criteria: {finding: twitchy}", 19, "unknown finding 'twitchy'"),
+        ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
+         "    criteria: {headache: true}", 19, "unknown fact or operator 'headache'"),
+        ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
+         "    criteria: {finding: tautBand, painOnset: {withinMonths: 3}}", 19, "a criterion has exactly one key"),
+        ("id: acme/tpi-1", "id: other/tpi-1", 1, "policy id 'other/tpi-1' must start with its payer ('acme/')"),
+        ("id: acme/tpi-1", "id: Acme/TPI 1", 1, "may contain only lower-case letters"),
+        ("    onFail: pend", "    onFail: pend\n    carc: \"119\"", 21, "a rule that pends carries no denial CARC"),
+        ("title: Test policy", "title: [unclosed", 3, "not valid YAML"),
+    ]
+
+    @Test(arguments: 0..<bad.count)
+    func badPolicyIsLocated(_ index: Int) {
+        let case_ = Self.bad[index]
+        let found = issues(replacing: case_.old, with: case_.new)
+        #expect(found.contains { $0.severity == .error && $0.location.file == "bad.yaml" && $0.location.line == case_.line && $0.message.contains(case_.message) },
+                "expected bad.yaml:\(case_.line): …\(case_.message)…, got \(found.map(\.description))")
+    }
+
+    @Test func aBadPolicyDoesNotLoad() {
+        let (policy, found) = PolicyLoader.parse(yaml: minimalPolicy.replacingOccurrences(of: "onFail: deny", with: "onFail: nope"), file: "bad.yaml")
+        #expect(policy == nil)
+        #expect(found.count == 1)
+    }
+
+    @Test func emptyFileIsAnError() {
+        let found = PolicyLoader.parse(yaml: "", file: "empty.yaml").issues
+        #expect(found.map(\.description) == ["empty.yaml:1: error: the file is empty"])
+    }
+
+    @Test func overlappingEffectivePeriodsForOnePayerAreRejected() throws {
+        let first = try #require(PolicyLoader.parse(yaml: minimalPolicy, file: "a.yaml").policy)
+        let second = try #require(PolicyLoader.parse(yaml: minimalPolicy
+            .replacingOccurrences(of: "id: acme/tpi-1", with: "id: acme/tpi-2")
+            .replacingOccurrences(of: "  from: 2024-01-01", with: "  from: 2024-06-01"), file: "b.yaml").policy)
+        do {
+            _ = try PolicyLibrary([first, second])
+            Issue.record("expected an overlap error")
+        } catch {
+            #expect(error.issues.count == 1)
+            #expect(error.issues[0].location == SourceLocation(file: "b.yaml", line: 1))
+            #expect(error.issues[0].message.contains("overlaps 'acme/tpi-1'"))
+        }
+    }
+
+    @Test func consecutivePeriodsOrOtherLinesOfBusinessDoNotOverlap() throws {
+        let first = try #require(PolicyLoader.parse(yaml: minimalPolicy.replacingOccurrences(of: "  to: null", with: "  to: 2024-05-31"), file: "a.yaml").policy)
+        let second = try #require(PolicyLoader.parse(yaml: minimalPolicy
+            .replacingOccurrences(of: "id: acme/tpi-1", with: "id: acme/tpi-2")
+            .replacingOccurrences(of: "  from: 2024-01-01", with: "  from: 2024-06-01"), file: "b.yaml").policy)
+        let library = try PolicyLibrary([first, second])
+        guard case .policy(let chosen, _) = library.select(payer: "acme", lineOfBusiness: .commercial, on: LocalDate("2024-07-01")!) else {
+            Issue.record("expected a policy"); return
+        }
+        #expect(chosen.id == "acme/tpi-2")
+        guard case .none(let why) = library.select(payer: "acme", lineOfBusiness: .medicaid, on: LocalDate("2024-07-01")!) else {
+            Issue.record("expected none"); return
+        }
+        #expect(why.contains("no acme policy is in effect on 2024-07-01 for line of business medicaid"))
+    }
+
+    @Test func routeToAnUnknownPolicyIsRejected() throws {
+        let yaml = minimalPolicy.replacingOccurrences(of: "governs:", with: """
+        exceptions:
+          - id: acme.ma
+            linesOfBusiness: [medicare_advantage]
+            route: medicare/none
+            citation: {source: 000_4343e11a9d1ffd15.txt, section: Program Exceptions}
+        governs:
+        """)
+        let policy = try #require(PolicyLoader.parse(yaml: yaml, file: "r.yaml").policy)
+        do {
+            _ = try PolicyLibrary([policy])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.issues.map(\.description) == ["r.yaml:10: error: exception 'acme.ma' routes to unknown policy 'medicare/none'"])
+        }
+    }
+}
