@@ -247,7 +247,7 @@ public struct CodeTables: Sendable {
 
     /// A procedure code (`"20552"`, `"m0076"`); case and surrounding space are ignored.
     public func procedure(_ code: String) -> ProcedureCode? {
-        proceduresByCode[Self.normalizeCode(code)]
+        proceduresByCode[code] ?? proceduresByCode[Self.normalizeCode(code)]
     }
 
     /// The codes of a category, in file order.

@@ -155,7 +155,8 @@ public struct MuscleCatalog: Sendable {
     /// "bilateral", "of", "the", and word order when the words identify one entry:
     /// "Upper Trapezius", "trapezius muscle", "Levator-Scapulae", "R trapezius, upper fibers".
     public func resolve(_ name: String) -> MuscleResolution {
-        let key = Self.normalize(name)
+        // Fast path: most records use the catalog's own spelling; normalizing goes through Foundation.
+        let key = index[name] != nil ? name : Self.normalize(name)
         guard !key.isEmpty, let entry = index[key] ?? bagIndex[Self.bag(key)] else { return .unknown }
         switch entry {
         case .muscle(let i):

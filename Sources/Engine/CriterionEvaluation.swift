@@ -2,18 +2,27 @@ import CodeSets
 import Model
 import Policies
 
+/// Why part of a criterion is not met or not known, kept unrendered: most evaluations pass,
+/// and the text is built only for the ones that do not.
+enum Explanation {
+    case criterion(Criterion)
+    case fact(Fact)
+    case noneOf([Criterion])
+    case fewerThan(Int, [Criterion])
+}
+
 /// The result of a criterion, with what to tell the user: which parts are documented as not
 /// met, which are not documented, and which documents would settle the unknown parts.
 struct CriterionResult {
     var truth: Truth
-    var notMet: [String] = []
-    var unknown: [String] = []
+    var notMet: [Explanation] = []
+    var unknown: [Explanation] = []
     var missing: Set<DocumentationElement> = []
 }
 
 /// Evaluates criteria trees over an encounter's facts (DESIGN.md: Kleene logic; false denies, unknown pends).
 struct CriterionEvaluator {
-    let facts: EncounterFacts
+    unowned(unsafe) let facts: EncounterFacts
 
     func evaluate(_ criterion: Criterion) -> CriterionResult {
         switch criterion {
@@ -24,18 +33,18 @@ struct CriterionEvaluator {
         case .any(let parts):
             let results = parts.map(evaluate)
             let truth = Truth.any(results.map(\.truth))
-            return combine(truth, results, notMetWhenFalse: ["none of: " + parts.map(describe).joined(separator: "; ")])
+            return combine(truth, results, notMetWhenFalse: [.noneOf(parts)])
         case .atLeast(let n, let parts):
             let results = parts.map(evaluate)
             let yes = results.filter { $0.truth == .yes }.count
             let open = results.filter { $0.truth == .unknown }.count
             let truth: Truth = yes >= n ? .yes : (yes + open >= n ? .unknown : .no)
-            return combine(truth, results, notMetWhenFalse: ["fewer than \(n) of: " + parts.map(describe).joined(separator: "; ")])
+            return combine(truth, results, notMetWhenFalse: [.fewerThan(n, parts)])
         case .not(let inner):
             let result = evaluate(inner)
             var negated = CriterionResult(truth: result.truth.negated)
             switch negated.truth {
-            case .no: negated.notMet = [describe(criterion)]
+            case .no: negated.notMet = [.criterion(criterion)]
             case .unknown: negated.unknown = result.unknown; negated.missing = result.missing
             case .yes: break
             }
@@ -44,9 +53,9 @@ struct CriterionEvaluator {
             let truth = evaluate(fact)
             var result = CriterionResult(truth: truth)
             switch truth {
-            case .no: result.notMet = [describe(fact)]
+            case .no: result.notMet = [.fact(fact)]
             case .unknown:
-                result.unknown = [describe(fact)]
+                result.unknown = [.fact(fact)]
                 result.missing = Set(documents(for: fact))
             case .yes: break
             }
@@ -54,10 +63,10 @@ struct CriterionEvaluator {
         }
     }
 
-    private func combine(_ truth: Truth, _ results: [CriterionResult], notMetWhenFalse: [String]) -> CriterionResult {
+    private func combine(_ truth: Truth, _ results: [CriterionResult], notMetWhenFalse: @autoclosure () -> [Explanation]) -> CriterionResult {
         var result = CriterionResult(truth: truth)
         switch truth {
-        case .no: result.notMet = notMetWhenFalse
+        case .no: result.notMet = notMetWhenFalse()
         case .unknown:
             let open = results.filter { $0.truth == .unknown }
             result.unknown = open.flatMap(\.unknown)
@@ -147,6 +156,19 @@ struct CriterionEvaluator {
         case .priorImprovement, .priorResponse: return [.priorTreatmentResults]
         case .sitesDocumented, .priorServices: return [.procedureNote]
         }
+    }
+
+    func describe(_ explanation: Explanation) -> String {
+        switch explanation {
+        case .criterion(let criterion): return describe(criterion)
+        case .fact(let fact): return describe(fact)
+        case .noneOf(let parts): return "none of: " + parts.map(describe).joined(separator: "; ")
+        case .fewerThan(let n, let parts): return "fewer than \(n) of: " + parts.map(describe).joined(separator: "; ")
+        }
+    }
+
+    func describe(_ explanations: [Explanation]) -> String {
+        explanations.map(describe).joined(separator: "; ")
     }
 
     func describe(_ criterion: Criterion) -> String {

@@ -87,7 +87,7 @@ struct PriorRecord: Sendable {
 
 /// What the engine derives from an encounter before any rule runs: resolved sites, diagnosis
 /// status on the date of service, and the prior services that count.
-struct EncounterFacts: Sendable {
+final class EncounterFacts: Sendable {
     let encounter: Encounter
     let dateOfService: LocalDate
     let sites: ServiceSites

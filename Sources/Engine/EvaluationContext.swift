@@ -6,7 +6,7 @@ import Policies
 ///
 /// Supporting-diagnosis lists are expanded here, once per fiscal year carried, into sets of
 /// billable codes, so that a decision is a hash lookup rather than a walk over ranges.
-public struct EvaluationContext: Sendable {
+public final class EvaluationContext: Sendable {
     public let library: PolicyLibrary
     public let icd: ICD10CM
     public let tables: CodeTables

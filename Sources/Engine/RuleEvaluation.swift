@@ -30,7 +30,7 @@ struct PolicyRuleEvaluator {
         let verdict = check(rule, line, criteria)
         // A rule whose condition the record leaves open can pass, but never deny: it pends.
         if let gate, gate.truth == .unknown, case .fail(let message) = verdict {
-            return .unknown("\(message) (the rule applies if \(gate.unknown.joined(separator: "; ")), which the record does not settle)",
+            return .unknown("\(message) (the rule applies if \(criteria.describe(gate.unknown)), which the record does not settle)",
                             gate.missing)
         }
         return verdict
@@ -44,8 +44,8 @@ struct PolicyRuleEvaluator {
             let result = criteria.evaluate(criterion)
             switch result.truth {
             case .yes: return .pass
-            case .no: return .fail("Not met: " + result.notMet.joined(separator: "; ") + ".")
-            case .unknown: return .unknown("Not documented: " + result.unknown.joined(separator: "; ") + ".", result.missing)
+            case .no: return .fail("Not met: " + criteria.describe(result.notMet) + ".")
+            case .unknown: return .unknown("Not documented: " + criteria.describe(result.unknown) + ".", result.missing)
             }
         case .limit(let limit):
             return frequency(limit)
@@ -80,17 +80,16 @@ struct PolicyRuleEvaluator {
             }
         }
         let unit = limit.count == .procedures ? "procedure" : "date of service"
-        let scope = scopeText(limit.scope)
         let list = { (services: [PriorService]) -> String in
             services.sorted { $0.dateOfService < $1.dateOfService }
                 .map { "\($0.id) \($0.code) on \($0.dateOfService)" }.joined(separator: ", ")
         }
         let knownTotal = total(known)
         if knownTotal > limit.max {
-            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scope); the limit is \(limit.max). Counted: \(list(known)) and this claim.")
+            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(known)) and this claim.")
         }
         if total(known + open) > limit.max {
-            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scope): the sites of \(list(open)) or of this claim are not documented well enough to tell.",
+            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(open)) or of this claim are not documented well enough to tell.",
                             [.procedureNote])
         }
         return .pass

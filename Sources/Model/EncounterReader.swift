@@ -290,7 +290,13 @@ public enum DiagnosisCodeShape {
 
     /// The code without its dot, upper-cased: the form ranges and lookups compare.
     public static func compact(_ text: String) -> String {
-        text.replacingOccurrences(of: ".", with: "").uppercased()
+        // Byte-level: this runs on every diagnosis of every decision, and Foundation's string calls are slow on Linux.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 where byte != UInt8(ascii: ".") {
+            bytes.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -76,20 +76,21 @@ public struct ProgramException: Sendable {
 }
 
 /// One rule of a policy: what it checks, on which codes, and what happens when it fails.
-public struct Rule: Sendable {
-    public var id: String
-    public var citation: Citation
+/// A class: rules are immutable once loaded and shared by every decision, never copied.
+public final class Rule: Sendable {
+    public let id: String
+    public let citation: Citation
     /// How an ambiguous source was read (DESIGN.md: "choose the reading a medical director would defend").
-    public var interpretation: String?
+    public let interpretation: String?
     /// A sentence for the user: what the rule requires.
-    public var summary: String?
+    public let summary: String?
     /// Codes the rule governs; the policy's `governs` when not given.
-    public var appliesTo: [String]
+    public let appliesTo: [String]
     /// The rule is checked only when this holds (e.g. "a prior injection at the same region").
-    public var when: Criterion?
-    public var check: RuleCheck
-    public var onFail: FailAction
-    public var location: SourceLocation
+    public let when: Criterion?
+    public let check: RuleCheck
+    public let onFail: FailAction
+    public let location: SourceLocation
 
     public init(id: String, citation: Citation, interpretation: String?, summary: String?, appliesTo: [String],
                 when: Criterion?, check: RuleCheck, onFail: FailAction, location: SourceLocation) {

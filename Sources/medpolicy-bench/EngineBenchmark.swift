@@ -1,0 +1,72 @@
+import CodeSets
+import Engine
+import Foundation
+import Model
+import Policies
+
+/// Decisions per second for a typical 2-line encounter (20552 + 99213-25) under each policy,
+/// and for the all-payers view, on one core.
+func runEngineBenchmark() {
+    let clock = ContinuousClock()
+    let loadStart = clock.now
+    guard let icd = try? ICD10CM.loadBundled(), let tables = try? CodeTables.loadBundled(),
+          let muscles = try? MuscleCatalog.loadBundled() else {
+        print("engine: cannot load the bundled code sets"); return
+    }
+    let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Policies").path
+    guard let library = try? PolicyLibrary.load(directory: directory).library else {
+        print("engine: cannot load policies from \(directory)"); return
+    }
+    let contextStart = clock.now
+    let evaluator = Evaluator(context: EvaluationContext(library: library, icd: icd, tables: tables, muscles: muscles))
+    print("engine: code sets + policies loaded in \(format(contextStart - loadStart)), context built in \(format(clock.now - contextStart))")
+
+    let cases: [(payer: String, line: LineOfBusiness, diagnosis: String)] = [
+        ("florida-blue", .commercial, "M62.838"), ("harvard-pilgrim", .commercial, "M79.18"),
+        ("medicare", .medicare, "M60.811"), ("truecare", .medicaid, "M62.838"), ("aetna", .commercial, "M62.838"),
+    ]
+    for item in cases {
+        let encounter = typicalEncounter(payer: item.payer, line: item.line, diagnosis: item.diagnosis)
+        let outcome = evaluator.evaluate(encounter).outcome
+        let rate = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter) }
+        print("engine: \(item.payer.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Int(rate)) decisions/s (outcome \(outcome.rawValue))")
+    }
+    let encounter = typicalEncounter(payer: "florida-blue", line: .commercial, diagnosis: "M62.838")
+    let rate = measure(iterations: 40_000) { _ = evaluator.evaluateAllPayers(encounter) }
+    print("engine: all payers      \(Int(rate)) encounters/s (\(Int(rate) * library.payers.count) decisions/s)")
+}
+
+private func typicalEncounter(payer: String, line: LineOfBusiness, diagnosis: String) -> Encounter {
+    Encounter(
+        id: "BENCH-1", member: Member(id: "M-1"), coverage: Coverage(payer: payer, lineOfBusiness: line),
+        dateOfService: LocalDate("2025-08-20")!, placeOfService: "11", diagnoses: [diagnosis],
+        lines: [ServiceLine(code: "20552", units: 1, diagnosisPointers: [1], charge: 150),
+                ServiceLine(code: "99213", modifiers: ["25"], diagnosisPointers: [1])],
+        procedure: Procedure(sites: [InjectionSite(muscle: "trapezius", laterality: .right), InjectionSite(muscle: "levator scapulae", laterality: .right)],
+                             injectate: ["lidocaine"], imagingGuidance: ImagingGuidance.none),
+        clinical: Clinical(
+            painOnset: LocalDate("2025-06-01"),
+            findings: Findings(regionalPainInReferralPattern: true, tautBand: true, spotTenderness: true, restrictedRangeOfMotion: true),
+            conservativeTherapy: [ConservativeTherapy(type: .physicalTherapy, start: LocalDate("2025-06-05"), end: LocalDate("2025-07-25"), outcome: .failed),
+                                  ConservativeTherapy(type: .activeExercise, start: LocalDate("2025-06-05"), end: LocalDate("2025-07-25"), outcome: .failed)],
+            pharmacotherapy: [Pharmacotherapy(drugClass: .nsaid, start: LocalDate("2025-06-02"))],
+            treatmentPlan: [.physicalTherapy],
+            documentation: [.historyAndPhysical, .procedureNote, .reasonForTherapy, .injectionFrequencyPlan, .priorTreatmentResults]))
+}
+
+/// Runs `body` `iterations` times after a warm-up and returns the rate per second.
+func measure(iterations: Int, _ body: () -> Void) -> Double {
+    for _ in 0..<min(1000, iterations / 10) { body() }
+    let clock = ContinuousClock()
+    let start = clock.now
+    for _ in 0..<iterations { body() }
+    let elapsed = clock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Double(iterations) / seconds
+}
+
+func format(_ duration: Duration) -> String {
+    let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    return String(format: "%.2f ms", ms)
+}
