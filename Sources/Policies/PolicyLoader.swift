@@ -216,6 +216,7 @@ struct PolicyFileSchema {
         default: check = m.optional("exclude") { exclusion($0) }.map { .exclusion($0) }
         }
 
+        let onFailGiven = m.has("onFail")
         let onFailWord = m.optional("onFail") { node -> String? in
             guard let word = reader.string(node, "onFail") else { return nil }
             guard ["deny", "pend"].contains(word) else { reader.error(node, "onFail must be 'deny' or 'pend', got '\(word)'"); return nil }
@@ -252,7 +253,7 @@ struct PolicyFileSchema {
                 if carc != nil { reader.error(m.keyLocation("carc"), "a rule that pends carries no denial CARC; remove 'carc'") }
                 onFail = .pend
             default:
-                reader.error(node, "rule '\(id)' needs onFail: deny or onFail: pend")
+                if !onFailGiven { reader.error(node, "rule '\(id)' needs onFail: deny or onFail: pend") }
                 return nil
             }
         }

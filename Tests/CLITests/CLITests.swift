@@ -144,7 +144,7 @@ struct CLITests {
 
     @Test func policiesValidateReportsPublishedStaleCodesAsWarnings() throws {
         let run = try medpolicy(["policies", "validate"])
-        #expect(run.status == 0, run.stderr)
+        #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("florida-blue-02-20000-28.yaml"))
         #expect(run.stdout.contains("warning: range M76.861 – M76.869"))
         #expect(run.stdout.contains("warning: M62.4"))

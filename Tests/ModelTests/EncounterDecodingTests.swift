@@ -88,9 +88,9 @@ struct EncounterDecodingTests {
 
     /// Each malformed case: the replacement, the expected path, and a fragment of the message.
     static let malformed: [(old: String, new: String, path: String, message: String)] = [
-        ("\"units\": 1,", "\"units\": 0,", "lines[0].units", "must be ≥ 1, got 0"),
-        ("\"units\": 1,", "\"units\": 1.5,", "lines[0].units", "whole number"),
-        ("\"units\": 1,", "\"units\": \"1\",", "lines[0].units", "expected a whole number, got a string"),
+        ("\"units\": 1, \"diagnosisPointers\"", "\"units\": 0, \"diagnosisPointers\"", "lines[0].units", "must be ≥ 1, got 0"),
+        ("\"units\": 1, \"diagnosisPointers\"", "\"units\": 1.5, \"diagnosisPointers\"", "lines[0].units", "whole number"),
+        ("\"units\": 1, \"diagnosisPointers\"", "\"units\": \"1\", \"diagnosisPointers\"", "lines[0].units", "expected a whole number, got a string"),
         ("\"id\": \"CLM-0001\",", "", "id", "required"),
         ("\"dateOfService\": \"2025-09-10\"", "\"dateOfService\": \"2025-02-30\"", "dateOfService", "expected a date YYYY-MM-DD"),
         ("\"dateOfService\": \"2025-09-10\"", "\"dateOfService\": \"09/10/2025\"", "dateOfService", "expected a date YYYY-MM-DD"),

@@ -68,7 +68,7 @@ struct PolicyLoaderTests {
          "    limit: {max: 0, count: procedures, window: {days: 30}, scope: anatomic_region}", 19, "limit max must be ≥ 1, got 0"),
         ("    onFail: pend", "    onFail: maybe", 20, "onFail must be 'deny' or 'pend'"),
         ("    onFail: pend", "", 17, "rule 'acme.limit' needs onFail: deny or onFail: pend"),
-        ("  - id: acme.limit", "  - id: acme.diagnosis", 20, "duplicate rule id 'acme.diagnosis'"),
+        ("  - id: acme.limit", "  - id: acme.diagnosis", 17, "duplicate rule id 'acme.diagnosis' (first at line 11)"),
         ("    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}",
          "    citation: {source: 000_4343e11a9d1ffd15.txt}", 18, "missing required key 'section' in citation"),
         ("    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}",
@@ -83,7 +83,7 @@ struct PolicyLoaderTests {
         ("id: acme/tpi-1", "id: other/tpi-1", 1, "policy id 'other/tpi-1' must start with its payer ('acme/')"),
         ("id: acme/tpi-1", "id: Acme/TPI 1", 1, "may contain only lower-case letters"),
         ("    onFail: pend", "    onFail: pend\n    carc: \"119\"", 21, "a rule that pends carries no denial CARC"),
-        ("title: Test policy", "title: [unclosed", 3, "not valid YAML"),
+        ("title: Test policy", "title: [unclosed", 4, "not valid YAML"),  // libyaml notices at the next line
     ]
 
     @Test(arguments: 0..<bad.count)
