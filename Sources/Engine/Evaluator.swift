@@ -113,7 +113,7 @@ public struct Evaluator: Sendable {
         }
         return Determination(encounterId: encounter.id, payer: payer, policy: policy.reference,
                              outcome: claimOutcome(lines.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
-                             documentation: anyPended ? documentation(policy: policy, missing: missing, encounter: encounter) : DocumentationAdvice())
+                             documentation: documentation(policy: policy, missing: missing, encounter: encounter, pended: anyPended))
     }
 
     private func reason(_ rule: Rule, carc: String, rarc: [String], message: String) -> Reason {
@@ -131,10 +131,12 @@ public struct Evaluator: Sendable {
         return .partial
     }
 
-    /// The payer's own requests for a pended claim, plus a request for each missing record it does not already name.
-    private func documentation(policy: Policy, missing: Set<DocumentationElement>, encounter: Encounter) -> DocumentationAdvice {
+    /// What the record lacks, always; and for a pended claim the payer's own requests plus a request
+    /// for each missing record they do not already name.
+    private func documentation(policy: Policy, missing: Set<DocumentationElement>, encounter: Encounter, pended: Bool) -> DocumentationAdvice {
         let have = Set(encounter.clinical?.documentation ?? [])
         let absent = missing.subtracting(have).sorted { $0.rawValue < $1.rawValue }
+        guard pended else { return DocumentationAdvice(requests: [], missing: absent.map(\.rawValue)) }
         var requests = policy.documentationRequests
         for element in absent {
             let document = context.tables.document(for: element)
