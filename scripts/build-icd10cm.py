@@ -44,6 +44,8 @@ File format (all integers little-endian), version 1:
       keys       N x 5 bytes: code (no dot, <= 7 chars) as a base-37 number, digits
                  pad=0, '0'-'9'=1-10, 'A'-'Z'=11-36, most significant first; strictly ascending,
                  so numeric order = order of the codes as strings. 3 bytes slack after.
+      directory  (37*37 + 1) x u32: entry p = first record whose key is >= p * 37^5 (codes by their
+                 first two characters); the last entry = N
       status     N x W bytes: 2 bits per release (release i at bit 2*(i%4) of byte i/4):
                  0 absent, 1 header, 2 billable
       desc       N x u32: stem index (low 24 bits) | suffix index (high 8 bits; 0 = none)
@@ -197,13 +199,22 @@ def key37(code):
 
 
 def checksum(body):
-    """64-bit checksum over 8-byte little-endian words (the tail zero-padded); mirrored in Swift."""
-    h = 0x9E3779B97F4A7C15
+    """64-bit checksum of the bytes after the header (mirrored in Swift, ICD10CMLayout.checksum):
+    four lanes over little-endian 8-byte words (word i feeds lane i % 4; a short tail is zero-padded),
+    each lane h = (h ^ word) * 0x100000001B3, h ^= h >> 29; then the lanes folded the same way, xor the length."""
+    lanes = [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5]
     padded = body + b"\0" * (-len(body) % 8)
-    for (word,) in struct.iter_unpack("<Q", padded):
+
+    def mix(h, word):
         h = ((h ^ word) * 0x100000001B3) & MASK64
-        h ^= h >> 29
-    return (h ^ len(body)) & MASK64
+        return h ^ (h >> 29)
+
+    for i, (word,) in enumerate(struct.iter_unpack("<Q", padded)):
+        lanes[i % 4] = mix(lanes[i % 4], word)
+    h = 0
+    for lane in lanes:
+        h = mix(h, lane)
+    return h ^ len(body)
 
 
 def align8(buf):
@@ -255,9 +266,18 @@ def build(releases):
         encoded = name.encode()
         body += struct.pack("<HH", fy, len(encoded)) + encoded
         align8(body)
-    for code in all_codes:
-        body += key37(code).to_bytes(5, "big")
+    keys = [key37(code) for code in all_codes]
+    for key in keys:
+        body += key.to_bytes(5, "big")
     body += b"\0\0\0"
+    align8(body)
+    directory, i = [], 0
+    for prefix in range(37 * 37):
+        while i < len(keys) and keys[i] < prefix * 37 ** 5:
+            i += 1
+        directory.append(i)
+    directory.append(len(keys))
+    body += struct.pack(f"<{len(directory)}I", *directory)
     align8(body)
     for code in all_codes:
         bits = 0

@@ -1,5 +1,10 @@
 import Foundation
 import Model
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What a diagnosis code is on a date of service.
 public enum DiagnosisStatus: Equatable, Sendable {
@@ -61,15 +66,9 @@ public final class ICD10CM: Sendable {
         try self.init(data: [UInt8](data))
     }
 
-    /// Reads the file at `url`.
+    /// Reads the file at `url` (straight into the array the lookups use: one copy, no parsing).
     public convenience init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw ICD10CMDataError("cannot be read at \(url.path): \(error.localizedDescription)")
-        }
-        try self.init(data: data)
+        try self.init(data: ICD10CM.readFile(url))
     }
 
     /// The data file shipped in this module's `Resources` folder.
@@ -93,8 +92,8 @@ public final class ICD10CM: Sendable {
     /// Whether `code` is billable, a header or not valid in the release that answers `date`.
     public func status(of code: String, on date: LocalDate) -> DiagnosisStatus {
         guard let release = release(for: date) else { return .noCodeSet }
-        guard let key = ICD10CMKey(code), let index = index(of: key.value) else { return .notValid }
-        switch state(index, release) {
+        guard let key = ICD10CMKey(code) else { return .notValid }
+        switch state(of: key.value, release) {
         case 1: return .header
         case 2: return .billable
         default: return .notValid
@@ -142,8 +141,8 @@ public final class ICD10CM: Sendable {
     public func isInRange(_ code: String, from start: String, to end: String, on date: LocalDate) -> Bool {
         guard let release = release(for: date), let code = ICD10CMKey(code),
               let bounds = bounds(from: start, to: end, release) else { return false }
-        guard code.value >= bounds.low, code.value < bounds.high, let index = index(of: code.value) else { return false }
-        return state(index, release) == 2
+        guard code.value >= bounds.low, code.value < bounds.high else { return false }
+        return state(of: code.value, release) == 2
     }
 
     /// The codes billable on `date` within the range, as `isInRange` reads it; dotted, sorted.
@@ -179,15 +178,16 @@ public final class ICD10CM: Sendable {
     private func release(for date: LocalDate) -> Int? {
         let day = date.dayNumber
         guard day >= firstDay else { return nil }
-        for (i, end) in releaseEnds.enumerated() where day < end { return i }
-        return releaseEnds.count
+        var i = 0
+        let ends = releaseEnds
+        while i < ends.count, day >= ends[i] { i &+= 1 }
+        return i
     }
 
     /// The search bounds [low, high) of a range for a release: a header end takes in its descendants.
     private func bounds(from start: String, to end: String, _ release: Int) -> (low: UInt64, high: UInt64)? {
         guard let start = ICD10CMKey(start), let end = ICD10CMKey(end) else { return nil }
-        var high = end.value + 1
-        if let index = index(of: end.value), state(index, release) == 1 { high = end.value + end.span }
+        let high = state(of: end.value, release) == 1 ? end.value + end.span : end.value + 1
         return start.value < high ? (start.value, high) : nil
     }
 
@@ -208,23 +208,51 @@ public final class ICD10CM: Sendable {
 
     /// The first record whose key is ≥ `value` (the record count when none is).
     private func lowerBound(_ value: UInt64) -> Int {
-        bytes.withUnsafeBytes { raw in
-            let keys = layout.keys
-            var low = 0, count = layout.count
-            while count > 0 {
-                let half = count &>> 1
-                let mid = low &+ half
-                let key = raw.loadUnaligned(fromByteOffset: keys &+ 5 &* mid, as: UInt64.self).bigEndian &>> 24
-                if key < value { low = mid &+ 1; count &-= half &+ 1 } else { count = half }
-            }
-            return low
+        bytes.withUnsafeBytes { ICD10CM.lowerBound(value, in: $0, layout) }
+    }
+
+    /// The prefix directory narrows the search to the codes sharing the first two characters, then a
+    /// branch-free binary search runs over their 5-byte keys (the 3 slack bytes after the last make the
+    /// 8-byte loads safe).
+    @inline(__always)
+    private static func lowerBound(_ value: UInt64, in raw: UnsafeRawBufferPointer, _ l: ICD10CMLayout) -> Int {
+        let prefix = Int(truncatingIfNeeded: value / 69_343_957)  // 37^5
+        guard prefix < ICD10CMLayout.prefixes else { return l.count }
+        let entry = l.directory &+ 4 &* prefix
+        var low = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self)))
+        let high = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry &+ 4, as: UInt32.self)))
+        guard low < high else { return high }
+        let base = raw.baseAddress! + l.keys
+        var length = high &- low
+        while length > 1 {
+            let half = length &>> 1
+            let key = base.loadUnaligned(fromByteOffset: 5 &* (low &+ half &- 1), as: UInt64.self).bigEndian &>> 24
+            low = key < value ? low &+ half : low
+            length &-= half
         }
+        let key = base.loadUnaligned(fromByteOffset: 5 &* low, as: UInt64.self).bigEndian &>> 24
+        return key < value ? low &+ 1 : low
     }
 
     @inline(__always)
     private func index(of value: UInt64) -> Int? {
         let i = lowerBound(value)
         return i < layout.count && key(at: i) == value ? i : nil
+    }
+
+    /// The state of the code with key `value` in a release, in one pass over the bytes (the hot path).
+    @inline(__always)
+    private func state(of value: UInt64, _ release: Int) -> UInt8 {
+        let l = layout
+        return bytes.withUnsafeBytes { raw -> UInt8 in
+            let i = ICD10CM.lowerBound(value, in: raw, l)
+            guard i < l.count,
+                  raw.loadUnaligned(fromByteOffset: l.keys &+ 5 &* i, as: UInt64.self).bigEndian &>> 24 == value
+            else { return 0 }
+            let byte = raw[l.status &+ i &* l.statusWidth &+ release &>> 2]
+            let bits = (byte &>> UInt8(truncatingIfNeeded: 2 &* (release & 3))) & 3
+            return bits == 3 ? 0 : bits
+        }
     }
 
     /// 0 absent, 1 header, 2 billable (3, never written, reads as absent).
@@ -262,4 +290,30 @@ public final class ICD10CM: Sendable {
     }
 
     private func readUInt32(_ offset: Int) -> UInt32 { ICD10CMLayout.uint32(bytes, offset) }
+
+    /// The whole file, read with POSIX calls into a fresh array (Data would add a copy).
+    private static func readFile(_ url: URL) throws -> [UInt8] {
+        let path = url.path
+        func failure(_ what: String) -> ICD10CMDataError {
+            ICD10CMDataError("cannot \(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw failure("open") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("stat") }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let n = read(fd, buffer.baseAddress! + count, size - count)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { failed = n < 0; break }
+                count += n
+            }
+        }
+        if failed { throw failure("read") }
+        return bytes
+    }
 }

@@ -6,7 +6,21 @@
 /// and every code starting with a prefix lies in [prefix, prefix + span).
 struct ICD10CMKey: Sendable {
     static let width = 7
-    static let powers: [UInt64] = (0...7).map { n in (0..<n).reduce(1) { acc, _ in acc * 37 } }
+
+    /// 37^n for n in 0...7.
+    @inline(__always)
+    static func power(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: return 1
+        case 1: return 37
+        case 2: return 1_369
+        case 3: return 50_653
+        case 4: return 1_874_161
+        case 5: return 69_343_957
+        case 6: return 2_565_726_409
+        default: return 94_931_877_133
+        }
+    }
 
     let value: UInt64
     let length: Int
@@ -14,9 +28,21 @@ struct ICD10CMKey: Sendable {
     /// The compact, upper-cased code (dots ignored, any case); nil when it is not 1–7 letters and digits.
     @inline(__always)
     init?(_ code: String) {
+        var text = code
+        guard let key = text.withUTF8({ ICD10CMKey.encode($0) }) else { return nil }
+        self = key
+    }
+
+    private init(value: UInt64, length: Int) {
+        self.value = value
+        self.length = length
+    }
+
+    @inline(__always)
+    private static func encode(_ utf8: UnsafeBufferPointer<UInt8>) -> ICD10CMKey? {
         var value: UInt64 = 0
         var length = 0
-        for byte in code.utf8 {
+        for byte in utf8 {
             let digit: UInt64
             switch byte {
             case UInt8(ascii: "."): continue
@@ -30,8 +56,7 @@ struct ICD10CMKey: Sendable {
             length &+= 1
         }
         guard length > 0 else { return nil }
-        self.length = length
-        self.value = value &* ICD10CMKey.powers[ICD10CMKey.width - length]
+        return ICD10CMKey(value: value &* ICD10CMKey.power(ICD10CMKey.width - length), length: length)
     }
 
     init(value: UInt64) {
@@ -43,14 +68,14 @@ struct ICD10CMKey: Sendable {
     }
 
     /// How many keys start with this code: every descendant lies in [value, value + span).
-    var span: UInt64 { ICD10CMKey.powers[ICD10CMKey.width - length] }
+    var span: UInt64 { ICD10CMKey.power(ICD10CMKey.width - length) }
 
     /// `M79.18`, `M79`.
     var dotted: String {
         var chars: [UInt8] = []
         chars.reserveCapacity(8)
         for position in 0..<length {
-            let digit = (value / ICD10CMKey.powers[ICD10CMKey.width - 1 - position]) % 37
+            let digit = (value / ICD10CMKey.power(ICD10CMKey.width - 1 - position)) % 37
             if position == 3 { chars.append(UInt8(ascii: ".")) }
             chars.append(digit <= 10 ? UInt8(digit) &+ 47 : UInt8(digit) &+ 54)
         }
@@ -63,6 +88,8 @@ struct ICD10CMLayout: Sendable {
     static let magic: [UInt8] = Array("ICD10CMB".utf8)
     static let version: UInt16 = 1
     static let headerSize = 64
+    /// Two-character prefixes: 37².
+    static let prefixes = 37 * 37
 
     let releaseCount: Int
     let count: Int
@@ -72,6 +99,8 @@ struct ICD10CMLayout: Sendable {
     let tokenCount: Int
     let releaseTable: Int
     let keys: Int
+    /// (37² + 1) u32: the first record of each two-character prefix.
+    let directory: Int
     let status: Int
     let desc: Int
     let stemIndex: Int
@@ -136,6 +165,10 @@ struct ICD10CMLayout: Sendable {
             previousYear = year
         }
         keys = try section(5 * count + 3)
+        directory = try section(4 * (ICD10CMLayout.prefixes + 1))
+        guard try ICD10CMLayout.ascending(bytes, directory, ICD10CMLayout.prefixes + 1) == count else {
+            throw Failure("corrupt prefix directory")
+        }
         status = try section(count * statusWidth)
         desc = try section(4 * count)
         stemIndex = try section(4 * (stemCount + 1))
@@ -164,13 +197,18 @@ struct ICD10CMLayout: Sendable {
     /// lies within its data section, whose size is that last entry).
     private static func ascending(_ bytes: [UInt8], _ start: Int, _ entries: Int) throws -> UInt32 {
         guard start + 4 * entries <= bytes.count else { throw ICD10CMDataError("truncated: offset table runs past the end") }
-        var previous: UInt32 = 0
-        for i in 0..<entries {
-            let value = uint32(bytes, start + 4 * i)
-            guard value >= previous, i > 0 || value == 0 else { throw ICD10CMDataError("corrupt offset table at \(start)") }
-            previous = value
+        let (ordered, last) = bytes.withUnsafeBytes { raw -> (Bool, UInt32) in
+            var previous: UInt32 = 0
+            var ordered = uint32(bytes, start) == 0
+            for i in 0..<entries {
+                let value = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start &+ 4 &* i, as: UInt32.self))
+                ordered = ordered && value >= previous
+                previous = value
+            }
+            return (ordered, previous)
         }
-        return previous
+        guard ordered else { throw ICD10CMDataError("corrupt offset table at \(start)") }
+        return last
     }
 
     static func uint16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o + 1]) << 8 }
@@ -179,26 +217,40 @@ struct ICD10CMLayout: Sendable {
     }
     static func uint64(_ b: [UInt8], _ o: Int) -> UInt64 { UInt64(uint32(b, o)) | UInt64(uint32(b, o + 4)) << 32 }
 
-    /// 64-bit checksum over little-endian 8-byte words from `start` (the tail zero-padded), xor the length;
-    /// the same function as `checksum()` in scripts/build-icd10cm.py.
+    /// 64-bit checksum of the bytes from `start`: the same function as `checksum()` in
+    /// scripts/build-icd10cm.py (four lanes over little-endian 8-byte words, then folded, xor the length).
     static func checksum(_ bytes: [UInt8], from start: Int) -> UInt64 {
-        bytes.withUnsafeBytes { raw in
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-            let length = raw.count - start
+        @inline(__always) func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
+            let m = (h ^ word) &* 0x1_0000_0001_B3
+            return m ^ (m &>> 29)
+        }
+        return bytes.withUnsafeBytes { raw in
+            var a: UInt64 = 0x9E37_79B9_7F4A_7C15, b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+            var c: UInt64 = 0x1656_67B1_9E37_79F9, d: UInt64 = 0x27D4_EB2F_1656_67C5
             var offset = start
-            while offset + 8 <= raw.count {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                h = (h ^ word) &* 0x1_0000_0001_B3
-                h ^= h >> 29
+            func word(_ at: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+            while offset + 32 <= raw.count {
+                a = mix(a, word(offset)); b = mix(b, word(offset + 8))
+                c = mix(c, word(offset + 16)); d = mix(d, word(offset + 24))
+                offset += 32
+            }
+            var lane = 0
+            while offset < raw.count {
+                var w: UInt64 = 0
+                if offset + 8 <= raw.count {
+                    w = word(offset)
+                } else {
+                    for (shift, i) in (offset..<raw.count).enumerated() { w |= UInt64(raw[i]) << (8 * UInt64(shift)) }
+                }
+                switch lane {
+                case 0: a = mix(a, w)
+                case 1: b = mix(b, w)
+                default: c = mix(c, w)
+                }
+                lane += 1
                 offset += 8
             }
-            if offset < raw.count {
-                var word: UInt64 = 0
-                for (shift, i) in (offset..<raw.count).enumerated() { word |= UInt64(raw[i]) << (8 * UInt64(shift)) }
-                h = (h ^ word) &* 0x1_0000_0001_B3
-                h ^= h >> 29
-            }
-            return h ^ UInt64(length)
+            return mix(mix(mix(mix(0, a), b), c), d) ^ UInt64(raw.count - start)
         }
     }
 }

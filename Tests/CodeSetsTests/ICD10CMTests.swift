@@ -189,7 +189,7 @@ struct ICD10CMTests {
     @Test("a truncated, foreign or corrupted data file throws instead of crashing")
     func corruptFiles() throws {
         let good = try bundledBytes()
-        #expect(good.count == 1_966_240)
+        #expect(good.count == 1_971_720)
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: [UInt8]()) }
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: Array(good.prefix(40))) }
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: Array(good.prefix(100_000))) }
