@@ -57,7 +57,7 @@ struct CodingRules {
         let lines = facts.encounter.lines
         let procedureLines = lines.indices.filter { MuscleCountCodes.family(of: lines[$0].code) != nil }
 
-        checkDiagnoses(&result)
+        checkDiagnoses(&result, procedureLines: procedureLines)
         checkSites(&result, procedureLines: procedureLines)
         let expected = expectedProcedure(procedureLines: procedureLines)
         for index in procedureLines { checkProcedureLine(index, expected: expected, &result) }
@@ -82,8 +82,14 @@ struct CodingRules {
 
     // MARK: diagnoses
 
-    private func checkDiagnoses(_ result: inout Result) {
+    private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
         let encounter = facts.encounter
+        let undiagnosed = procedureLines.filter { encounter.diagnoses(for: encounter.lines[$0]).isEmpty }
+        if !undiagnosed.isEmpty {
+            add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: ["M76"],
+                citation: Self.designDecisions,
+                message: "The line carries no diagnosis: report the ICD-10-CM code of the condition treated (the specific muscle or pain diagnosis).")
+        }
         for (code, status) in facts.diagnoses where status != .billable {
             let pointing = encounter.lines.indices.filter { encounter.diagnoses(for: encounter.lines[$0]).contains(code) }
             let message: String
@@ -165,9 +171,17 @@ struct CodingRules {
         }
         let sites = facts.sites
         guard sites.documented else { return ExpectedProcedure(family: family, code: nil, muscleCount: 0, countSettled: false) }
-        let count = sites.muscles.count
-        let settled = sites.isComplete || count >= 3
-        return ExpectedProcedure(family: family, code: settled ? family.code(forMuscles: count) : nil, muscleCount: count, countSettled: settled)
+        let most = sites.muscles.count, fewest = sites.minimumMuscleCount
+        // Settled when every reading of the record gives the same code.
+        let code: String?
+        if fewest >= 3 {
+            code = family.large
+        } else if sites.isComplete, most <= 2 || fewest == most {
+            code = family.code(forMuscles: most)
+        } else {
+            code = nil
+        }
+        return ExpectedProcedure(family: family, code: code, muscleCount: most, countSettled: code != nil)
     }
 
     private func muscleList() -> String {
@@ -199,8 +213,10 @@ struct CodingRules {
             add(&result, rule: "coding.muscle-count", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors,
                 message: "\(expected.muscleCount) muscle\(expected.muscleCount == 1 ? " was" : "s were") injected (\(muscleList())): that is one unit of \(code) (\(descriptor)), not \(line.code).")
         } else if expected.code == nil, facts.sites.documented, line.code == family.large {
+            let sides = facts.sites.minimumMuscleCount < expected.muscleCount ? " and muscles without a side next to the same muscle with one" : ""
+            let vague = facts.sites.isComplete ? "" : " and sites that are not one muscle"
             add(&result, rule: "coding.muscle-count", lines: [index], effect: .pend, carc: "252", citation: Self.siteDocumentation,
-                message: "\(line.code) needs 3 or more muscles, but the procedure note names \(expected.muscleCount) specific muscle\(expected.muscleCount == 1 ? "" : "s") (\(muscleList())) and sites that are not one muscle: name every muscle injected.")
+                message: "\(line.code) needs 3 or more muscles, but the procedure note names \(facts.sites.minimumMuscleCount)–\(expected.muscleCount) distinct muscles (\(muscleList()))\(vague)\(sides): name every muscle injected with its side.")
             result.missing.insert(.procedureNote)
         }
     }
@@ -286,9 +302,10 @@ struct CodingRules {
                 recommended.append(RecommendedLine(code: code, units: 1, modifiers: modifiers))
             }
         }
+        let procedureRecommended = !recommended.isEmpty
         for (index, line) in lines.enumerated() where !procedureLines.contains(index) {
             var modifiers = line.modifierList
-            if !procedureLines.isEmpty, facts.categories[index] == .evaluationAndManagement, !modifiers.contains("25") {
+            if procedureRecommended, facts.categories[index] == .evaluationAndManagement, !modifiers.contains("25") {
                 modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue
             }
             recommended.append(RecommendedLine(code: line.code, units: line.effectiveUnits, modifiers: modifiers))

@@ -26,6 +26,13 @@ struct ServiceSites: Sendable {
     /// True when every documented site resolved to a specific muscle.
     var isComplete: Bool { documented && nonSpecific.isEmpty && unrecognized.isEmpty }
 
+    /// The fewest distinct muscles the sites can be: a muscle without a side next to the same muscle
+    /// with a side may be that one (DESIGN.md counts (muscle, side) pairs).
+    var minimumMuscleCount: Int {
+        let sided = Set(muscles.filter { $0.side != nil }.map(\.muscle))
+        return muscles.filter { $0.side != nil || !sided.contains($0.muscle) }.count
+    }
+
     init() {}
 
     init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {

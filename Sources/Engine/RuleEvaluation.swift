@@ -19,7 +19,11 @@ struct PolicyRuleEvaluator {
 
     /// Whether `rule` governs the line: its codes, or the codes it excludes.
     func governs(_ rule: Rule, _ line: ServiceLine) -> Bool {
-        if case .exclusion(let exclusion) = rule.check { return exclusion.codes.contains(line.code) }
+        if case .exclusion(let exclusion) = rule.check {
+            // An exclusion "when billed with" other codes says nothing about the code billed alone.
+            guard exclusion.codes.contains(line.code) else { return false }
+            return exclusion.withCodes.map { with in facts.encounter.lines.contains { with.contains($0.code) } } ?? true
+        }
         return rule.appliesTo.contains(line.code)
     }
 

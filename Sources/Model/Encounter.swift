@@ -37,7 +37,7 @@ public struct Encounter: Codable, Equatable, Sendable {
     public func diagnoses(for line: ServiceLine) -> [String] {
         let all = diagnosisList
         guard let pointers = line.diagnosisPointers else { return all }
-        return pointers.compactMap { (1...all.count).contains($0) ? all[$0 - 1] : nil }
+        return pointers.compactMap { all.indices.contains($0 - 1) ? all[$0 - 1] : nil }
     }
 }
 

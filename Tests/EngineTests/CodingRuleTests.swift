@@ -70,6 +70,17 @@ struct CodingRuleTests {
         #expect(determination.coding.recommended == [RecommendedLine(code: "20552", units: 1, modifiers: [])])
     }
 
+    @Test("coding.muscle-count: \"trapezius\" without a side next to the right trapezius may be the same muscle (2 or 3 muscles) → 20553 pends 252, not approved",
+          arguments: Payer.allCases)
+    func unsidedDuplicateMuscleUnsettled(payer: Payer) throws {
+        let encounter = cleanEncounter(payer).sites([site("trapezius", nil), site("trapezius", .right), site("levator scapulae", .right)])
+            .lines([line("20553", pointers: [1])])
+        let determination = try evaluate(encounter)
+        #expect(determination.issueRules.contains("coding.laterality"))
+        expectReason(determination, rule: "coding.muscle-count", carc: "252", lineOutcome: .pended, claimOutcome: .pended,
+                     citation: Citation(source: Seed.harvardPilgrim, section: "Coverage Indications, Limitations, and/or Medical Necessity"))
+    }
+
     // MARK: coding.units-per-day
 
     @Test("coding.units-per-day fails: 20552 × 2 units → denied CARC 151 with RARC N362", arguments: Payer.allCases)

@@ -55,6 +55,16 @@ struct FloridaBlueRuleTests {
                      citation: Self.diagnosisList)
     }
 
+    @Test("a TPI line with no diagnosis at all is not approved: the supporting-diagnosis rule cannot be met (absent = unknown)",
+          arguments: [Payer.floridaBlue, .harvardPilgrim, .medicare])
+    func noDiagnosisNotApproved(payer: Payer) throws {
+        let determination = try evaluate(cleanEncounter(payer).with { $0.diagnoses = nil }.lines([line("20552")]))
+        let line = try #require(determination.line(1))
+        #expect(line.outcome != .approved)
+        #expect(line.reasons.contains { $0.rule.hasSuffix(".diagnosis") || $0.rule == "coding.diagnosis-validity" },
+                "reasons: \(line.reasons.map(\.rule))")
+    }
+
     // MARK: findings
 
     @Test("fb.referral-pain passes: regional pain in the referral pattern documented true (000 § Position Statement)")
@@ -276,6 +286,19 @@ struct FloridaBlueRuleTests {
         let encounter = clean.history(["2025-03-11", "2025-04-10", "2025-05-10", "2025-06-10", "2025-07-10", "2025-08-10"]
             .enumerated().map { prior("H\($0.offset)", $0.element, sites: shoulder) })
         expectPasses(try evaluate(encounter), rule: "fb.limit-6-months")
+    }
+
+    @Test("fb.limit-6-months unknown: 6 prior procedures in six months whose sites are not documented → pended 252, procedure note missing")
+    func limit6Unknown() throws {
+        let encounter = clean.history(["2025-03-11", "2025-04-10", "2025-05-10", "2025-06-10", "2025-07-10", "2025-08-10"]
+            .enumerated().map { prior("H\($0.offset)", $0.element, sites: nil) })
+            .withoutDocuments(.procedureNote)
+        let determination = try evaluate(encounter)
+        expectReason(determination, rule: "fb.limit-6-months", carc: "252", lineOutcome: .pended, claimOutcome: .pended,
+                     citation: Self.reimbursement)
+        #expect(determination.line(1)?.reason("fb.limit-30-days") == nil)
+        #expect(determination.documentation.missing == ["procedure_note"])
+        #expect(Array(determination.documentation.requests.prefix(6)) == floridaBlueLOINCTable)
     }
 
     // MARK: exclusions

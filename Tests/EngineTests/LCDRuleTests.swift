@@ -43,10 +43,15 @@ struct LCDRuleChecks {
         expectPasses(try evaluate(clean.diagnoses([code])), rule: rule("diagnosis"))
     }
 
-    /// On a 2021 date M79.1 is itself billable and listed.
-    func diagnosisHeaderBillableBefore() throws {
-        let encounter = cleanEncounter(payer, date: "2021-06-01").clinical { $0 = cleanClinical2021() }.diagnoses(["M79.1"])
-        expectPasses(try evaluate(encounter), rule: rule("diagnosis"))
+    /// DESIGN.md: M79.1 is a header in every release carried (FY2019 on), so on a 2021 date too M79.18 is covered
+    /// and M79.1 itself is a billing error (16/M76), not a covered diagnosis.
+    func diagnosisHeaderIn2021() throws {
+        let encounter = cleanEncounter(payer, date: "2021-06-01").clinical { $0 = cleanClinical2021() }
+        expectPasses(try evaluate(encounter.diagnoses(["M79.18"])), rule: rule("diagnosis"))
+        let header = try evaluate(encounter.diagnoses(["M79.1"]))
+        expectReason(header, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied, claimOutcome: .denied,
+                     citation: Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)"))
+        #expect(header.allReasons(rule("diagnosis")).isEmpty)
     }
 
     func diagnosisUnlistedPends() throws {
@@ -240,8 +245,8 @@ struct HarvardPilgrimRuleTests {
     func diagnosisPasses() throws { try checks.diagnosisPasses() }
     @Test("hp.diagnosis passes: M79.1 listed covers its billable descendants on a 2025 date", arguments: ["M79.18", "M79.10", "M79.11", "M79.12"])
     func diagnosisHeader(code: String) throws { try checks.diagnosisHeaderCoversDescendant(code) }
-    @Test("hp.diagnosis passes: M79.1 itself on a 2021 date, when it was billable")
-    func diagnosisHeader2021() throws { try checks.diagnosisHeaderBillableBefore() }
+    @Test("hp.diagnosis passes: M79.18 on a 2021 date (M79.1 is a header in every release carried; M79.1 itself → 16/M76)")
+    func diagnosisHeader2021() throws { try checks.diagnosisHeaderIn2021() }
     @Test("hp.diagnosis fails: unlisted M54.2 → pended 252 for review, not denied 11")
     func diagnosisUnlisted() throws { try checks.diagnosisUnlistedPends() }
     @Test("hp.unresponsive-to-noninvasive passes: a failed home exercise program, no minimum duration")
@@ -294,8 +299,8 @@ struct MedicareRuleTests {
     func diagnosisPasses() throws { try checks.diagnosisPasses() }
     @Test("mcr.diagnosis passes: M79.1 listed covers its billable descendants on a 2025 date", arguments: ["M79.18", "M79.10", "M79.11", "M79.12"])
     func diagnosisHeader(code: String) throws { try checks.diagnosisHeaderCoversDescendant(code) }
-    @Test("mcr.diagnosis passes: M79.1 itself on a 2021 date, when it was billable")
-    func diagnosisHeader2021() throws { try checks.diagnosisHeaderBillableBefore() }
+    @Test("mcr.diagnosis passes: M79.18 on a 2021 date (M79.1 is a header in every release carried; M79.1 itself → 16/M76)")
+    func diagnosisHeader2021() throws { try checks.diagnosisHeaderIn2021() }
     @Test("mcr.diagnosis fails: unlisted M54.2 → pended 252 for review, not denied 11")
     func diagnosisUnlisted() throws { try checks.diagnosisUnlistedPends() }
     @Test("mcr.unresponsive-to-noninvasive passes: a failed home exercise program, no minimum duration")
