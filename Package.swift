@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "medpolicy",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine",
+                "Model", "CodeSets", "Policies", "Engine", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Engine
 import Foundation
+import History
 import Model
 
 /// `medpolicy check`: decide an encounter and explain it.
-struct Check: ParsableCommand {
+struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decide an encounter (Contract 1 JSON) against its payer's policy.",
         discussion: """
@@ -16,6 +17,12 @@ struct Check: ParsableCommand {
           medpolicy check Examples/florida-blue-denied.json --format json
           medpolicy check Examples/truecare-pended.json --payer aetna
           cat encounter.json | medpolicy check - --all-payers
+          medpolicy check Examples/florida-blue-approved.json --db history.sqlite
+          medpolicy check Examples/florida-blue-approved.json --db history.sqlite --dry-run
+
+        With --db (SQLite, created on first use) or --postgres, the member's prior services come from
+        the history store, and the decision is recorded with them in one transaction (not with
+        --dry-run or --all-payers). Resubmitting a claim id replays its determination.
         """
     )
 
@@ -34,17 +41,41 @@ struct Check: ParsableCommand {
     @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
     var policies: String?
 
+    @OptionGroup var store: HistoryOptions
+
+    @Flag(help: "With a history store: decide with the member's history but record nothing.")
+    var dryRun = false
+
     func validate() throws {
         if allPayers, payer != nil { throw ValidationError("--payer and --all-payers cannot be used together") }
+        if dryRun, !store.isSet { throw ValidationError("--dry-run needs --db or --postgres") }
     }
 
-    func run() throws {
+    func run() async throws {
         let encounter = try readEncounter(file)
         let evaluator = try loadEvaluator(policies: policies)
         if let payer, !evaluator.context.library.payers.contains(payer) {
             throw UserError("unknown payer '\(payer)' (known: \(evaluator.context.library.payers.joined(separator: ", ")))")
         }
-        let determinations = allPayers ? evaluator.evaluateAllPayers(encounter) : [evaluator.evaluate(encounter, payer: payer)]
+        let determinations: [Determination]
+        if let history = try await store.open() {
+            defer { Task { try? await history.close() } }
+            if allPayers {
+                let prior = try await withHistoryErrors { try await history.priorServices(member: encounter.member.id) }
+                determinations = evaluator.evaluateAllPayers(encounter, priorServices: merged(prior.map(\.asPriorService), encounter.history))
+            } else {
+                let payer = self.payer
+                let adjudication = try await withHistoryErrors {
+                    try await history.adjudicate(encounter, dryRun: dryRun) { prior in
+                        evaluator.evaluate(encounter, payer: payer, priorServices: merged(prior, encounter.history))
+                    }
+                }
+                determinations = [adjudication.determination]
+            }
+            try await history.close()
+        } else {
+            determinations = allPayers ? evaluator.evaluateAllPayers(encounter) : [evaluator.evaluate(encounter, payer: payer)]
+        }
         switch format {
         case .json:
             if allPayers { try printJSON(determinations) } else { try printJSON(determinations[0]) }
@@ -52,6 +83,12 @@ struct Check: ParsableCommand {
             print(determinations.map(DeterminationText.render).joined(separator: "\n" + String(repeating: "─", count: 72) + "\n"))
         }
     }
+}
+
+/// Prior services from the store and from the encounter itself, each once.
+func merged(_ stored: [PriorService], _ given: [PriorService]?) -> [PriorService] {
+    var seen = Set(stored.map { "\($0.id)|\($0.dateOfService)|\($0.code)" })
+    return stored + (given ?? []).filter { seen.insert("\($0.id)|\($0.dateOfService)|\($0.code)").inserted }
 }
 
 /// The determination as a coder reads it: outcome first, then problems with fixes, then documents.

@@ -20,7 +20,7 @@ struct MedPolicy: AsyncParsableCommand {
           medpolicy policies list
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Validate.self, Codes.self, Muscles.self, Policies.self]
+        subcommands: [Check.self, Validate.self, Codes.self, Muscles.self, Policies.self, HistoryCommand.self]
     )
 
     /// Maps errors to the documented exit codes instead of ArgumentParser's defaults (64 for usage).

@@ -1,0 +1,175 @@
+import ArgumentParser
+import CodeSets
+import Foundation
+import History
+import Model
+import Policies
+
+/// Where the claim history lives: a SQLite file (the embedded default) or a PostgreSQL server.
+struct HistoryOptions: ParsableArguments {
+    @Option(help: "SQLite history file, created on first use.")
+    var db: String?
+
+    @Option(help: "PostgreSQL history: postgres://user:password@host:port/database")
+    var postgres: String?
+
+    var isSet: Bool { db != nil || postgres != nil }
+
+    func validate() throws {
+        if db != nil, postgres != nil { throw ValidationError("--db and --postgres cannot be used together") }
+    }
+
+    /// Opens the store named, or nil when none is.
+    func open() async throws -> (any HistoryStore)? {
+        try await withHistoryErrors {
+            if let db { return try await HistoryStores.openSQLite(path: db) }
+            if let postgres { return try await HistoryStores.openPostgres(url: postgres) }
+            return nil
+        }
+    }
+}
+
+/// Runs a history operation, turning the store's errors (foreign file, newer schema, read-only,
+/// unreachable server, conflicting resubmission) into exit status 2 with their message.
+func withHistoryErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as HistoryError {
+        throw UserError("history: \(error.description)")
+    }
+}
+
+/// `medpolicy history`: what the store holds for a member.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show a member's claim history and what each frequency limit sees.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the services that count toward limits, and each limit's window on a date.",
+            discussion: """
+            Examples:
+              medpolicy history show M-001 --db history.sqlite
+              medpolicy history show M-001 --db history.sqlite --date 2025-09-10 --format json
+            """
+        )
+
+        @Argument(help: "Member id.")
+        var member: String
+
+        @OptionGroup var store: HistoryOptions
+
+        @Option(help: "The date the limit windows end on, YYYY-MM-DD (default: the latest service).")
+        var date: String?
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        @Option(help: "Directory of policy YAML files.")
+        var policies: String?
+
+        struct Service: Encodable {
+            let claimId: String
+            let line: Int
+            let payer: String
+            let dateOfService: String
+            let code: String
+            let units: Int
+            let sites: [String]
+            let regions: [String]
+            let outcome: String
+        }
+
+        struct LimitView: Encodable {
+            let policy: String
+            let rule: String
+            let max: Int
+            let count: String
+            let window: String
+            let from: String
+            let to: String
+            let scope: String
+            /// Per scope key (the member, a region or a muscle): services counted in the window.
+            let counted: [String: Int]
+        }
+
+        struct View: Encodable {
+            let member: String
+            let date: String?
+            let services: [Service]
+            let limits: [LimitView]
+        }
+
+        func run() async throws {
+            guard store.isSet else { throw UserError("history show needs --db PATH or --postgres URL") }
+            guard let history = try await store.open() else { return }
+            let stored = try await withHistoryErrors { try await history.priorServices(member: member) }
+            try await history.close()
+            let codeSets = try LoadedCodeSets.load()
+            let library = try loadEvaluator(policies: policies).context.library
+            var day: LocalDate? = stored.map(\.dateOfService).max()
+            if let date {
+                guard let parsed = LocalDate(date) else { throw UserError("--date: expected YYYY-MM-DD, got '\(date)'") }
+                day = parsed
+            }
+            func regions(_ sites: [InjectionSite]) -> [String] {
+                Array(Set(sites.compactMap { site -> String? in
+                    if case .muscle(let muscle) = codeSets.muscles.resolve(site.muscle) { return muscle.region.rawValue }
+                    return nil
+                })).sorted()
+            }
+            let services = stored.map { s in
+                Service(claimId: s.claimId, line: s.lineNumber, payer: s.payer, dateOfService: s.dateOfService.description, code: s.code,
+                        units: s.units, sites: s.sites.map { ($0.laterality.map { $0.rawValue + " " } ?? "") + $0.muscle },
+                        regions: regions(s.sites), outcome: s.outcome.rawValue)
+            }
+            var limits: [LimitView] = []
+            if let day {
+                for payer in Set(stored.map(\.payer)).sorted() {
+                    for policy in library.policies where policy.payer == payer && policy.isEffective(on: day) {
+                        for rule in policy.rules {
+                            guard case .limit(let limit) = rule.check else { continue }
+                            let inWindow = stored.filter { limit.codes.contains($0.code) && limit.window.contains($0.dateOfService, endingOn: day) }
+                            var counted: [String: Int] = [:]
+                            for service in inWindow {
+                                let keys: [String]
+                                switch limit.scope {
+                                case .member: keys = ["member"]
+                                case .anatomicRegion: keys = regions(service.sites).isEmpty ? ["region not documented"] : regions(service.sites)
+                                case .muscle: keys = service.sites.isEmpty ? ["muscle not documented"] : service.sites.map { ($0.laterality.map { $0.rawValue + " " } ?? "") + $0.muscle }
+                                }
+                                for key in Set(keys) { counted[key, default: 0] += 1 }
+                            }
+                            let first: LocalDate
+                            switch limit.window {
+                            case .days(let n): first = day.adding(days: -(n - 1))
+                            case .months(let n): first = day.adding(months: -n).adding(days: 1)
+                            case .calendarYear: first = LocalDate(year: day.year, month: 1, day: 1)!
+                            }
+                            limits.append(LimitView(policy: policy.id, rule: rule.id, max: limit.max, count: limit.count.rawValue,
+                                                    window: limit.window.description, from: first.description, to: day.description,
+                                                    scope: limit.scope.rawValue, counted: counted))
+                        }
+                    }
+                }
+            }
+            let view = View(member: member, date: day?.description, services: services, limits: limits)
+            switch format {
+            case .json: try printJSON(view)
+            case .text:
+                print("Member \(member): \(services.count) service\(services.count == 1 ? "" : "s") counting toward limits")
+                for s in services {
+                    print("  \(s.dateOfService)  \(s.code) ×\(s.units)  \(s.claimId) line \(s.line)  \(s.payer)  \(s.outcome)  \(s.sites.joined(separator: ", "))\(s.regions.isEmpty ? "" : " [\(s.regions.joined(separator: ", "))]")")
+                }
+                if !limits.isEmpty { print("\nLimits on \(day!.description):") }
+                for l in limits {
+                    let counts = l.counted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                    print("  [\(l.rule)] max \(l.max) \(l.count) per \(l.scope), \(l.window) (\(l.from) … \(l.to)): \(counts.isEmpty ? "none" : counts)")
+                }
+            }
+        }
+    }
+}

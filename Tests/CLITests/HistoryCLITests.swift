@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// The history store through the command line: recording, bad stores, and crash safety.
+@Suite("medpolicy check --db", .serialized)
+struct HistoryCLITests {
+    let scratch: URL
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-history-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    /// A two-line Florida Blue claim (20552 + 99213-25) for `member` on `date`.
+    func claim(_ id: String, member: String, date: String) throws -> String {
+        let example = try Data(contentsOf: repositoryRoot.appendingPathComponent("Examples/aetna-approved.json"))
+        var json = try #require(try JSONSerialization.jsonObject(with: example) as? [String: Any])
+        json["id"] = id
+        json["member"] = ["id": member]
+        json["dateOfService"] = date
+        json["coverage"] = ["payer": "florida-blue"]
+        let path = scratch.appendingPathComponent("\(id).json").path
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func services(_ member: String, db: String) throws -> [[String: Any]] {
+        let run = try medpolicy(["history", "show", member, "--db", db, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let view = try #require(run.json as? [String: Any])
+        return try #require(view["services"] as? [[String: Any]])
+    }
+
+    @Test func recordsAndReplays() throws {
+        let db = scratch.appendingPathComponent("h.sqlite").path
+        let file = try claim("REC-1", member: "M-REC", date: "2025-08-20")
+        let first = try medpolicy(["check", file, "--db", db, "--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect((first.json as? [String: Any])?["outcome"] as? String == "approved")
+        let again = try medpolicy(["check", file, "--db", db, "--format", "json"])
+        #expect(again.stdout == first.stdout)
+        #expect(try services("M-REC", db: db).count == 2)
+        let dry = try medpolicy(["check", try claim("REC-2", member: "M-REC", date: "2025-08-27"), "--db", db, "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(try services("M-REC", db: db).count == 2)
+    }
+
+    @Test func aFileThatIsNotAHistoryIsRefusedUntouched() throws {
+        let foreign = scratch.appendingPathComponent("notes.txt")
+        try Data("these are not claims\n".utf8).write(to: foreign)
+        let run = try medpolicy(["check", try claim("BAD-1", member: "M", date: "2025-08-20"), "--db", foreign.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("history:"))
+        #expect(try String(contentsOf: foreign, encoding: .utf8) == "these are not claims\n")
+    }
+
+    @Test func unreachablePostgresIsExitTwo() throws {
+        let run = try medpolicy(["check", try claim("PG-1", member: "M", date: "2025-08-20"), "--postgres", "postgres://nobody:x@127.0.0.1:1/none"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("history:"))
+    }
+
+    /// Kill -9 a recording process at random moments, again and again: the store must hold each
+    /// claim whole (both lines) or not at all, and every claim must record once the runs complete.
+    @Test func killedMidRunLeavesEachClaimWholeOrAbsent() throws {
+        let db = scratch.appendingPathComponent("kill.sqlite").path
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var generator = SystemRandomNumberGenerator()
+        var files: [String] = []
+        for index in 0..<12 {
+            // After the example's documented therapy, so no line is denied (denied lines do not count).
+            let file = try claim("KILL-\(index)", member: "M-KILL", date: "2025-1\(index % 3)-1\(index % 10)")
+            files.append(file)
+            let process = Process()
+            process.executableURL = directory.appendingPathComponent("medpolicy")
+            process.arguments = ["check", file, "--db", db]
+            process.currentDirectoryURL = repositoryRoot
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 0...400_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let recorded = try services("M-KILL", db: db)
+            let byClaim = Dictionary(grouping: recorded, by: { $0["claimId"] as? String ?? "" })
+            #expect(byClaim.values.allSatisfy { $0.count == 2 }, "a claim was half-written: \(byClaim.mapValues(\.count))")
+        }
+        for file in files {
+            let run = try medpolicy(["check", file, "--db", db])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let recorded = try services("M-KILL", db: db)
+        #expect(Set(recorded.compactMap { $0["claimId"] as? String }).count == 12)
+        #expect(recorded.count == 24)
+    }
+}
