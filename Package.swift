@@ -36,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine"]),
+        .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),

@@ -14,9 +14,20 @@ public struct Evaluator: Sendable {
     /// Decides an encounter for its own payer (or `payer` when given).
     /// - Parameter priorServices: the member's prior services; the encounter's `history` when nil.
     public func evaluate(_ encounter: Encounter, payer: String? = nil, priorServices: [PriorService]? = nil) -> Determination {
-        let payer = payer ?? encounter.coverage.payer
+        let facts = EncounterFacts(encounter: encounter, priorServices: priorServices ?? encounter.history ?? [], context: context)
+        return evaluate(facts, coding: CodingRules(facts: facts, context: context).evaluate(), payer: payer ?? encounter.coverage.payer)
+    }
+
+    /// Decides an encounter for every payer that has policies (the `--all-payers` view). The facts
+    /// and the correct-coding findings do not depend on the payer and are derived once.
+    public func evaluateAllPayers(_ encounter: Encounter, priorServices: [PriorService]? = nil) -> [Determination] {
         let facts = EncounterFacts(encounter: encounter, priorServices: priorServices ?? encounter.history ?? [], context: context)
         let coding = CodingRules(facts: facts, context: context).evaluate()
+        return context.library.payers.map { evaluate(facts, coding: coding, payer: $0) }
+    }
+
+    private func evaluate(_ facts: EncounterFacts, coding: CodingRules.Result, payer: String) -> Determination {
+        let encounter = facts.encounter
         let advice = CodingAdvice(recommended: coding.recommended, issues: coding.issues)
 
         if encounter.effectiveFrequency == .void {
@@ -37,11 +48,6 @@ public struct Evaluator: Sendable {
         case .policy(let policy, let routedBy):
             return decide(facts, payer: payer, policy: policy, routedBy: routedBy, coding: coding, advice: advice)
         }
-    }
-
-    /// Decides an encounter for every payer that has policies (the `--all-payers` view).
-    public func evaluateAllPayers(_ encounter: Encounter, priorServices: [PriorService]? = nil) -> [Determination] {
-        context.library.payers.map { evaluate(encounter, payer: $0, priorServices: priorServices) }
     }
 
     /// For a side-by-side view under another payer: the encounter's line of business when that

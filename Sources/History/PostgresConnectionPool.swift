@@ -21,6 +21,14 @@ actor PostgresConnectionPool {
         self.maximum = max(1, maximum)
     }
 
+    deinit {
+        // A store dropped without close(): close its idle connections, keeping each alive until its
+        // channel has closed (PostgresNIO requires a connection to be closed before it is released).
+        for connection in idle {
+            connection.close().whenComplete { _ in _ = connection }
+        }
+    }
+
     /// A connection for the caller's exclusive use; give it back with ``release(_:reusable:)``.
     func lease() async throws -> PostgresConnection {
         while true {

@@ -183,18 +183,24 @@ final class PostgresHistoryStore: HistoryStore {
                 SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + s)), hashtext(\(submission.memberId)))
                 """, logger)
         }
-        if let stored = try await connection.one("""
-            SELECT d.determination FROM \(unescaped: s).claims c
-            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-            WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
-            ORDER BY d.sequence DESC LIMIT 1
-            """, String.self, logger) {
+        // One round trip: an identical recorded submission's determination, and whether the id is known.
+        let found = try await connection.query("""
+            SELECT (SELECT d.determination FROM \(unescaped: s).claims c
+                    JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+                    WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
+                    ORDER BY d.sequence DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
+            """, logger: logger)
+        var stored: String?
+        var alreadyRecorded = false
+        for try await (determination, exists) in found.decode((String?, Bool).self) {
+            stored = determination
+            alreadyRecorded = exists
+        }
+        if let stored {
             let determination = try HistoryCodec.decode(Determination.self, stored, what: "determination")
             return Adjudication(determination: determination, recorded: false, replayed: true)
         }
-        let alreadyRecorded = try await connection.one(
-            "SELECT EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))",
-            Bool.self, logger) ?? false
         try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
         var targets: [Int64] = []
         if let target = submission.target {
@@ -213,39 +219,43 @@ final class PostgresHistoryStore: HistoryStore {
         let determination = decide(prior)
         if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false) }
 
-        guard let number = try await connection.one("""
-            INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
-            VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
-                    \(submission.frequency.rawValue), \(submission.target), \(submission.recordedState.rawValue),
-                    \(submission.canonicalJSON))
-            RETURNING submission
-            """, Int64.self, logger) else {
-            throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
-        }
-        for target in targets {
-            try await connection.run("""
-                UPDATE \(unescaped: s).claims SET state = \(submission.targetNewState.rawValue), changed_by = \(number)
-                WHERE submission = \(target)
-                """, logger)
-            try await connection.run("""
-                UPDATE \(unescaped: s).services SET state = \(submission.targetNewState.rawValue)
-                WHERE submission = \(target)
-                """, logger)
-        }
-        for line in submission.lines(for: determination) {
-            try await connection.run("""
+        // One statement records the claim, retires the claims it replaces or voids, and records its
+        // lines and determination (foreign keys are checked at the end of the statement).
+        let lines = submission.lines(for: determination)
+        let newState = submission.targetNewState.rawValue
+        let recordedState = submission.recordedState.rawValue
+        guard try await connection.one("""
+            WITH claim AS (
+                INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+                VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
+                        \(submission.frequency.rawValue), \(submission.target), \(recordedState),
+                        \(submission.canonicalJSON))
+                RETURNING submission
+            ), retired_claims AS (
+                UPDATE \(unescaped: s).claims SET state = \(newState), changed_by = (SELECT submission FROM claim)
+                WHERE submission = ANY (\(targets)::bigint[])
+            ), retired_services AS (
+                UPDATE \(unescaped: s).services SET state = \(newState)
+                WHERE submission = ANY (\(targets)::bigint[])
+            ), recorded_services AS (
                 INSERT INTO \(unescaped: s).services (submission, line_number, member_id, payer, claim_id,
                     date_of_service, code, units, sites, outcome, state)
-                VALUES (\(number), \(line.lineNumber), \(submission.memberId), \(submission.payer),
-                    \(submission.claimId), \(submission.dateOfService)::date, \(line.code), \(line.units),
-                    \(submission.sitesJSON), \(line.outcome), \(submission.recordedState.rawValue))
-                """, logger)
+                SELECT claim.submission, line.number, \(submission.memberId), \(submission.payer),
+                       \(submission.claimId), \(submission.dateOfService)::date, line.code, line.units,
+                       \(submission.sitesJSON), line.outcome, \(recordedState)
+                FROM claim, unnest(\(lines.map(\.lineNumber))::integer[], \(lines.map(\.code))::text[],
+                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome))::text[])
+                            AS line (number, code, units, outcome)
+            ), issued AS (
+                INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
+                SELECT submission, \(submission.claimId), \(determination.policy?.id),
+                       \(determination.outcome.rawValue), \(try HistoryCodec.canonicalJSON(determination))
+                FROM claim
+            )
+            SELECT submission FROM claim
+            """, Int64.self, logger) != nil else {
+            throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
         }
-        try await connection.run("""
-            INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
-            VALUES (\(number), \(submission.claimId), \(determination.policy?.id), \(determination.outcome.rawValue),
-                    \(try HistoryCodec.canonicalJSON(determination)))
-            """, logger)
         return Adjudication(determination: determination, recorded: true, replayed: false)
     }
 
@@ -258,9 +268,10 @@ final class PostgresHistoryStore: HistoryStore {
             ORDER BY date_of_service, submission, line_number
             """, logger: logger)
         var services: [StoredService] = []
+        var decoder = HistoryCodec.ServiceDecoder()
         for try await (memberId, payer, claimId, lineNumber, date, code, units, sites, outcome)
             in result.decode((String, String, String, Int, String, String, Int, String, String).self) {
-            services.append(try HistoryCodec.storedService(
+            services.append(try decoder.service(
                 memberId: memberId, payer: payer, claimId: claimId, lineNumber: lineNumber, dateOfService: date,
                 code: code, units: units, sitesJSON: sites, outcome: outcome))
         }
@@ -308,7 +319,8 @@ final class PostgresHistoryStore: HistoryStore {
             await pool.release(connection, reusable: true)
             return value
         } catch {
-            await pool.release(connection, reusable: false)
+            // After our own refusals the transaction was rolled back and the connection is sound.
+            await pool.release(connection, reusable: error is HistoryError)
             throw describe(error, connecting: false)
         }
     }
@@ -324,7 +336,11 @@ final class PostgresHistoryStore: HistoryStore {
             do {
                 (value, commit) = try await body(connection)
             } catch {
-                try? await connection.run("ROLLBACK", self.logger)
+                do {
+                    try await connection.run("ROLLBACK", self.logger)
+                } catch {
+                    try? await connection.close()  // never reuse a connection left in a transaction
+                }
                 throw error
             }
             try await connection.run(commit ? "COMMIT" : "ROLLBACK", self.logger)

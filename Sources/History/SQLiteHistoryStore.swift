@@ -11,7 +11,8 @@ import Synchronization
 /// Dry runs and queries read a consistent snapshot without taking the lock.
 ///
 /// The file is marked as ours with `PRAGMA application_id` ('MPOL'); the schema version is
-/// `PRAGMA user_version`.
+/// `PRAGMA user_version`. Commits are synced to disk (`synchronous = FULL`): an adjudication
+/// reported as recorded survives a power loss too.
 final class SQLiteHistoryStore: HistoryStore {
     /// 'MPOL' as a big-endian 32-bit integer, in the SQLite header at offset 68.
     static let applicationID: Int32 = 0x4D50_4F4C
@@ -63,6 +64,9 @@ final class SQLiteHistoryStore: HistoryStore {
                     try migrate(db, path: path)
                     return .commit
                 }
+                // GRDB sets NORMAL for WAL databases, which can lose the last commits on power loss;
+                // an adjudication reported as recorded must stay recorded.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
             }
         } catch {
             try? pool.close()
@@ -71,7 +75,10 @@ final class SQLiteHistoryStore: HistoryStore {
         return SQLiteHistoryStore(pool: pool, path: path)
     }
 
-    /// Refuses, without writing anything, an existing file that is not an empty database or ours.
+    /// Refuses, without writing anything, an existing file that is neither empty nor a medpolicy
+    /// history this version understands. (Opening a `DatabasePool` writes to the file, so this
+    /// looks first: at the header bytes, then through a read-only connection, which also sees
+    /// commits still in the write-ahead log.)
     private static func inspectExistingFile(_ path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw HistoryError.readOnly(path) }
         let header = (try? handle.read(upToCount: 100)) ?? Data()
@@ -79,28 +86,36 @@ final class SQLiteHistoryStore: HistoryStore {
         if header.isEmpty { return }  // an empty file: SQLite initializes it
         let magic = Data("SQLite format 3\0".utf8)
         guard header.count == 100, header.prefix(16) == magic else { throw HistoryError.notOurDatabase(path) }
-        let applicationID = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        if applicationID == UInt32(bitPattern: Self.applicationID) { return }
-        guard applicationID == 0 else { throw HistoryError.notOurDatabase(path) }
-        // Application id 0 in the file header: another application's database, an empty one left by
-        // an interrupted first use, or ours with its first commit still in the write-ahead log.
-        // Look, read-only.
+        let headerID = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let markedOurs = headerID == UInt32(bitPattern: applicationID)
+        // Another application's id: no need to look further.
+        guard markedOurs || headerID == 0 else { throw HistoryError.notOurDatabase(path) }
+
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
-        let verdict: (ours: Bool, objects: Int)
+        let found: (id: Int32, version: Int, objects: Int)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            verdict = try queue.read { db in
-                let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-                let objects = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
-                return (id == Self.applicationID, objects)
+            found = try queue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
             }
             try queue.close()
         } catch {
+            // Ours but unreadable: say why. Anything else: not ours.
+            if markedOurs { throw mapError(error, path: path) }
             throw HistoryError.notOurDatabase(path)
         }
-        guard verdict.ours || verdict.objects == 0 else { throw HistoryError.notOurDatabase(path) }
+        if found.id != applicationID {
+            // Application id 0: an empty database left by an interrupted first use is ours to set up.
+            guard found.objects == 0, found.version == 0 else { throw HistoryError.notOurDatabase(path) }
+            return
+        }
+        guard found.version <= schemaVersion else {
+            throw HistoryError.newerSchema(found: found.version, supported: schemaVersion)
+        }
     }
 
     private static func createDirectoryIfNeeded(_ directory: String) throws {
@@ -278,16 +293,16 @@ final class SQLiteHistoryStore: HistoryStore {
     }
 
     private static func countingServices(_ db: Database, member: String) throws -> [StoredService] {
-        try Row.fetchAll(db, sql: """
+        var decoder = HistoryCodec.ServiceDecoder()
+        return try Row.fetchAll(db, sql: """
             SELECT member_id, payer, claim_id, line_number, date_of_service, code, units, sites, outcome
             FROM services
             WHERE member_id = ? AND state = 'current' AND outcome <> 'denied'
             ORDER BY date_of_service, submission, line_number
             """, arguments: [member]).map {
-            try HistoryCodec.storedService(memberId: $0["member_id"], payer: $0["payer"], claimId: $0["claim_id"],
-                                           lineNumber: $0["line_number"], dateOfService: $0["date_of_service"],
-                                           code: $0["code"], units: $0["units"], sitesJSON: $0["sites"],
-                                           outcome: $0["outcome"])
+            try decoder.service(memberId: $0["member_id"], payer: $0["payer"], claimId: $0["claim_id"],
+                                lineNumber: $0["line_number"], dateOfService: $0["date_of_service"],
+                                code: $0["code"], units: $0["units"], sitesJSON: $0["sites"], outcome: $0["outcome"])
         }
     }
 

@@ -113,8 +113,28 @@ enum HistoryCodec {
         }
     }
 
-    static func storedService(memberId: String, payer: String, claimId: String, lineNumber: Int, dateOfService: String,
+    /// Decodes rows of `services`; one per query, so that the sites JSON every line of a claim (and
+    /// often every claim of a member) repeats is decoded once.
+    struct ServiceDecoder {
+        private var sites: [String: [InjectionSite]] = [:]
+
+        mutating func service(memberId: String, payer: String, claimId: String, lineNumber: Int, dateOfService: String,
                               code: String, units: Int, sitesJSON: String, outcome: String) throws -> StoredService {
+            let decoded: [InjectionSite]
+            if let known = sites[sitesJSON] {
+                decoded = known
+            } else {
+                decoded = try HistoryCodec.decode([InjectionSite].self, sitesJSON, what: "list of injection sites")
+                sites[sitesJSON] = decoded
+            }
+            return try HistoryCodec.storedService(memberId: memberId, payer: payer, claimId: claimId,
+                                                  lineNumber: lineNumber, dateOfService: dateOfService, code: code,
+                                                  units: units, sites: decoded, outcome: outcome)
+        }
+    }
+
+    static func storedService(memberId: String, payer: String, claimId: String, lineNumber: Int, dateOfService: String,
+                              code: String, units: Int, sites: [InjectionSite], outcome: String) throws -> StoredService {
         guard let date = LocalDate(dateOfService) else {
             throw HistoryError.storage("a stored service has the date \"\(dateOfService)\"")
         }
@@ -122,8 +142,6 @@ enum HistoryCodec {
             throw HistoryError.storage("a stored service has the outcome \"\(outcome)\"")
         }
         return StoredService(memberId: memberId, payer: payer, claimId: claimId, lineNumber: lineNumber,
-                             dateOfService: date, code: code, units: units,
-                             sites: try decode([InjectionSite].self, sitesJSON, what: "list of injection sites"),
-                             outcome: lineOutcome)
+                             dateOfService: date, code: code, units: units, sites: sites, outcome: lineOutcome)
     }
 }

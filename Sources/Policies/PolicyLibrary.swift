@@ -13,6 +13,7 @@ public struct PolicyLibrary: Sendable {
         guard issues.isEmpty else { throw PolicyLoadError(issues) }
         self.policies = policies.sorted { ($0.payer, $0.effectiveFrom) < ($1.payer, $1.effectiveFrom) }
         byId = Dictionary(uniqueKeysWithValues: policies.map { ($0.id, $0) })
+        payers = Array(Set(policies.map(\.payer))).sorted()
     }
 
     /// Loads every `*.yaml` / `*.yml` file under `directory`. Any error in any file throws, with all of them.
@@ -86,8 +87,8 @@ public struct PolicyLibrary: Sendable {
 
     public func policy(id: String) -> Policy? { byId[id] }
 
-    /// Payers that have at least one policy.
-    public var payers: [String] { Array(Set(policies.map(\.payer))).sorted() }
+    /// Payers that have at least one policy, sorted.
+    public let payers: [String]
 
     /// Picks the policy for a payer, line of business and date of service.
     public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {

@@ -4,3 +4,4 @@ let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(suite) }
 if wants("engine") { runEngineBenchmark() }
 if wants("icd") { runICD10CMBenchmark() }
+if wants("history") { await runHistoryBenchmark() }

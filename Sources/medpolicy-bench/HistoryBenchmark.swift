@@ -1,0 +1,82 @@
+import CodeSets
+import Engine
+import Foundation
+import History
+import Model
+import Policies
+
+/// Checks per second with history on SQLite for a member with 50 prior services, and the time to
+/// insert 1 M history rows (`MEDPOLICY_BENCH_ROWS` overrides the row count).
+func runHistoryBenchmark() async {
+    let clock = ContinuousClock()
+    guard let icd = try? ICD10CM.loadBundled(), let tables = try? CodeTables.loadBundled(),
+          let muscles = try? MuscleCatalog.loadBundled() else { print("history: cannot load code sets"); return }
+    let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Policies").path
+    guard let library = try? PolicyLibrary.load(directory: directory).library else { print("history: cannot load policies"); return }
+    let evaluator = Evaluator(context: EvaluationContext(library: library, icd: icd, tables: tables, muscles: muscles))
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-bench-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+
+    do {
+        let store = try await HistoryStores.openSQLite(path: scratch.appendingPathComponent("checks.sqlite").path)
+        // 50 prior services for one member, spread over two years.
+        let start = LocalDate("2023-09-01")!
+        for index in 0..<50 {
+            let prior = claim(id: "SEED-\(index)", member: "M-50", date: start.adding(days: index * 14), lines: 1)
+            _ = try await store.adjudicate(prior, dryRun: false) { _ in approveAll(prior) }
+        }
+        let checked = claim(id: "CHECK", member: "M-50", date: LocalDate("2025-08-20")!, lines: 1)
+        let outcome = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }.determination.outcome
+        let dryRuns = 2_000
+        var began = clock.now
+        for _ in 0..<dryRuns {
+            _ = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }
+        }
+        print("history: SQLite, 50 prior services, decide without recording: \(rate(dryRuns, clock.now - began)) checks/s (outcome \(outcome.rawValue))")
+        let recorded = 500
+        began = clock.now
+        for index in 0..<recorded {
+            let next = claim(id: "NEW-\(index)", member: "M-50-\(index)", date: LocalDate("2025-08-20")!, lines: 1)
+            _ = try await store.adjudicate(next, dryRun: false) { evaluator.evaluate(next, priorServices: $0) }
+        }
+        print("history: SQLite, decide and record (one synced transaction each): \(rate(recorded, clock.now - began)) checks/s")
+        try await store.close()
+
+        let rows = Int(ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_ROWS"] ?? "") ?? 1_000_000
+        let bulk = try await HistoryStores.openSQLite(path: scratch.appendingPathComponent("rows.sqlite").path)
+        let linesPerClaim = 10
+        began = clock.now
+        for index in 0..<(rows / linesPerClaim) {
+            let next = claim(id: "ROW-\(index)", member: "M-\(index % 10_000)", date: start.adding(days: index % 700), lines: linesPerClaim)
+            _ = try await bulk.adjudicate(next, dryRun: false) { _ in approveAll(next) }
+        }
+        let elapsed = clock.now - began
+        try await bulk.close()
+        let size = (try? FileManager.default.attributesOfItem(atPath: scratch.appendingPathComponent("rows.sqlite").path)[.size] as? Int) ?? 0
+        print("history: inserted \(rows) service rows (\(rows / linesPerClaim) claims of \(linesPerClaim) lines) in \(format(elapsed)): \(rate(rows, elapsed)) rows/s, file \(size / 1_048_576) MiB")
+    } catch {
+        print("history: \(error)")
+    }
+}
+
+private func claim(id: String, member: String, date: LocalDate, lines: Int) -> Encounter {
+    Encounter(id: id, member: Member(id: member), coverage: Coverage(payer: "florida-blue"), dateOfService: date,
+              diagnoses: ["M62.838"],
+              lines: (0..<lines).map { $0 == 0 ? ServiceLine(code: "20552") : ServiceLine(code: "J2001", units: 1) },
+              procedure: Procedure(sites: [InjectionSite(muscle: "trapezius", laterality: .right)], injectate: ["lidocaine"]),
+              clinical: Clinical(findings: Findings(regionalPainInReferralPattern: true, tautBand: true, spotTenderness: true, restrictedRangeOfMotion: true),
+                                 conservativeTherapy: [ConservativeTherapy(type: .physicalTherapy, start: LocalDate("2023-01-01"), end: LocalDate("2023-03-01"), outcome: .failed)]))
+}
+
+private func approveAll(_ encounter: Encounter) -> Determination {
+    Determination(encounterId: encounter.id, payer: encounter.coverage.payer, policy: nil, outcome: .approved,
+                  lines: encounter.lines.enumerated().map { LineDetermination(index: $0.offset + 1, code: $0.element.code, outcome: .approved, reasons: []) },
+                  reasons: [], coding: CodingAdvice(), documentation: DocumentationAdvice())
+}
+
+private func rate(_ count: Int, _ duration: Duration) -> Int {
+    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    return Int(Double(count) / seconds)
+}

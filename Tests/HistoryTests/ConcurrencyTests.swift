@@ -1,0 +1,81 @@
+import Foundation
+import History
+import Model
+import Testing
+
+/// Adjudications of one member must not race: when a limit allows N services, N are approved,
+/// however many claims arrive at once and through however many store instances (processes).
+@Suite("History store concurrency")
+struct ConcurrencyTests {
+    static let claims = 20
+    static let limit = 4
+
+    @Test("20 concurrent claims for one member under a limit of 4: exactly 4 approved", arguments: StoreKind.allCases)
+    func concurrentClaimsRespectTheLimit(kind: StoreKind) async throws {
+        // Four independent instances, as four processes would open the same history.
+        try await withStores(kind, count: 4) { stores in
+            let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+                for number in 1...Self.claims {
+                    let store = stores[number % stores.count]
+                    let claim = encounter("RACE-\(number)", member: "RACER", date: "2025-09-\(10 + number % 10)")
+                    group.addTask {
+                        try await store.adjudicate(claim, dryRun: false, decide: limited(claim, limit: Self.limit))
+                            .determination.outcome
+                    }
+                }
+                var outcomes: [Outcome] = []
+                for try await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.count == Self.claims)
+            #expect(outcomes.filter { $0 == .approved }.count == Self.limit)
+            #expect(outcomes.filter { $0 == .denied }.count == Self.claims - Self.limit)
+
+            let counted = try await stores[0].priorServices(member: "RACER")
+            #expect(counted.count == Self.limit)
+            #expect(Set(counted.map(\.claimId)).count == Self.limit)
+            var recorded = 0
+            for number in 1...Self.claims {
+                recorded += try await stores[1].determinations(claimId: "RACE-\(number)").count
+            }
+            #expect(recorded == Self.claims)
+        }
+    }
+
+    @Test("concurrent identical submissions record the claim once", arguments: StoreKind.allCases)
+    func concurrentDuplicates(kind: StoreKind) async throws {
+        try await withStores(kind, count: 3) { stores in
+            let claim = encounter("DUP-1", member: "DUPER")
+
+            let results = try await withThrowingTaskGroup(of: Adjudication.self) { group in
+                for number in 0..<10 {
+                    let store = stores[number % stores.count]
+                    group.addTask { try await store.adjudicate(claim, dryRun: false, decide: approving(claim)) }
+                }
+                var results: [Adjudication] = []
+                for try await result in group { results.append(result) }
+                return results
+            }
+            #expect(results.filter(\.recorded).count == 1)
+            #expect(results.filter(\.replayed).count == 9)
+            #expect(Set(results.map(\.determination.outcome)) == [.approved])
+            #expect(try await stores[0].priorServices(member: "DUPER").count == 1)
+            #expect(try await stores[0].determinations(claimId: "DUP-1").count == 1)
+        }
+    }
+}
+
+/// Opens `count` independent instances of one fresh store, runs `body`, and closes them all.
+func withStores(_ kind: StoreKind, count: Int, _ body: ([any HistoryStore]) async throws -> Void) async throws {
+    let location = try await kind.makeLocation()
+    defer { location.removeFiles() }
+    var stores: [any HistoryStore] = []
+    do {
+        for _ in 0..<count { stores.append(try await location.open()) }
+        try await body(stores)
+    } catch {
+        for store in stores { try? await store.close() }
+        throw error
+    }
+    for store in stores { try await store.close() }
+}
