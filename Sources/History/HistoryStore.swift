@@ -28,6 +28,17 @@ public protocol HistoryStore: Sendable {
     func adjudicate(_ encounter: Encounter, dryRun: Bool,
                     decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication
 
+    /// Adjudicates claims in order, in one transaction (a group commit, for batch files): each
+    /// claim is decided with the member's history including the claims before it in the batch,
+    /// exactly as if they had been adjudicated one by one. A claim the history rules refuse (a
+    /// conflicting resubmission, an unknown or retired replaced claim: a ``HistoryError``) writes
+    /// nothing and is returned as a failure; the others are recorded. Any other failure (storage,
+    /// connection) rolls the whole batch back and throws: a process killed mid-batch leaves the
+    /// store as before the batch. Every member in the batch is locked for the transaction.
+    func adjudicate(batch encounters: [Encounter],
+                    decide: @Sendable (Encounter, [PriorService]) -> Determination) async throws
+        -> [Result<Adjudication, HistoryError>]
+
     /// Services that count toward limits for a member (not voided, not superseded, line outcome
     /// not denied), oldest first (by date of service, then as recorded).
     func priorServices(member: String) async throws -> [StoredService]

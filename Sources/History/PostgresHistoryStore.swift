@@ -167,18 +167,65 @@ final class PostgresHistoryStore: HistoryStore {
                 let adjudication = try await self.adjudicate(connection, submission, dryRun: dryRun, decide: decide)
                 return (adjudication, commit: adjudication.recorded)
             }
-        } catch let error as PSQLError
-                    where error.serverInfo?[.sqlState] == "23505"
-                    && error.serverInfo?[.constraintName] == "claims_original_once" {
-            // The same original claim id recorded concurrently for another member.
-            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
+        } catch {
+            throw Self.refusal(error, submission) ?? error
         }
+    }
+
+    func adjudicate(batch encounters: [Encounter],
+                    decide: @Sendable (Encounter, [PriorService]) -> Determination) async throws
+        -> [Result<Adjudication, HistoryError>] {
+        let submissions = encounters.map(Submission.prepare)
+        let members = Array(Set(submissions.compactMap { try? $0.get().memberId }))
+        return try await transaction { connection in
+            // Every member of the batch, locked up front in one order (by lock key), so that two
+            // batches sharing members cannot deadlock.
+            try await connection.run("""
+                SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + self.s)), key)
+                FROM (SELECT DISTINCT hashtext(member) AS key FROM unnest(\(members)::text[]) AS member) AS keys
+                ORDER BY key
+                """, self.logger)
+            var results: [Result<Adjudication, HistoryError>] = []
+            results.reserveCapacity(submissions.count)
+            for prepared in submissions {
+                let submission: Submission
+                switch prepared {
+                case .success(let prepared): submission = prepared
+                case .failure(let refusal): results.append(.failure(refusal)); continue
+                }
+                try await connection.run("SAVEPOINT claim", self.logger)
+                do {
+                    let adjudication = try await self.adjudicate(connection, submission, dryRun: false, memberLocked: true) {
+                        decide(submission.encounter, $0)
+                    }
+                    try await connection.run("RELEASE SAVEPOINT claim", self.logger)
+                    results.append(.success(adjudication))
+                } catch {
+                    guard let refusal = Self.refusal(error, submission) else { throw error }
+                    try await connection.run("ROLLBACK TO SAVEPOINT claim", self.logger)
+                    results.append(.failure(refusal))
+                }
+            }
+            return (results, commit: true)
+        }
+    }
+
+    /// The history rules' refusal that `error` stands for, if it is one (a unique-index conflict
+    /// is a resubmission recorded concurrently for another member).
+    private static func refusal(_ error: any Error, _ submission: Submission) -> HistoryError? {
+        if let refusal = error as? HistoryError { return refusal }
+        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505",
+           error.serverInfo?[.constraintName] == "claims_original_once" {
+            return .conflictingResubmission(claimId: submission.claimId)
+        }
+        return nil
     }
 
     /// The read–decide–write cycle, inside the caller's transaction.
     private func adjudicate(_ connection: PostgresConnection, _ submission: Submission, dryRun: Bool,
+                            memberLocked: Bool = false,
                             decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
-        if !dryRun {
+        if !dryRun && !memberLocked {
             try await connection.run("""
                 SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + s)), hashtext(\(submission.memberId)))
                 """, logger)

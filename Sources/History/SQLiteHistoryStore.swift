@@ -234,6 +234,44 @@ final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
+    func adjudicate(batch encounters: [Encounter],
+                    decide: @Sendable (Encounter, [PriorService]) -> Determination) async throws
+        -> [Result<Adjudication, HistoryError>] {
+        try checkOpen()
+        let submissions = encounters.map(Submission.prepare)
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var results: [Result<Adjudication, HistoryError>] = []
+                results.reserveCapacity(submissions.count)
+                try db.inTransaction(.immediate) {
+                    for prepared in submissions {
+                        let submission: Submission
+                        switch prepared {
+                        case .success(let prepared): submission = prepared
+                        case .failure(let refusal): results.append(.failure(refusal)); continue
+                        }
+                        do {
+                            var adjudication: Adjudication?
+                            try db.inSavepoint {
+                                adjudication = try Self.adjudicate(db, submission, dryRun: false) {
+                                    decide(submission.encounter, $0)
+                                }
+                                return .commit
+                            }
+                            results.append(.success(adjudication!))
+                        } catch let refusal as HistoryError {
+                            results.append(.failure(refusal))
+                        }
+                    }
+                    return .commit
+                }
+                return results
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
     /// The read–decide–write cycle, inside the caller's transaction.
     private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool,
                                    decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {

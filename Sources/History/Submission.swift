@@ -57,6 +57,15 @@ struct Submission: Sendable {
         sitesJSON = try HistoryCodec.canonicalJSON(encounter.procedure?.sites ?? [])
     }
 
+    /// The submission for a claim of a batch, or the refusal that stands in for it.
+    static func prepare(_ encounter: Encounter) -> Result<Submission, HistoryError> {
+        do {
+            return .success(try Submission(encounter))
+        } catch {
+            return .failure(.storage("claim \(encounter.id) cannot be stored: \(error)"))
+        }
+    }
+
     /// The state this claim is recorded in.
     var recordedState: ClaimState { frequency == .void ? .void : .current }
 

@@ -5,8 +5,9 @@ import History
 import Model
 import Policies
 
-/// Checks per second with history on SQLite for a member with 50 prior services, and the time to
-/// insert 1 M history rows (`MEDPOLICY_BENCH_ROWS` overrides the row count).
+/// Checks per second with history on SQLite for members with 50 prior services (read only; recorded
+/// one per transaction; recorded in batches), and the time to insert 1 M history rows
+/// (`MEDPOLICY_BENCH_ROWS` overrides the row count).
 func runHistoryBenchmark() async {
     let clock = ContinuousClock()
     guard let icd = try? ICD10CM.loadBundled(), let tables = try? CodeTables.loadBundled(),
@@ -21,41 +22,63 @@ func runHistoryBenchmark() async {
 
     do {
         let store = try await HistoryStores.openSQLite(path: scratch.appendingPathComponent("checks.sqlite").path)
-        // 50 prior services for one member, spread over two years.
+        // 200 members with 50 prior services each, spread over two years (seeded in batches).
+        let members = 200
         let start = LocalDate("2023-09-01")!
-        for index in 0..<50 {
-            let prior = claim(id: "SEED-\(index)", member: "M-50", date: start.adding(days: index * 14), lines: 1)
-            _ = try await store.adjudicate(prior, dryRun: false) { _ in approveAll(prior) }
+        var seeds: [Encounter] = []
+        for member in 0..<members {
+            for index in 0..<50 {
+                seeds.append(claim(id: "SEED-\(member)-\(index)", member: "M-\(member)", date: start.adding(days: index * 14), lines: 1))
+            }
         }
-        let checked = claim(id: "CHECK", member: "M-50", date: LocalDate("2025-08-20")!, lines: 1)
+        for chunk in stride(from: 0, to: seeds.count, by: 1_000) {
+            _ = try await store.adjudicate(batch: Array(seeds[chunk..<min(chunk + 1_000, seeds.count)])) { encounter, _ in approveAll(encounter) }
+        }
+        let checked = claim(id: "CHECK", member: "M-0", date: LocalDate("2025-08-20")!, lines: 1)
         let outcome = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }.determination.outcome
-        let dryRuns = 2_000
+        let dryRuns = 5_000
         var began = clock.now
         for _ in 0..<dryRuns {
             _ = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }
         }
-        print("history: SQLite, 50 prior services, decide without recording: \(rate(dryRuns, clock.now - began)) checks/s (outcome \(outcome.rawValue))")
-        let recorded = 500
+        print("history: SQLite, 50 prior services, read + decide, nothing recorded: \(rate(dryRuns, clock.now - began)) checks/s (outcome \(outcome.rawValue))")
+
+        let single = 500
         began = clock.now
-        for index in 0..<recorded {
-            let next = claim(id: "NEW-\(index)", member: "M-50-\(index)", date: LocalDate("2025-08-20")!, lines: 1)
+        for index in 0..<single {
+            let next = claim(id: "ONE-\(index)", member: "M-\(index % members)", date: LocalDate("2025-08-20")!, lines: 1)
             _ = try await store.adjudicate(next, dryRun: false) { evaluator.evaluate(next, priorServices: $0) }
         }
-        print("history: SQLite, decide and record (one synced transaction each): \(rate(recorded, clock.now - began)) checks/s")
+        print("history: SQLite, 50+ prior services, read + decide + record, one synced transaction per check: \(rate(single, clock.now - began)) checks/s")
+
+        let batched = 20_000
+        let batch = 1_000
+        let claims = (0..<batched).map {
+            claim(id: "BATCH-\($0)", member: "M-\($0 % members)", date: LocalDate("2025-09-01")!.adding(days: $0 / members), lines: 1)
+        }
+        began = clock.now
+        for chunk in stride(from: 0, to: claims.count, by: batch) {
+            _ = try await store.adjudicate(batch: Array(claims[chunk..<min(chunk + batch, claims.count)])) {
+                evaluator.evaluate($0, priorServices: $1)
+            }
+        }
+        print("history: SQLite, 50+ prior services, read + decide + record, \(batch) checks per transaction: \(rate(batched, clock.now - began)) checks/s")
         try await store.close()
 
         let rows = Int(ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_ROWS"] ?? "") ?? 1_000_000
         let bulk = try await HistoryStores.openSQLite(path: scratch.appendingPathComponent("rows.sqlite").path)
         let linesPerClaim = 10
         began = clock.now
-        for index in 0..<(rows / linesPerClaim) {
-            let next = claim(id: "ROW-\(index)", member: "M-\(index % 10_000)", date: start.adding(days: index % 700), lines: linesPerClaim)
-            _ = try await bulk.adjudicate(next, dryRun: false) { _ in approveAll(next) }
+        for chunk in stride(from: 0, to: rows / linesPerClaim, by: batch) {
+            let claims = (chunk..<min(chunk + batch, rows / linesPerClaim)).map { index in
+                claim(id: "ROW-\(index)", member: "M-\(index % 10_000)", date: start.adding(days: index % 700), lines: linesPerClaim)
+            }
+            _ = try await bulk.adjudicate(batch: claims) { encounter, _ in approveAll(encounter) }
         }
         let elapsed = clock.now - began
         try await bulk.close()
         let size = (try? FileManager.default.attributesOfItem(atPath: scratch.appendingPathComponent("rows.sqlite").path)[.size] as? Int) ?? 0
-        print("history: inserted \(rows) service rows (\(rows / linesPerClaim) claims of \(linesPerClaim) lines) in \(format(elapsed)): \(rate(rows, elapsed)) rows/s, file \(size / 1_048_576) MiB")
+        print("history: inserted \(rows) service rows (\(rows / linesPerClaim) claims of \(linesPerClaim) lines, \(batch) claims per transaction) in \(format(elapsed)): \(rate(rows, elapsed)) rows/s, file \(size / 1_048_576) MiB")
     } catch {
         print("history: \(error)")
     }
