@@ -16,7 +16,7 @@ enum ByteInput {
 /// Reads its input in chunks (`chunkSize`, 64 KiB by default) into one buffer that holds at
 /// most a chunk plus the unfinished segment, so memory stays flat for any file size. The current
 /// segment's elements are kept as offsets into that buffer; they stay valid until `advance()`.
-struct SegmentScanner {
+final class SegmentScanner {
     private var input: ByteInput
     private(set) var buffer: [UInt8]
     private var start = 0
@@ -45,7 +45,7 @@ struct SegmentScanner {
     }
 
     /// Closes an owned descriptor; safe to call more than once.
-    mutating func close() {
+    func close() {
         if case .descriptor(let fd, true) = input {
             _ = SegmentScanner.systemClose(fd)
             input = .descriptor(-1, closeWhenDone: false)
@@ -70,7 +70,7 @@ struct SegmentScanner {
     }
 
     /// Moves to the next segment.
-    mutating func advance() throws(X12FatalError) -> Step {
+    func advance() throws(X12FatalError) -> Step {
         // Skip whitespace between segments (line breaks after terminators, trailing newlines).
         while true {
             while start < end {
@@ -124,7 +124,7 @@ struct SegmentScanner {
 
     /// Moves unread bytes to the front and reads the next chunk (growing the buffer only for a
     /// segment longer than a chunk).
-    private mutating func refill() throws(X12FatalError) {
+    private func refill() throws(X12FatalError) {
         guard case .descriptor(let fd, _) = input, fd >= 0 else { inputEnded = true; return }
         if start > 0 {
             let remaining = end - start
@@ -152,7 +152,7 @@ struct SegmentScanner {
         }
     }
 
-    private mutating func tokenize(from segmentStart: Int, to segmentEnd: Int, separator: UInt8) {
+    private func tokenize(from segmentStart: Int, to segmentEnd: Int, separator: UInt8) {
         bounds.removeAll(keepingCapacity: true)
         bounds.append(segmentStart)
         buffer.withUnsafeBufferPointer { pointer in
@@ -216,6 +216,45 @@ struct SegmentScanner {
             offset += 1
         }
         return true
+    }
+
+    /// Whether the bytes in `r` are a CPT/HCPCS code: the same rule as `Model.ProcedureCodeShape`
+    /// (five digits, four digits and F/T, or a capital letter and four digits), on bytes.
+    func isProcedureCode(_ r: Range<Int>) -> Bool {
+        guard r.count == 5 else { return false }
+        let b = r.lowerBound
+        func digit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        func upper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+        guard digit(buffer[b + 1]), digit(buffer[b + 2]), digit(buffer[b + 3]) else { return false }
+        let first = buffer[b], last = buffer[b + 4]
+        return (digit(first) && (digit(last) || last == UInt8(ascii: "F") || last == UInt8(ascii: "T")))
+            || (upper(first) && digit(last))
+    }
+
+    /// Whether the bytes in `r` are a modifier (two capital letters or digits), as `Model.ProcedureCodeShape`.
+    func isModifier(_ r: Range<Int>) -> Bool {
+        guard r.count == 2 else { return false }
+        return r.allSatisfy { (buffer[$0] >= 0x30 && buffer[$0] <= 0x39) || (buffer[$0] >= 0x41 && buffer[$0] <= 0x5A) }
+    }
+
+    /// An ICD-10-CM code as X12 carries it (no dot) → the dotted form (`M7918` → `M79.18`), or
+    /// `nil` when it does not have the shape `Model.DiagnosisCodeShape` accepts: a capital letter,
+    /// a digit, then one to five capital letters or digits.
+    func dottedDiagnosis(_ r: Range<Int>) -> String? {
+        guard (3...7).contains(r.count) else { return nil }
+        let b = r.lowerBound
+        guard buffer[b] >= 0x41 && buffer[b] <= 0x5A, buffer[b + 1] >= 0x30 && buffer[b + 1] <= 0x39 else { return nil }
+        for index in (b + 2) ..< r.upperBound {
+            let byte = buffer[index]
+            guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) else { return nil }
+        }
+        if r.count == 3 { return string(r) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { scratch in
+            scratch[0] = buffer[b]; scratch[1] = buffer[b + 1]; scratch[2] = buffer[b + 2]; scratch[3] = UInt8(ascii: ".")
+            var count = 4
+            for index in (b + 3) ..< r.upperBound { scratch[count] = buffer[index]; count += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<count]), as: UTF8.self)
+        }
     }
 
     /// The components of element range `r`, split on `separator`.

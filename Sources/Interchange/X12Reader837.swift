@@ -60,7 +60,7 @@ public struct X12ReadResult: Sendable {
 /// - `dateOfService`: the earliest DTP*472 of the lines (the first date of an RD8 range).
 /// - `placeOfService`: CLM05-1, or SV105 when every line carries the same SV105.
 public final class X12Reader837 {
-    private var scanner: SegmentScanner
+    private let scanner: SegmentScanner
     private let payers: PayerDirectory
     private let payerOverride: String?
 
@@ -667,21 +667,13 @@ public final class X12Reader837 {
             default:
                 fail(reference + "-1", "diagnosis qualifier must be ABK or ABF, got \"\(qualifier)\""); return
             }
-            let code = parts.count > 1 ? scanner.string(parts[1]) : ""
-            guard DiagnosisCodeShape.isWellFormed(code) else {
-                fail(reference + "-2", "\"\(code)\" is not an ICD-10-CM code (a letter, a digit, a letter or digit, then up to four more, without a dot)")
+            guard parts.count > 1, let code = scanner.dottedDiagnosis(parts[1]) else {
+                fail(reference + "-2", "\"\(parts.count > 1 ? scanner.string(parts[1]) : "")\" is not an ICD-10-CM code (a letter, a digit, a letter or digit, then up to four more, without a dot)")
                 return
             }
             guard claim!.diagnoses.count < 12 else { fail(reference, "a claim carries at most 12 diagnoses"); return }
-            claim!.diagnoses.append(Self.dotted(code))
+            claim!.diagnoses.append(code)
         }
-    }
-
-    /// `M7918` → `M79.18`; codes of three characters and codes already dotted stay as they are.
-    static func dotted(_ code: String) -> String {
-        let bytes = Array(code.utf8)
-        guard bytes.count > 3, !bytes.contains(UInt8(ascii: ".")) else { return code }
-        return String(decoding: bytes[0..<3] + [UInt8(ascii: ".")] + bytes[3...], as: UTF8.self)
     }
 
     private func handleNTE() {
@@ -725,18 +717,17 @@ public final class X12Reader837 {
         guard line.qualifier == "HC" else {
             fail("SV101-1", "product/service id qualifier must be HC (CPT/HCPCS), got \"\(line.qualifier)\""); return
         }
-        line.code = parts.count > 1 ? scanner.string(parts[1]) : ""
-        guard ProcedureCodeShape.isWellFormed(line.code) else {
-            fail("SV101-2", "\"\(line.code)\" is not a CPT or HCPCS code (five letters or digits)"); return
+        guard parts.count > 1, scanner.isProcedureCode(parts[1]) else {
+            fail("SV101-2", "\"\(parts.count > 1 ? scanner.string(parts[1]) : "")\" is not a CPT or HCPCS code (five digits, or a letter and four digits)"); return
         }
+        line.code = scanner.string(parts[1])
         if parts.count > 2 {
             for (offset, part) in parts[2...].prefix(4).enumerated() {
-                let modifier = scanner.string(part)
-                if modifier.isEmpty { continue }
-                guard ProcedureCodeShape.isWellFormedModifier(modifier) else {
-                    fail("SV101-\(offset + 3)", "modifier must be two letters or digits, got \"\(modifier)\""); return
+                if part.isEmpty { continue }
+                guard scanner.isModifier(part) else {
+                    fail("SV101-\(offset + 3)", "modifier must be two letters or digits, got \"\(scanner.string(part))\""); return
                 }
-                line.modifiers.append(modifier)
+                line.modifiers.append(scanner.string(part))
             }
             if parts.count > 6 { fail("SV101", "at most four modifiers (SV101-3 to SV101-6)"); return }
         }
