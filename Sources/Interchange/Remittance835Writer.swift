@@ -74,6 +74,10 @@ public struct UnremittedClaim: Equatable, Sendable {
     public var payer: String
     public var outcome: Outcome
     public var reason: String
+
+    public init(claimId: String, payer: String, outcome: Outcome, reason: String) {
+        self.claimId = claimId; self.payer = payer; self.outcome = outcome; self.reason = reason
+    }
 }
 
 /// What the writer produced.
@@ -90,6 +94,9 @@ public struct RemittanceBatch: Sendable {
 public struct RemittanceError: Error, Equatable, Sendable, CustomStringConvertible {
     public var claimId: String
     public var message: String
+
+    public init(claimId: String, message: String) { self.claimId = claimId; self.message = message }
+
     public var description: String { "claim \"\(claimId)\": \(message)" }
 }
 

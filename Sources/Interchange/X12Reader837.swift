@@ -642,9 +642,10 @@ public final class X12Reader837 {
         let separator = scanner.delimiters!.component
         guard let first = scanner.range(1) else { fail("HI01", "health care code information is missing"); return }
         let firstQualifier = scanner.components(first, separator: separator)[0]
-        let isDiagnosis = scanner.equals(firstQualifier, "ABK") || scanner.equals(firstQualifier, "ABF")
-            || scanner.equals(firstQualifier, "BK") || scanner.equals(firstQualifier, "BF")
-        guard isDiagnosis else { return }  // condition codes, anesthesia procedures, …
+        // 2300 also carries anesthesia procedures (BP/BO) and condition codes (BG) in HI.
+        let isOtherInformation = scanner.equals(firstQualifier, "BG") || scanner.equals(firstQualifier, "BP")
+            || scanner.equals(firstQualifier, "BO")
+        guard !isOtherInformation else { return }
         let count = min(scanner.elementCount, 12)
         guard count >= 1 else { return }
         for index in 1...count {
