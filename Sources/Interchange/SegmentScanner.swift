@@ -153,16 +153,21 @@ final class SegmentScanner {
     }
 
     private func tokenize(from segmentStart: Int, to segmentEnd: Int, separator: UInt8) {
-        bounds.removeAll(keepingCapacity: true)
-        bounds.append(segmentStart)
+        // Work on a local array (swapped out, so no copy) to keep per-byte work free of
+        // exclusivity checks on the class's properties.
+        var found = bounds
+        bounds = []
+        found.removeAll(keepingCapacity: true)
+        found.append(segmentStart)
         buffer.withUnsafeBufferPointer { pointer in
             var index = segmentStart
             while index < segmentEnd {
-                if pointer[index] == separator { bounds.append(index + 1) }
+                if pointer[index] == separator { found.append(index + 1) }
                 index += 1
             }
         }
-        bounds.append(segmentEnd + 1)
+        found.append(segmentEnd + 1)
+        bounds = found
     }
 
     // MARK: Reading the current segment
@@ -173,20 +178,24 @@ final class SegmentScanner {
     /// The byte range of element `index` (0 = segment id), `nil` when not present.
     @inline(__always)
     func range(_ index: Int) -> Range<Int>? {
-        guard index + 1 < bounds.count else { return nil }
-        return bounds[index] ..< bounds[index + 1] - 1
+        bounds.withUnsafeBufferPointer { bounds in
+            guard index >= 0, index + 1 < bounds.count else { return nil }
+            return bounds[index] ..< bounds[index + 1] - 1
+        }
     }
 
     /// The segment id packed into an integer (`SV1` → 0x535631), 0 when it is not 2–3 letters/digits.
     var segmentTag: UInt32 {
         guard let r = range(0), (2...3).contains(r.count) else { return 0 }
-        var tag: UInt32 = 0
-        for index in r {
-            let byte = buffer[index]
-            guard X12Delimiters.isAlphanumeric(byte) else { return 0 }
-            tag = tag << 8 | UInt32(byte)
+        return buffer.withUnsafeBufferPointer { pointer in
+            var tag: UInt32 = 0
+            for index in r {
+                let byte = pointer[index]
+                guard X12Delimiters.isAlphanumeric(byte) else { return 0 }
+                tag = tag << 8 | UInt32(byte)
+            }
+            return tag
         }
-        return tag
     }
 
     /// Element `index` as a string (`""` when absent or empty).
@@ -209,32 +218,38 @@ final class SegmentScanner {
 
     func equals(_ r: Range<Int>, _ text: StaticString) -> Bool {
         guard r.count == text.utf8CodeUnitCount else { return false }
-        let pointer = text.utf8Start
-        var offset = 0
-        for index in r {
-            if buffer[index] != pointer[offset] { return false }
-            offset += 1
+        let expected = text.utf8Start
+        return buffer.withUnsafeBufferPointer { pointer in
+            var offset = 0
+            for index in r {
+                if pointer[index] != expected[offset] { return false }
+                offset += 1
+            }
+            return true
         }
-        return true
     }
 
     /// Whether the bytes in `r` are a CPT/HCPCS code: the same rule as `Model.ProcedureCodeShape`
     /// (five digits, four digits and F/T, or a capital letter and four digits), on bytes.
     func isProcedureCode(_ r: Range<Int>) -> Bool {
         guard r.count == 5 else { return false }
-        let b = r.lowerBound
-        func digit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-        func upper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
-        guard digit(buffer[b + 1]), digit(buffer[b + 2]), digit(buffer[b + 3]) else { return false }
-        let first = buffer[b], last = buffer[b + 4]
-        return (digit(first) && (digit(last) || last == UInt8(ascii: "F") || last == UInt8(ascii: "T")))
-            || (upper(first) && digit(last))
+        return buffer.withUnsafeBufferPointer { buffer in
+            let b = r.lowerBound
+            func digit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+            func upper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+            guard digit(buffer[b + 1]), digit(buffer[b + 2]), digit(buffer[b + 3]) else { return false }
+            let first = buffer[b], last = buffer[b + 4]
+            return (digit(first) && (digit(last) || last == UInt8(ascii: "F") || last == UInt8(ascii: "T")))
+                || (upper(first) && digit(last))
+        }
     }
 
     /// Whether the bytes in `r` are a modifier (two capital letters or digits), as `Model.ProcedureCodeShape`.
     func isModifier(_ r: Range<Int>) -> Bool {
         guard r.count == 2 else { return false }
-        return r.allSatisfy { (buffer[$0] >= 0x30 && buffer[$0] <= 0x39) || (buffer[$0] >= 0x41 && buffer[$0] <= 0x5A) }
+        return buffer.withUnsafeBufferPointer { buffer in
+            r.allSatisfy { (buffer[$0] >= 0x30 && buffer[$0] <= 0x39) || (buffer[$0] >= 0x41 && buffer[$0] <= 0x5A) }
+        }
     }
 
     /// An ICD-10-CM code as X12 carries it (no dot) → the dotted form (`M7918` → `M79.18`), or
@@ -242,30 +257,34 @@ final class SegmentScanner {
     /// a digit, then one to five capital letters or digits.
     func dottedDiagnosis(_ r: Range<Int>) -> String? {
         guard (3...7).contains(r.count) else { return nil }
-        let b = r.lowerBound
-        guard buffer[b] >= 0x41 && buffer[b] <= 0x5A, buffer[b + 1] >= 0x30 && buffer[b + 1] <= 0x39 else { return nil }
-        for index in (b + 2) ..< r.upperBound {
-            let byte = buffer[index]
-            guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) else { return nil }
-        }
-        if r.count == 3 { return string(r) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { scratch in
-            scratch[0] = buffer[b]; scratch[1] = buffer[b + 1]; scratch[2] = buffer[b + 2]; scratch[3] = UInt8(ascii: ".")
-            var count = 4
-            for index in (b + 3) ..< r.upperBound { scratch[count] = buffer[index]; count += 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<count]), as: UTF8.self)
+        return buffer.withUnsafeBufferPointer { buffer -> String? in
+            let b = r.lowerBound
+            guard buffer[b] >= 0x41 && buffer[b] <= 0x5A, buffer[b + 1] >= 0x30 && buffer[b + 1] <= 0x39 else { return nil }
+            for index in (b + 2) ..< r.upperBound {
+                let byte = buffer[index]
+                guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) else { return nil }
+            }
+            if r.count == 3 { return String(decoding: UnsafeBufferPointer(rebasing: buffer[r]), as: UTF8.self) }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { scratch in
+                scratch[0] = buffer[b]; scratch[1] = buffer[b + 1]; scratch[2] = buffer[b + 2]; scratch[3] = UInt8(ascii: ".")
+                var count = 4
+                for index in (b + 3) ..< r.upperBound { scratch[count] = buffer[index]; count += 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<count]), as: UTF8.self)
+            }
         }
     }
 
     /// The components of element range `r`, split on `separator`.
     func components(_ r: Range<Int>, separator: UInt8) -> [Range<Int>] {
-        var parts: [Range<Int>] = []
-        var partStart = r.lowerBound
-        for index in r where buffer[index] == separator {
-            parts.append(partStart ..< index)
-            partStart = index + 1
+        buffer.withUnsafeBufferPointer { buffer in
+            var parts: [Range<Int>] = []
+            var partStart = r.lowerBound
+            for index in r where buffer[index] == separator {
+                parts.append(partStart ..< index)
+                partStart = index + 1
+            }
+            parts.append(partStart ..< r.upperBound)
+            return parts
         }
-        parts.append(partStart ..< r.upperBound)
-        return parts
     }
 }
