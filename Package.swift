@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "CodeSets", dependencies: ["Model"], resources: [.copy("Resources")]),
         .target(name: "Policies", dependencies: ["Model", "CodeSets", "Yams"]),
         .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
+        .target(name: "Interchange", dependencies: ["Model"], resources: [.copy("Resources")]),
         .target(
             name: "History",
             dependencies: [
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Model"]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
+        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,114 @@
+import Foundation
+import Interchange
+import Model
+import Testing
+
+@Suite("synthetic 837P generator")
+struct GeneratorTests {
+    @Test("the same seed writes the same bytes; another seed writes other claims")
+    func deterministic() {
+        let first = Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 42)).bytes()
+        let again = Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 42)).bytes()
+        let other = Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 43)).bytes()
+        #expect(first.bytes == again.bytes)
+        #expect(first.bytes != other.bytes)
+        #expect(first.summary == again.summary)
+        #expect(first.summary.claims == 300)
+    }
+
+    @Test("a valid file: every claim reads, all five payers, histories with replacements and voids, several ST")
+    func validByDefault() throws {
+        let (bytes, summary) = Synthetic837Generator(Synthetic837Configuration(
+            claimCount: 1200, seed: 7, claimsPerTransaction: 500, subscribersPerBillingProvider: 10)).bytes()
+        let result = try X12Reader837(bytes: bytes).readAll()
+        #expect(result.claimErrors.isEmpty)
+        #expect(result.envelopeIssues.isEmpty)
+        #expect(result.claims.count == 1200)
+        #expect(summary.transactions >= 3)
+        #expect(result.summary.transactions == summary.transactions)
+        #expect(summary.bytes == bytes.count)
+        let payers = Set(result.claims.map(\.encounter.coverage.payer))
+        #expect(payers == ["florida-blue", "harvard-pilgrim", "truecare", "aetna", "medicare"])
+        var perPayer: [String: Int] = [:]
+        for claim in result.claims { perPayer[claim.encounter.coverage.payer, default: 0] += 1 }
+        #expect(perPayer == summary.claimsPerPayer)
+        let replacements = result.claims.filter { $0.encounter.frequency == .replacement }
+        let voids = result.claims.filter { $0.encounter.frequency == .void }
+        #expect(replacements.count == summary.replacements)
+        #expect(voids.count == summary.voids)
+        #expect(!replacements.isEmpty && !voids.isEmpty)
+        // A replacement or void names an earlier claim of the same member.
+        var seen: [String: String] = [:]
+        for claim in result.claims {
+            if let replaced = claim.encounter.replaces {
+                #expect(seen[replaced] == claim.encounter.member.id)
+            }
+            seen[claim.encounter.id] = claim.encounter.member.id
+        }
+        // Members with several claims over time.
+        var claimsPerMember: [String: Int] = [:]
+        for claim in result.claims { claimsPerMember[claim.encounter.member.id, default: 0] += 1 }
+        #expect(claimsPerMember.values.contains { $0 >= 4 })
+        let codes = Set(result.claims.flatMap { $0.encounter.lines.map(\.code) })
+        #expect(codes.isSuperset(of: ["20552", "20553", "99213", "J3301", "J1030"]))
+        let evaluationAndManagement = result.claims.flatMap(\.encounter.lines).filter { $0.code == "99213" }
+        #expect(evaluationAndManagement.contains { $0.modifiers == ["25"] })
+        #expect(evaluationAndManagement.contains { $0.modifiers == [] })
+        let diagnoses = Set(result.claims.flatMap(\.encounter.diagnosisList))
+        #expect(diagnoses.isSuperset(of: ["M79.18", "M62.838", "M54.2", "M79.7", "M79.1", "M54.5"]))
+        #expect(result.claims.contains { $0.encounter.coverage.lineOfBusiness == .medicareAdvantage })
+        #expect(result.claims.contains { !$0.notes.isEmpty })
+    }
+
+    @Test("with an error rate, exactly the claims written with an error are reported, each located")
+    func deliberateErrors() throws {
+        let (bytes, summary) = Synthetic837Generator(Synthetic837Configuration(claimCount: 600, seed: 11, errorRate: 0.1)).bytes()
+        let result = try X12Reader837(bytes: bytes).readAll()
+        #expect(summary.claimsWithErrors.count > 30)
+        #expect(result.envelopeIssues.isEmpty)
+        #expect(result.claims.count + result.claimErrors.count == 600)
+        #expect(result.claimErrors.compactMap(\.claimId) == summary.claimsWithErrors)
+        #expect(result.claimErrors.allSatisfy { $0.issue.segmentNumber >= $0.claimSegmentNumber })
+        let elements = Set(result.claimErrors.compactMap(\.issue.element))
+        #expect(elements.isSuperset(of: ["SV104", "SV102", "CLM02", "HI01-1", "CLM05-1", "SV101-2"]))
+    }
+
+    @Test("streamed to a file, the file reads back in small chunks to the same claims")
+    func streamsToFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("claims.837").path
+        let configuration = Synthetic837Configuration(claimCount: 2000, seed: 5, claimsPerTransaction: 700)
+        let summary = try Synthetic837Generator(configuration).write(toFile: path)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+        #expect(size == summary.bytes)
+        #expect(summary.bytes > 64 * 1024 * 4)
+        let fromFile = try X12Reader837(path: path, chunkSize: 4096).readAll()
+        let fromMemory = try X12Reader837(bytes: Synthetic837Generator(configuration).bytes().bytes).readAll()
+        #expect(fromFile.claims.count == 2000)
+        #expect(fromFile.claims == fromMemory.claims)
+        #expect(fromFile.summary.transactions == 3)
+    }
+
+    @Test("other delimiters and no line breaks give the same encounters")
+    func otherDelimiters() throws {
+        let standard = Synthetic837Generator(Synthetic837Configuration(claimCount: 150, seed: 3)).bytes().bytes
+        let unusual = Synthetic837Generator(Synthetic837Configuration(
+            claimCount: 150, seed: 3,
+            delimiters: X12Delimiters(element: UInt8(ascii: "|"), component: UInt8(ascii: "^"), repetition: UInt8(ascii: "{"),
+                                      segment: UInt8(ascii: "!")),
+            lineBreaks: false)).bytes().bytes
+        #expect(!unusual.contains(0x0A))
+        let a = try X12Reader837(bytes: standard).readAll()
+        let b = try X12Reader837(bytes: unusual).readAll()
+        #expect(b.envelopeIssues.isEmpty)
+        #expect(a.claims.map(\.encounter) == b.claims.map(\.encounter))
+    }
+
+    @Test("SplitMix64 gives the reference sequence for seed 0")
+    func splitMix() {
+        var generator = SplitMix64(seed: 0)
+        #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
+        #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
+    }
+}

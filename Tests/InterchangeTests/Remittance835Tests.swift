@@ -1,0 +1,189 @@
+import Foundation
+import Interchange
+import Model
+import Testing
+
+let remittancePayers: [String: RemittancePayer] = {
+    var payers: [String: RemittancePayer] = [:]
+    for (offset, payer) in ["florida-blue", "harvard-pilgrim", "truecare", "aetna", "medicare"].enumerated() {
+        payers[payer] = RemittancePayer(name: PayerDirectory.standard.displayName(for: payer),
+                                        originatingCompanyId: "1" + String(repeating: String(offset + 1), count: 9),
+                                        addressLine: "\(offset + 1) PAYER PLAZA", city: "JACKSONVILLE", state: "FL",
+                                        postalCode: "32246", technicalContactPhone: "800555010\(offset)")
+    }
+    return payers
+}()
+
+let remittanceSettings = RemittanceSettings(senderId: "MPPAYER", receiverId: "MPPROVIDER",
+                                            productionDate: LocalDate("2026-01-20")!, payers: remittancePayers)
+
+let denialReason = Reason(rule: "coding.diagnosis", carc: "16", rarc: ["M76"], message: "header diagnosis", citation: nil)
+let criteriaReason = Reason(rule: "fb.criteria", carc: "50", message: "criteria not met", citation: nil)
+
+/// A determination in the contract's shape: line i gets `lines[i]`.
+func determination(_ claim: ParsedClaim, _ outcome: Outcome, lines: [Outcome], reasons: [Reason] = [denialReason]) -> Determination {
+    Determination(encounterId: claim.encounter.id, payer: claim.encounter.coverage.payer, policy: nil, outcome: outcome,
+                  lines: lines.enumerated().map { index, lineOutcome in
+                      LineDetermination(index: index + 1, code: claim.encounter.lines[index].code, outcome: lineOutcome,
+                                        reasons: lineOutcome == .denied ? reasons : [])
+                  },
+                  reasons: [], coding: CodingAdvice(), documentation: DocumentationAdvice())
+}
+
+/// Segments of an 835 written with the standard delimiters, each split into elements.
+func segments(_ text: String) -> [[String]] {
+    text.split(separator: "~").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        .map { $0.split(separator: "*", omittingEmptySubsequences: false).map(String.init) }
+}
+
+func cents(_ text: String) -> Int { Int((Double(text)! * 100).rounded()) }
+
+@Suite("835 writer")
+struct Remittance835Tests {
+    @Test("approved, denied and partial claims: CLP status, SVC echo, CAS/LQ, balanced amounts, envelope counts")
+    func writesBalanced835() throws {
+        let claims = try read837(try fixture("multiple-claims.837")).claims
+        let aet1 = claims[0], aet2 = claims[1], tc77 = claims[2], mcr9 = claims[3]
+        let batch = try Remittance835Writer(settings: remittanceSettings).write([
+            AdjudicatedClaim(claim: aet1, determination: determination(aet1, .approved, lines: [.approved])),
+            AdjudicatedClaim(claim: aet2, determination: determination(aet2, .partial, lines: [.denied, .notApplicable])),
+            AdjudicatedClaim(claim: tc77, determination: determination(tc77, .denied, lines: [.denied], reasons: [criteriaReason])),
+            AdjudicatedClaim(claim: mcr9, determination: determination(mcr9, .pended, lines: [.notApplicable, .pended])),
+        ], firstControlNumber: 500)
+        #expect(batch.remittances.map(\.payer) == ["aetna", "truecare"])
+        #expect(batch.remittances.map(\.controlNumber) == [500, 501])
+        #expect(batch.nextControlNumber == 502)
+        #expect(batch.unremitted == [UnremittedClaim(claimId: "MCR-9", payer: "medicare", outcome: .pended, reason: "pended for medical review")])
+
+        let aetna = batch.remittances[0]
+        #expect(aetna.claimCount == 2)
+        #expect(aetna.paidCents == 15000 + 2500)
+        #expect(aetna.text == """
+        ISA*00*          *00*          *ZZ*MPPAYER        *ZZ*MPPROVIDER     *260120*1200*^*00501*000000500*0*T*:~
+        GS*HP*MPPAYER*MPPROVIDER*20260120*1200*500*X*005010X221A1~
+        ST*835*0001~
+        BPR*I*175*C*CHK************20260120~
+        TRN*1*MP500-1*1444444444~
+        DTM*405*20260120~
+        N1*PR*AETNA~
+        N3*4 PAYER PLAZA~
+        N4*JACKSONVILLE*FL*32246~
+        PER*BL*EDI SUPPORT*TE*8005550103~
+        N1*PE*BEN KILDARE SERVICE*XX*1234567893~
+        LX*1~
+        CLP*AET-1*1*150*150**ZZ*MP5000000001*11*1~
+        NM1*QC*1*BROWN*LUCY****MI*W100200300~
+        SVC*HC:20552:RT*150*150~
+        DTM*472*20250804~
+        CLP*AET-2*1*200*25**ZZ*MP5000000002*11*1~
+        NM1*QC*1*BROWN*LUCY****MI*W100200300~
+        SVC*HC:20553*175*0~
+        DTM*472*20250905~
+        CAS*CO*16*175~
+        LQ*HE*M76~
+        SVC*HC:J3301*25*25**2~
+        DTM*472*20250905~
+        SE*23*0001~
+        GE*1*500~
+        IEA*1*000000500~
+
+        """)
+
+        let truecare = segments(batch.remittances[1].text)
+        let clp = try #require(truecare.first { $0[0] == "CLP" })
+        #expect(clp == ["CLP", "TC-77", "4", "150", "0", "", "MC", "MP5010000001", "11", "1"])
+        #expect(truecare.contains(["BPR", "H", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", "20260120"]))
+        #expect(truecare.contains(["NM1", "QC", "1", "GARCIA", "SOFIA", "", "", "", "MI", "TC555000111"]))
+        #expect(truecare.contains(["CAS", "CO", "50", "150"]))
+        #expect(!truecare.contains { $0[0] == "LQ" })
+    }
+
+    @Test("totals balance on a generated batch: CLP03 = ΣSVC02, CLP04 = ΣSVC03, SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04, SE01 counts")
+    func balancesGeneratedBatch() throws {
+        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 400, seed: 21)).bytes().bytes).readAll().claims
+        let adjudicated = syntheticDeterminations(claims)
+        let batch = try Remittance835Writer(settings: remittanceSettings).write(adjudicated, firstControlNumber: 1)
+        #expect(batch.remittances.count == 5)
+        let written = batch.remittances.reduce(0) { $0 + $1.claimCount }
+        #expect(written + batch.unremitted.count == claims.count)
+        #expect(batch.unremitted.contains { $0.outcome == .pended })
+        #expect(batch.unremitted.contains { $0.reason.hasPrefix("void of claim") })
+        for remittance in batch.remittances {
+            let all = segments(remittance.text)
+            var stStart = 0, bpr = 0, clpPaid = 0, claimCharge = 0, claimPaid = 0, svcCharge = 0, svcPaid = 0
+            var lineCharge = 0, linePaid = 0, lineAdjusted = 0, inLine = false, transactions = 0
+            func closeLine() {
+                if inLine { #expect(lineCharge - linePaid == lineAdjusted) }
+                inLine = false; lineAdjusted = 0
+            }
+            func closeClaim() {
+                closeLine()
+                #expect(claimCharge == svcCharge)
+                #expect(claimPaid == svcPaid)
+                svcCharge = 0; svcPaid = 0; claimCharge = 0; claimPaid = 0
+            }
+            for (index, segment) in all.enumerated() {
+                switch segment[0] {
+                case "ST": stStart = index; transactions += 1; bpr = 0; clpPaid = 0
+                case "BPR": bpr = cents(segment[2])
+                case "CLP":
+                    closeClaim()
+                    claimCharge = cents(segment[3]); claimPaid = cents(segment[4]); clpPaid += claimPaid
+                case "SVC":
+                    closeLine()
+                    inLine = true
+                    lineCharge = cents(segment[2]); linePaid = cents(segment[3])
+                    svcCharge += lineCharge; svcPaid += linePaid
+                case "CAS": lineAdjusted += cents(segment[3])
+                case "SE":
+                    closeClaim()
+                    #expect(Int(segment[1]) == index - stStart + 1)
+                    #expect(bpr == clpPaid)
+                case "GE": #expect(Int(segment[1]) == transactions)
+                default: break
+                }
+            }
+        }
+    }
+
+    @Test("inconsistent input is refused: missing payer settings, a denied line without CARC, a missing line")
+    func refusals() throws {
+        let claim = try #require(try read837(try fixture("commercial.837")).claims.first)
+        let writer = Remittance835Writer(settings: RemittanceSettings(senderId: "A", receiverId: "B",
+                                                                      productionDate: LocalDate("2026-01-20")!, payers: [:]))
+        #expect(throws: RemittanceError.self) {
+            try writer.write([AdjudicatedClaim(claim: claim, determination: determination(claim, .approved, lines: [.approved, .approved]))],
+                             firstControlNumber: 1)
+        }
+        let full = Remittance835Writer(settings: remittanceSettings)
+        let noCARC = Reason(rule: "x", carc: nil, message: "no code", citation: nil)
+        #expect(throws: RemittanceError(claimId: "26463774", message: "line 2 is denied without a CARC")) {
+            try full.write([AdjudicatedClaim(claim: claim, determination: determination(claim, .partial, lines: [.approved, .denied], reasons: [noCARC]))],
+                           firstControlNumber: 1)
+        }
+        #expect(throws: RemittanceError(claimId: "26463774", message: "the determination has no line 2")) {
+            try full.write([AdjudicatedClaim(claim: claim, determination: determination(claim, .approved, lines: [.approved]))],
+                           firstControlNumber: 1)
+        }
+    }
+}
+
+/// Determinations of every kind for generated claims: approved, denied (CARC 16/M76), partial, pended, not applicable.
+func syntheticDeterminations(_ claims: [ParsedClaim]) -> [AdjudicatedClaim] {
+    claims.enumerated().map { offset, claim in
+        let count = claim.encounter.lines.count
+        if claim.encounter.frequency == .void {
+            return AdjudicatedClaim(claim: claim, determination: determination(claim, .notApplicable, lines: []))
+        }
+        switch offset % 5 {
+        case 0: return AdjudicatedClaim(claim: claim, determination: determination(claim, .approved, lines: Array(repeating: .approved, count: count)))
+        case 1: return AdjudicatedClaim(claim: claim, determination: determination(claim, .denied, lines: Array(repeating: .denied, count: count)))
+        case 2:
+            let lines: [Outcome] = count > 1 ? [.denied] + Array(repeating: .approved, count: count - 1) : [.approved]
+            return AdjudicatedClaim(claim: claim, determination: determination(claim, count > 1 ? .partial : .approved, lines: lines,
+                                                                               reasons: [criteriaReason]))
+        case 3: return AdjudicatedClaim(claim: claim, determination: determination(claim, .pended, lines: Array(repeating: .pended, count: count)))
+        default: return AdjudicatedClaim(claim: claim, determination: determination(claim, .notApplicable, lines: Array(repeating: .notApplicable, count: count)))
+        }
+    }
+}
