@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "medpolicy",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

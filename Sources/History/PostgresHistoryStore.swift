@@ -10,7 +10,7 @@ import PostgresNIO
 /// different members run in parallel. The schema is marked as ours, with its version, in the
 /// `meta` table.
 final class PostgresHistoryStore: HistoryStore {
-    static let schemaVersion = 1
+    static let schemaVersion = 2
     static let application = "medpolicy-history"
 
     private let pool: PostgresConnectionPool
@@ -96,6 +96,14 @@ final class PostgresHistoryStore: HistoryStore {
                     INSERT INTO \(unescaped: s).meta (key, value)
                     VALUES ('application', \(Self.application)), ('schema_version', '1')
                     """, logger)
+            }
+            if version < 2 {
+                // Version 2: replays find a claim's determinations through its submission, not by scanning.
+                try await connection.run("""
+                    CREATE INDEX IF NOT EXISTS determinations_by_submission ON \(unescaped: s).determinations (submission)
+                    """, logger)
+                try await connection.run(
+                    "UPDATE \(unescaped: s).meta SET value = '2' WHERE key = 'schema_version'", logger)
             }
             return ((), commit: true)
         }

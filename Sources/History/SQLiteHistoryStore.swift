@@ -16,7 +16,7 @@ import Synchronization
 final class SQLiteHistoryStore: HistoryStore {
     /// 'MPOL' as a big-endian 32-bit integer, in the SQLite header at offset 68.
     static let applicationID: Int32 = 0x4D50_4F4C
-    static let schemaVersion = 1
+    static let schemaVersion = 2
     /// How long a writer waits for another process holding the write lock before giving up.
     static let busyTimeout: TimeInterval = 60
 
@@ -161,6 +161,10 @@ final class SQLiteHistoryStore: HistoryStore {
         }
         if version < 1 {
             try db.execute(sql: schemaV1)
+        }
+        if version < 2 {
+            // Version 2: replays find a claim's determinations through its submission, not by scanning.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS determinations_by_submission ON determinations (submission)")
         }
         if id != applicationID { try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
         if version != schemaVersion { try db.execute(sql: "PRAGMA user_version = \(schemaVersion)") }
@@ -332,16 +336,20 @@ final class SQLiteHistoryStore: HistoryStore {
 
     private static func countingServices(_ db: Database, member: String) throws -> [StoredService] {
         var decoder = HistoryCodec.ServiceDecoder()
-        return try Row.fetchAll(db, sql: """
+        var services: [StoredService] = []
+        // Columns by position: GRDB's lookup by name folds case on every access.
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT member_id, payer, claim_id, line_number, date_of_service, code, units, sites, outcome
             FROM services
             WHERE member_id = ? AND state = 'current' AND outcome <> 'denied'
             ORDER BY date_of_service, submission, line_number
-            """, arguments: [member]).map {
-            try decoder.service(memberId: $0["member_id"], payer: $0["payer"], claimId: $0["claim_id"],
-                                lineNumber: $0["line_number"], dateOfService: $0["date_of_service"],
-                                code: $0["code"], units: $0["units"], sitesJSON: $0["sites"], outcome: $0["outcome"])
+            """), arguments: [member])
+        while let row = try rows.next() {
+            services.append(try decoder.service(memberId: row[0], payer: row[1], claimId: row[2], lineNumber: row[3],
+                                                dateOfService: row[4], code: row[5], units: row[6], sitesJSON: row[7],
+                                                outcome: row[8]))
         }
+        return services
     }
 
     func priorServices(member: String) async throws -> [StoredService] {

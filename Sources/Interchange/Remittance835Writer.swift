@@ -116,49 +116,41 @@ public struct Remittance835Writer {
 
     public init(settings: RemittanceSettings) { self.settings = settings }
 
-    /// Writes 835s; interchange control numbers start at `firstControlNumber`.
+    /// Writes 835s in memory; interchange control numbers start at `firstControlNumber`.
     public func write(_ claims: [AdjudicatedClaim], firstControlNumber: Int) throws -> RemittanceBatch {
-        var unremitted: [UnremittedClaim] = []
-        var payerOrder: [String] = []
-        var byPayer: [String: [AdjudicatedClaim]] = [:]
-        for item in claims {
-            let determination = item.determination
-            let claimId = item.claim.encounter.id
-            guard determination.encounterId == claimId else {
-                throw RemittanceError(claimId: claimId, message: "the determination is for encounter \"\(determination.encounterId)\"")
-            }
-            let payer = determination.payer
-            if item.claim.encounter.effectiveFrequency == .void {
-                unremitted.append(UnremittedClaim(claimId: claimId, payer: payer, outcome: determination.outcome,
-                                                  reason: "void of claim \(item.claim.encounter.replaces ?? "?"): reversals are not written"))
-                continue
-            }
-            switch determination.outcome {
-            case .pended:
-                unremitted.append(UnremittedClaim(claimId: claimId, payer: payer, outcome: .pended,
-                                                  reason: "pended for medical review"))
-                continue
-            case .notApplicable:
-                unremitted.append(UnremittedClaim(claimId: claimId, payer: payer, outcome: .notApplicable,
-                                                  reason: determination.reasons.first?.message ?? "no policy adjudicated the claim"))
-                continue
-            case .approved, .denied, .partial:
-                break
-            }
-            if byPayer[payer] == nil { payerOrder.append(payer) }
-            byPayer[payer, default: []].append(item)
-        }
+        let stream = Remittance835Stream(writer: self, firstControlNumber: firstControlNumber)
+        let unremitted = try stream.add(claims)
         var remittances: [Remittance835] = []
-        var control = firstControlNumber
-        for payer in payerOrder {
-            guard let identity = settings.payers[payer] else {
-                throw RemittanceError(claimId: byPayer[payer]![0].claim.encounter.id,
-                                      message: "no 835 payer settings for payer \"\(payer)\"")
-            }
-            remittances.append(try interchange(payer: payer, identity: identity, claims: byPayer[payer]!, control: control))
-            control += 1
+        for payer in stream.payers {
+            let output = X12Output()
+            let totals = try stream.finish(payer: payer, into: output)
+            remittances.append(Remittance835(payer: payer, controlNumber: totals.controlNumber, bytes: output.bytes,
+                                             claimCount: totals.claimCount, paidCents: totals.paidCents))
         }
-        return RemittanceBatch(remittances: remittances, unremitted: unremitted, nextControlNumber: control)
+        return RemittanceBatch(remittances: remittances, unremitted: unremitted, nextControlNumber: stream.nextControlNumber)
+    }
+
+    /// The claim is remitted, or why not (pended, not adjudicated, a void).
+    func unremittedReason(_ item: AdjudicatedClaim) throws -> UnremittedClaim? {
+        let determination = item.determination
+        let claimId = item.claim.encounter.id
+        guard determination.encounterId == claimId else {
+            throw RemittanceError(claimId: claimId, message: "the determination is for encounter \"\(determination.encounterId)\"")
+        }
+        let payer = determination.payer
+        if item.claim.encounter.effectiveFrequency == .void {
+            return UnremittedClaim(claimId: claimId, payer: payer, outcome: determination.outcome,
+                                   reason: "void of claim \(item.claim.encounter.replaces ?? "?"): reversals are not written")
+        }
+        switch determination.outcome {
+        case .pended:
+            return UnremittedClaim(claimId: claimId, payer: payer, outcome: .pended, reason: "pended for medical review")
+        case .notApplicable:
+            return UnremittedClaim(claimId: claimId, payer: payer, outcome: .notApplicable,
+                                   reason: determination.reasons.first?.message ?? "no policy adjudicated the claim")
+        case .approved, .denied, .partial:
+            return nil
+        }
     }
 
     private struct LinePayment {
@@ -194,72 +186,69 @@ public struct Remittance835Writer {
         return result
     }
 
-    private func interchange(payer: String, identity: RemittancePayer, claims: [AdjudicatedClaim], control: Int) throws -> Remittance835 {
-        let output = X12Output()
-        var writer = X12SegmentWriter(output: output, delimiters: settings.delimiters, lineBreaks: settings.lineBreaks)
+    /// The interchange and group headers (ISA, GS) of one payer's 835.
+    func writeHeader(_ writer: inout X12SegmentWriter, control: Int) {
         let date = X12Values.dateText(settings.productionDate)
         writer.interchangeHeader(sender: settings.senderId, receiver: settings.receiverId, date: String(date.dropFirst(2)),
                                  time: "1200", controlNumber: control, usage: settings.usage)
         writer.segment("GS", ["HP", settings.senderId, settings.receiverId, date, "1200", String(control), "X", "005010X221A1"])
-        // One transaction set per payee.
-        var payeeOrder: [BillingProvider] = []
-        var byPayee: [BillingProvider: [AdjudicatedClaim]] = [:]
-        for item in claims {
-            if byPayee[item.claim.billingProvider] == nil { payeeOrder.append(item.claim.billingProvider) }
-            byPayee[item.claim.billingProvider, default: []].append(item)
-        }
-        var totalPaid = 0
-        var claimCount = 0
-        for (offset, payee) in payeeOrder.enumerated() {
-            let items = byPayee[payee]!
-            let allPayments = try items.map { try payments(for: $0) }
-            let paid = allPayments.joined().reduce(0) { $0 + $1.paidCents }
-            totalPaid += paid
-            let stControl = X12SegmentWriter.zeroPadded(offset + 1, 4)
-            writer.startCount()
-            writer.segment("ST", ["835", stControl])
-            if paid > 0 {
-                writer.segment("BPR", ["I", X12Values.amount(paid), "C", "CHK"] + Array(repeating: "", count: 11) + [date])
-            } else {
-                writer.segment("BPR", ["H", "0", "C", "NON"] + Array(repeating: "", count: 11) + [date])
-            }
-            writer.segment("TRN", ["1", "MP\(control)-\(offset + 1)", identity.originatingCompanyId])
-            writer.segment("DTM", ["405", date])
-            writer.segment("N1", ["PR", identity.name])
-            writer.segment("N3", [identity.addressLine])
-            writer.segment("N4", [identity.city, identity.state, identity.postalCode])
-            writer.segment("PER", ["BL", "EDI SUPPORT", "TE", identity.technicalContactPhone])
-            writer.segment("N1", ["PE", payee.name.isEmpty ? "UNKNOWN PROVIDER" : payee.name, "XX", payee.npi])
-            writer.segment("LX", ["1"])
-            for (index, item) in items.enumerated() {
-                let linePayments = allPayments[index]
-                let claim = item.claim
-                let charge = linePayments.reduce(0) { $0 + $1.line.chargeCents }
-                let claimPaid = linePayments.reduce(0) { $0 + $1.paidCents }
-                let status = item.determination.outcome == .denied ? "4" : "1"
-                writer.segment("CLP", [claim.encounter.id, status, X12Values.amount(charge), X12Values.amount(claimPaid), "",
-                                       ClaimFilingIndicator.remittanceCode(claim.claimFilingIndicator),
-                                       "MP\(control)\(X12SegmentWriter.zeroPadded(claimCount + 1, 7))",
-                                       claim.facilityCode, claim.frequencyCode])
-                writer.segment("NM1", ["QC", "1", claim.patientName.last, claim.patientName.first, "", "", "", "MI",
-                                       claim.encounter.member.id])
-                for payment in linePayments {
-                    let line = payment.line
-                    writer.segment("SVC", [writer.composite([line.qualifier, line.code] + line.modifiers),
-                                           X12Values.amount(line.chargeCents), X12Values.amount(payment.paidCents), "",
-                                           line.units == 1 ? "" : String(line.units)])
-                    writer.segment("DTM", ["472", X12Values.dateText(line.serviceDate)])
-                    if let carc = payment.carc {
-                        writer.segment("CAS", ["CO", carc, X12Values.amount(line.chargeCents - payment.paidCents)])
-                    }
-                    for rarc in payment.rarcs { writer.segment("LQ", ["HE", rarc]) }
-                }
-                claimCount += 1
-            }
-            writer.segment("SE", [String(writer.counted + 1), stControl])
-        }
-        writer.segment("GE", [String(payeeOrder.count), String(control)])
+    }
+
+    /// The group and interchange trailers (GE, IEA).
+    func writeTrailer(_ writer: inout X12SegmentWriter, control: Int, transactions: Int) {
+        writer.segment("GE", [String(transactions), String(control)])
         writer.segment("IEA", ["1", X12SegmentWriter.zeroPadded(control, 9)])
-        return Remittance835(payer: payer, controlNumber: control, bytes: output.bytes, claimCount: claimCount, paidCents: totalPaid)
+    }
+
+    /// One transaction set (ST…SE) for one payee's claims; returns the amount paid.
+    func writeTransaction(_ writer: inout X12SegmentWriter, identity: RemittancePayer, payee: BillingProvider,
+                          claims items: [AdjudicatedClaim], control: Int, transactionNumber: Int,
+                          claimCounter: inout Int) throws -> Int {
+        let date = X12Values.dateText(settings.productionDate)
+        let allPayments = try items.map { try payments(for: $0) }
+        let paid = allPayments.joined().reduce(0) { $0 + $1.paidCents }
+        let stControl = X12SegmentWriter.zeroPadded(transactionNumber, 4)
+        writer.startCount()
+        writer.segment("ST", ["835", stControl])
+        if paid > 0 {
+            writer.segment("BPR", ["I", X12Values.amount(paid), "C", "CHK"] + Array(repeating: "", count: 11) + [date])
+        } else {
+            writer.segment("BPR", ["H", "0", "C", "NON"] + Array(repeating: "", count: 11) + [date])
+        }
+        writer.segment("TRN", ["1", "MP\(control)-\(transactionNumber)", identity.originatingCompanyId])
+        writer.segment("DTM", ["405", date])
+        writer.segment("N1", ["PR", identity.name])
+        writer.segment("N3", [identity.addressLine])
+        writer.segment("N4", [identity.city, identity.state, identity.postalCode])
+        writer.segment("PER", ["BL", "EDI SUPPORT", "TE", identity.technicalContactPhone])
+        writer.segment("N1", ["PE", payee.name.isEmpty ? "UNKNOWN PROVIDER" : payee.name, "XX", payee.npi])
+        writer.segment("LX", ["1"])
+        for (index, item) in items.enumerated() {
+            let linePayments = allPayments[index]
+            let claim = item.claim
+            let charge = linePayments.reduce(0) { $0 + $1.line.chargeCents }
+            let claimPaid = linePayments.reduce(0) { $0 + $1.paidCents }
+            let status = item.determination.outcome == .denied ? "4" : "1"
+            claimCounter += 1
+            writer.segment("CLP", [claim.encounter.id, status, X12Values.amount(charge), X12Values.amount(claimPaid), "",
+                                   ClaimFilingIndicator.remittanceCode(claim.claimFilingIndicator),
+                                   "MP\(control)\(X12SegmentWriter.zeroPadded(claimCounter, 7))",
+                                   claim.facilityCode, claim.frequencyCode])
+            writer.segment("NM1", ["QC", "1", claim.patientName.last, claim.patientName.first, "", "", "", "MI",
+                                   claim.encounter.member.id])
+            for payment in linePayments {
+                let line = payment.line
+                writer.segment("SVC", [writer.composite([line.qualifier, line.code] + line.modifiers),
+                                       X12Values.amount(line.chargeCents), X12Values.amount(payment.paidCents), "",
+                                       line.units == 1 ? "" : String(line.units)])
+                writer.segment("DTM", ["472", X12Values.dateText(line.serviceDate)])
+                if let carc = payment.carc {
+                    writer.segment("CAS", ["CO", carc, X12Values.amount(line.chargeCents - payment.paidCents)])
+                }
+                for rarc in payment.rarcs { writer.segment("LQ", ["HE", rarc]) }
+            }
+        }
+        writer.segment("SE", [String(writer.counted + 1), stControl])
+        return paid
     }
 }

@@ -31,13 +31,15 @@ final class SegmentScanner {
     private(set) var bounds: [Int] = []
     /// Whether the current segment ended at the end of the input without a terminator.
     private(set) var unterminated = false
+    /// Bytes taken from the input so far (for progress reporting).
+    private(set) var bytesRead = 0
 
     init(input: ByteInput, chunkSize: Int = 64 * 1024) {
         self.input = input
         self.chunkSize = max(chunkSize, 256)
         switch input {
         case .memory(let bytes):
-            buffer = bytes; end = bytes.count; inputEnded = true
+            buffer = bytes; end = bytes.count; inputEnded = true; bytesRead = bytes.count
         case .descriptor:
             buffer = [UInt8](repeating: 0, count: self.chunkSize)
         }
@@ -143,7 +145,7 @@ final class SegmentScanner {
             let count = buffer.withUnsafeMutableBufferPointer { pointer -> Int in
                 read(fd, pointer.baseAddress! + end, pointer.count - end)
             }
-            if count > 0 { end += count; return }
+            if count > 0 { end += count; bytesRead += count; return }
             if count == 0 { inputEnded = true; close(); return }
             if errno == EINTR { continue }
             let code = errno

@@ -192,6 +192,9 @@ public final class X12Reader837 {
 
     deinit { scanner.close() }
 
+    /// Bytes read from the input so far (a progress bar compares it with the file size).
+    public var bytesRead: Int { scanner.bytesRead }
+
     // MARK: Reading
 
     /// The next claim, skipped claim or envelope issue; `nil` at the end of the input.

@@ -37,6 +37,12 @@ public final class X12Output {
         byteCount += text.utf8.count
     }
 
+    func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
+        let before = storage.count
+        storage.append(contentsOf: bytes)
+        byteCount += storage.count - before
+    }
+
     /// Flushes when the buffer is past the threshold (file output only).
     func flushIfFull() throws {
         if fileHandle != nil && storage.count >= flushThreshold { try flush() }

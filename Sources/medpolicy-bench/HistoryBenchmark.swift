@@ -42,6 +42,15 @@ func runHistoryBenchmark() async {
             _ = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }
         }
         print("history: SQLite, 50 prior services, read + decide, nothing recorded: \(rate(dryRuns, clock.now - began)) checks/s (outcome \(outcome.rawValue))")
+        // Where a check's time goes: reading the member's services, and deciding with them.
+        began = clock.now
+        var prior: [PriorService] = []
+        for _ in 0..<dryRuns { prior = try await store.priorServices(member: "M-0").map(\.asPriorService) }
+        let reading = (clock.now - began) / dryRuns
+        began = clock.now
+        for _ in 0..<dryRuns { _ = evaluator.evaluate(checked, priorServices: prior) }
+        let deciding = (clock.now - began) / dryRuns
+        print("history:   of which reading \(prior.count) prior services \(format(reading)), deciding with them \(format(deciding))")
 
         let single = 500
         began = clock.now

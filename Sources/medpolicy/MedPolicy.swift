@@ -18,9 +18,12 @@ struct MedPolicy: AsyncParsableCommand {
           medpolicy codes lookup M79.1 --date 2025-01-01 --format json
           medpolicy muscles --region neck
           medpolicy policies list
+          medpolicy generate --claims 1000 --seed 7 > claims.837
+          medpolicy batch claims.837 --db history.sqlite --out remit.835 --report report.html
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Validate.self, Codes.self, Muscles.self, Policies.self, HistoryCommand.self]
+        subcommands: [Check.self, Batch.self, Generate.self, Validate.self, Codes.self, Muscles.self, Policies.self,
+                      HistoryCommand.self]
     )
 
     /// Maps errors to the documented exit codes instead of ArgumentParser's defaults (64 for usage).

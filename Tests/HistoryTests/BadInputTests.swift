@@ -47,6 +47,31 @@ struct BadInputTests {
         }
     }
 
+    @Test("a version 1 history is upgraded in place, its claims kept")
+    func olderSchemaIsUpgraded() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("history.sqlite").path
+        let store = try await HistoryStores.openSQLite(path: path)
+        let claim = encounter("CLM-1")
+        _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+        try await store.close()
+
+        // As medpolicy's first schema version left it (PRAGMA user_version, header offset 60).
+        var bytes = try #require(contents(path))
+        bytes.replaceSubrange(60..<64, with: [0, 0, 0, 1])
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let upgraded = try await HistoryStores.openSQLite(path: path)
+        #expect(try await upgraded.priorServices(member: "M1").map(\.claimId) == ["CLM-1"])
+        #expect(try await upgraded.adjudicate(claim, dryRun: false, decide: approving(claim)).replayed)
+        try await upgraded.close()
+        // Opened again, it is a current history (nothing left to upgrade, nothing refused).
+        let reopened = try await HistoryStores.openSQLite(path: path)
+        #expect(try await reopened.determinations(claimId: "CLM-1").count == 1)
+        try await reopened.close()
+    }
+
     @Test("a history written by a newer medpolicy is refused and left untouched")
     func newerSchema() async throws {
         let directory = try temporaryDirectory()
@@ -60,15 +85,15 @@ struct BadInputTests {
         // Closing checkpoints the write-ahead log into the file; now raise PRAGMA user_version
         // (the header's big-endian integer at offset 60) to 7, as a future medpolicy would.
         var bytes = try #require(contents(path))
-        #expect(bytes[60..<64] == Data([0, 0, 0, 1]))
+        #expect(bytes[60..<64] == Data([0, 0, 0, 2]))
         bytes.replaceSubrange(60..<64, with: [0, 0, 0, 7])
         try bytes.write(to: URL(fileURLWithPath: path))
 
-        await #expect(throws: HistoryError.newerSchema(found: 7, supported: 1)) {
+        await #expect(throws: HistoryError.newerSchema(found: 7, supported: 2)) {
             _ = try await HistoryStores.openSQLite(path: path)
         }
         #expect(contents(path) == bytes)
-        #expect(HistoryError.newerSchema(found: 7, supported: 1).description.contains("Upgrade medpolicy"))
+        #expect(HistoryError.newerSchema(found: 7, supported: 2).description.contains("Upgrade medpolicy"))
     }
 
     @Test("a read-only history file is refused and left untouched")

@@ -1,0 +1,98 @@
+import Foundation
+import Model
+
+/// Counts over a batch adjudication: what the summary, the JSON and the HTML report show.
+struct BatchStatistics: Encodable {
+    /// Outcome counts for one payer (claims).
+    struct OutcomeCounts: Encodable {
+        var approved = 0, denied = 0, partial = 0, pended = 0, notApplicable = 0
+
+        mutating func add(_ outcome: Outcome) {
+            switch outcome {
+            case .approved: approved += 1
+            case .denied: denied += 1
+            case .partial: partial += 1
+            case .pended: pended += 1
+            case .notApplicable: notApplicable += 1
+            }
+        }
+
+        var total: Int { approved + denied + partial + pended + notApplicable }
+    }
+
+    /// A reason with how often it was given.
+    struct Tally: Encodable {
+        var rule: String
+        var carc: String?
+        var message: String
+        var count: Int
+    }
+
+    /// A claim that was not adjudicated, and where.
+    struct ClaimProblem: Encodable {
+        var claimId: String?
+        var segment: Int?
+        var message: String
+    }
+
+    var claims = 0
+    var lines = 0
+    var outcomes = OutcomeCounts()
+    var byPayer: [String: OutcomeCounts] = [:]
+    /// Denied lines, by rule and CARC.
+    var denialReasons: [String: Tally] = [:]
+    /// Lines denied or pended by a frequency limit or minimum interval, by rule.
+    var limitsHit: [String: Tally] = [:]
+    var replays = 0
+    var claimProblems: [ClaimProblem] = []
+    var envelopeIssues: [String] = []
+    var unremitted = 0
+    var remittedClaims = 0
+    var paidCents = 0
+
+    /// Adds one issued determination. `limitRules`: ids of the policies' limit and interval rules.
+    mutating func add(_ determination: Determination, lineCount: Int, limitRules: Set<String>) {
+        claims += 1
+        lines += lineCount
+        outcomes.add(determination.outcome)
+        byPayer[determination.payer, default: OutcomeCounts()].add(determination.outcome)
+        for line in determination.lines {
+            for reason in line.reasons {
+                if line.outcome == .denied, reason.carc != nil {
+                    denialReasons[reason.rule + "|" + (reason.carc ?? ""), default: Tally(
+                        rule: reason.rule, carc: reason.carc, message: reason.message, count: 0)].count += 1
+                }
+                if limitRules.contains(reason.rule) {
+                    limitsHit[reason.rule, default: Tally(rule: reason.rule, carc: reason.carc,
+                                                          message: reason.message, count: 0)].count += 1
+                }
+            }
+        }
+    }
+
+    /// The most frequent entries first (ties by rule id), at most `limit`.
+    static func top(_ tallies: [String: Tally], _ limit: Int) -> [Tally] {
+        Array(tallies.values.sorted { ($0.count, $1.rule) > ($1.count, $0.rule) }.prefix(limit))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case claims, lines, outcomes, byPayer, topDenialReasons, limitsHit, replays, claimProblems, envelopeIssues
+        case unremitted, remittedClaims, paidCents
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(claims, forKey: .claims)
+        try container.encode(lines, forKey: .lines)
+        try container.encode(outcomes, forKey: .outcomes)
+        try container.encode(byPayer, forKey: .byPayer)
+        try container.encode(Self.top(denialReasons, 20), forKey: .topDenialReasons)
+        try container.encode(Self.top(limitsHit, 20), forKey: .limitsHit)
+        try container.encode(replays, forKey: .replays)
+        try container.encode(claimProblems, forKey: .claimProblems)
+        try container.encode(envelopeIssues, forKey: .envelopeIssues)
+        try container.encode(unremitted, forKey: .unremitted)
+        try container.encode(remittedClaims, forKey: .remittedClaims)
+        try container.encode(paidCents, forKey: .paidCents)
+    }
+}
