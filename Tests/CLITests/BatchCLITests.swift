@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// `medpolicy generate` and `medpolicy batch` end to end, through the binary.
+@Suite("medpolicy batch")
+struct BatchCLITests {
+    let scratch: URL
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-batch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
+
+    /// Generates an 837 file; returns its path and the generator's count of deliberate errors.
+    func generate(_ name: String, claims: Int, seed: Int, errorRate: Double = 0) throws -> (path: String, errors: Int) {
+        let run = try medpolicy(["generate", "--claims", String(claims), "--seed", String(seed), "--error-rate", String(errorRate)])
+        #expect(run.status == 0, "\(run.stderr)")
+        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path(name)))
+        let match = try #require(run.stderr.firstMatch(of: /, (\d+) with deliberate errors/))
+        return (path(name), Int(match.1)!)
+    }
+
+    func summary(_ jsonPath: String) throws -> (summary: [String: Any], determinations: [[String: Any]]) {
+        let data = try #require(FileManager.default.contents(atPath: jsonPath))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return (try #require(document["summary"] as? [String: Any]), try #require(document["determinations"] as? [[String: Any]]))
+    }
+
+    @Test func batchWritesThe835TheReportAndTheJSONAndReplaysOnARerun() throws {
+        let (file, _) = try generate("claims.837", claims: 400, seed: 11)
+        let db = path("history.sqlite"), out = path("remit.835"), json = path("run.json"), report = path("report.html")
+        let run = try medpolicy(["batch", file, "--db", db, "--out", out, "--json", json, "--report", report])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("400 claims"))
+
+        let (stats, determinations) = try summary(json)
+        #expect(stats["claims"] as? Int == 400)
+        #expect(determinations.count == 400)
+        let outcomes = try #require(stats["outcomes"] as? [String: Int])
+        #expect(outcomes.values.reduce(0, +) == 400)
+        #expect((stats["claimProblems"] as? [Any])?.isEmpty == true)
+        // The 835 holds one interchange per payer with a remitted claim, and only remitted claims.
+        let remittance = try String(contentsOfFile: out, encoding: .utf8)
+        let interchanges = remittance.split(separator: "\n").filter { $0.hasPrefix("ISA*") }.count
+        #expect(interchanges >= 1 && interchanges <= 5)
+        let remitted = remittance.split(separator: "\n").filter { $0.hasPrefix("CLP*") }.count
+        #expect(remitted == stats["remittedClaims"] as? Int)
+        #expect(remitted + (stats["unremitted"] as? Int ?? -1) == 400)
+        // The report opens without a network: inline SVG, no scripts, no external references.
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("<svg"))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+        // No temporary output is left behind.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty)
+
+        // The same file again: every claim is replayed from the history, nothing counted twice.
+        let again = try medpolicy(["batch", file, "--db", db, "--json", json])
+        #expect(again.status == 0, "\(again.stderr)")
+        let (rerun, redetermined) = try summary(json)
+        #expect(rerun["replays"] as? Int == 400)
+        #expect(redetermined.map { $0["outcome"] as? String } == determinations.map { $0["outcome"] as? String })
+    }
+
+    @Test func malformedClaimsAreReportedWithTheirSegmentAndTheRestIsAdjudicated() throws {
+        let (file, errors) = try generate("noisy.837", claims: 300, seed: 5, errorRate: 0.05)
+        #expect(errors > 0)
+        let json = path("noisy.json")
+        let run = try medpolicy(["batch", file, "--json", json])
+        #expect(run.status == 0, "\(run.stderr)")
+        let (stats, _) = try summary(json)
+        let problems = try #require(stats["claimProblems"] as? [[String: Any]])
+        #expect(problems.count >= errors)
+        #expect((stats["claims"] as? Int ?? 0) + problems.count == 300)
+        for problem in problems {
+            #expect(problem["segment"] as? Int ?? 0 > 0)
+            #expect((problem["message"] as? String ?? "").contains("segment "))
+        }
+        #expect(run.stdout.contains("claims not adjudicated"))
+    }
+
+    @Test func aFileThatIsNotX12IsExitTwoAndWritesNothing() throws {
+        let file = path("not-x12.837")
+        try Data("{\"id\": \"CLM-1\"}".utf8).write(to: URL(fileURLWithPath: file))
+        let out = path("never.835")
+        let run = try medpolicy(["batch", file, "--out", out, "--report", path("never.html")])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("ISA"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["not-x12.837"])
+    }
+
+    @Test func usageErrorsAreExitTwo() throws {
+        let (file, _) = try generate("small.837", claims: 5, seed: 1)
+        #expect(try medpolicy(["batch", file, "--payer", "nobody"]).status == 2)
+        #expect(try medpolicy(["batch", path("missing.837")]).status == 2)
+        #expect(try medpolicy(["batch", file, "--out", path("no/such/dir/remit.835")]).status == 2)
+        #expect(try medpolicy(["generate", "--claims", "0"]).status == 2)
+        #expect(try medpolicy(["generate", "--claims", "5", "--error-rate", "2"]).status == 2)
+    }
+
+    @Test func generationIsDeterministicForASeed() throws {
+        let first = try medpolicy(["generate", "--claims", "50", "--seed", "9"])
+        let second = try medpolicy(["generate", "--claims", "50", "--seed", "9"])
+        let other = try medpolicy(["generate", "--claims", "50", "--seed", "10"])
+        #expect(first.status == 0 && !first.stdout.isEmpty)
+        #expect(first.stdout == second.stdout)
+        #expect(first.stdout != other.stdout)
+    }
+}
