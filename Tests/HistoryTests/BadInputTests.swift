@@ -52,10 +52,7 @@ struct BadInputTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("history.sqlite").path
-        let store = try await HistoryStores.openSQLite(path: path)
-        let claim = encounter("CLM-1")
-        _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
-        try await store.close()
+        let claim = try await recordOneClaim(at: path)
 
         // As medpolicy's first schema version left it (PRAGMA user_version, header offset 60).
         var bytes = try #require(contents(path))
@@ -77,10 +74,7 @@ struct BadInputTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("history.sqlite").path
-        let store = try await HistoryStores.openSQLite(path: path)
-        let claim = encounter("CLM-1")
-        _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
-        try await store.close()
+        try await recordOneClaim(at: path)
 
         // Closing checkpoints the write-ahead log into the file; now raise PRAGMA user_version
         // (the header's big-endian integer at offset 60) to 7, as a future medpolicy would.
@@ -101,10 +95,7 @@ struct BadInputTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("history.sqlite").path
-        let store = try await HistoryStores.openSQLite(path: path)
-        let claim = encounter("CLM-1")
-        _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
-        try await store.close()
+        try await recordOneClaim(at: path)
         let before = try #require(contents(path))
 
         try setPermissions(path, 0o444)
@@ -136,10 +127,7 @@ struct BadInputTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("a/b/history.sqlite").path
-        let store = try await HistoryStores.openSQLite(path: path)
-        let claim = encounter("CLM-1")
-        _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
-        try await store.close()
+        try await recordOneClaim(at: path)
         let header = try #require(contents(path)).prefix(100)
         #expect(header.prefix(16) == Data("SQLite format 3\0".utf8))
         #expect(header[68..<72] == Data("MPOL".utf8))  // PRAGMA application_id
@@ -194,4 +182,15 @@ struct BadInputTests {
             }
         }
     }
+}
+
+/// Creates a SQLite history at `path` holding one approved claim (`CLM-1` of member M1), closed,
+/// and returns the claim.
+@discardableResult
+func recordOneClaim(at path: String) async throws -> Encounter {
+    let store = try await HistoryStores.openSQLite(path: path)
+    let claim = encounter("CLM-1")
+    _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+    try await store.close()
+    return claim
 }
