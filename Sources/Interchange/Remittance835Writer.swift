@@ -107,7 +107,7 @@ public struct RemittanceError: Error, Equatable, Sendable, CustomStringConvertib
 /// rule governs, `not_applicable`, on a claim that was adjudicated) is paid at its billed charge
 /// as a stand-in for the allowed amount; a denied line is paid 0 with `CAS*CO*<CARC>*<charge>`
 /// (the first CARC of the line's reasons, else of the claim's reasons) and `LQ*HE` for each RARC.
-/// `CLP02` is 4 (denied) for a denied claim, else 1 (processed as primary). Totals balance:
+/// `CLP02` is 4 (denied) for a denied claim on which nothing is paid, else 1 (processed as primary). Totals balance:
 /// CLP03 = ΣSVC02, CLP04 = ΣSVC03, SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04 (`BPR*I…CHK` when
 /// something is paid, `BPR*H…NON` with 0 otherwise). Pended claims, claims with outcome
 /// `not_applicable` and voids are not written; they come back in `unremitted`.
@@ -228,7 +228,9 @@ public struct Remittance835Writer {
             let claim = item.claim
             let charge = linePayments.reduce(0) { $0 + $1.line.chargeCents }
             let claimPaid = linePayments.reduce(0) { $0 + $1.paidCents }
-            let status = item.determination.outcome == .denied ? "4" : "1"
+            // 4 (denied) only when nothing is paid: lines no policy rule governs (an E/M visit, a
+            // drug) are paid on a claim whose governed lines are all denied.
+            let status = item.determination.outcome == .denied && claimPaid == 0 ? "4" : "1"
             claimCounter += 1
             writer.segment("CLP", [claim.encounter.id, status, X12Values.amount(charge), X12Values.amount(claimPaid), "",
                                    ClaimFilingIndicator.remittanceCode(claim.claimFilingIndicator),

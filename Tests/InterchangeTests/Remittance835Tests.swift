@@ -98,6 +98,17 @@ struct Remittance835Tests {
         #expect(!truecare.contains { $0[0] == "LQ" })
     }
 
+    @Test("a denied claim that still pays an ungoverned line is CLP02 1, not 4 (denied means nothing paid)")
+    func deniedClaimWithAPaidLineIsProcessed() throws {
+        let aet2 = try read837(try fixture("multiple-claims.837")).claims[1]  // 20553 and J3301
+        let batch = try Remittance835Writer(settings: remittanceSettings).write(
+            [AdjudicatedClaim(claim: aet2, determination: determination(aet2, .denied, lines: [.denied, .notApplicable]))],
+            firstControlNumber: 1)
+        let clp = try #require(segments(batch.remittances[0].text).first { $0[0] == "CLP" })
+        #expect(clp[2] == "1")
+        #expect(clp[4] == "25")
+    }
+
     @Test("totals balance on a generated batch: CLP03 = ΣSVC02, CLP04 = ΣSVC03, SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04, SE01 counts")
     func balancesGeneratedBatch() throws {
         let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 400, seed: 21)).bytes().bytes).readAll().claims
