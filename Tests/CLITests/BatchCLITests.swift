@@ -64,6 +64,30 @@ struct BatchCLITests {
         #expect(redetermined.map { $0["outcome"] as? String } == determinations.map { $0["outcome"] as? String })
     }
 
+    @Test func batchRecordsIntoPostgreSQLAndReplaysOnARerun() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let base = environment["MEDPOLICY_TEST_POSTGRES"], !base.isEmpty else {
+            let reason = "MEDPOLICY_TEST_POSTGRES is not set (.ci/run provisions PostgreSQL)"
+            if environment["MEDPOLICY_REQUIRE_ALL"] == "1" { Issue.record(Comment(rawValue: "PostgreSQL is required: \(reason)")); return }
+            try Test.cancel(Comment(rawValue: "skipped: \(reason)"))
+        }
+        // A schema of its own, so runs never see each other's claims.
+        let url = base + (base.contains("?") ? "&" : "?") + "schema=mpt_batch_\(UUID().uuidString.prefix(8).lowercased())"
+        let (file, _) = try generate("pg.837", claims: 200, seed: 3)
+        let json = path("pg.json")
+        let first = try medpolicy(["batch", file, "--postgres", url, "--json", json])
+        #expect(first.status == 0, "\(first.stderr)")
+        let (stats, determinations) = try summary(json)
+        #expect(stats["claims"] as? Int == 200)
+        #expect(stats["replays"] as? Int == 0)
+
+        let again = try medpolicy(["batch", file, "--postgres", url, "--json", json])
+        #expect(again.status == 0, "\(again.stderr)")
+        let (rerun, redetermined) = try summary(json)
+        #expect(rerun["replays"] as? Int == 200)
+        #expect(redetermined.map { $0["outcome"] as? String } == determinations.map { $0["outcome"] as? String })
+    }
+
     @Test func malformedClaimsAreReportedWithTheirSegmentAndTheRestIsAdjudicated() throws {
         let (file, errors) = try generate("noisy.837", claims: 300, seed: 5, errorRate: 0.05)
         #expect(errors > 0)
