@@ -201,16 +201,14 @@ final class PostgresHistoryStore: HistoryStore {
                 case .success(let prepared): submission = prepared
                 case .failure(let refusal): results.append(.failure(refusal)); continue
                 }
-                try await connection.run("SAVEPOINT claim", self.logger)
+                // No savepoint per claim: every refusal is found before anything of the claim is
+                // written (a concurrent duplicate original is skipped by ON CONFLICT, not raised).
                 do {
                     let adjudication = try await self.adjudicate(connection, submission, dryRun: false, memberLocked: true) {
                         decide(submission.encounter, $0)
                     }
-                    try await connection.run("RELEASE SAVEPOINT claim", self.logger)
                     results.append(.success(adjudication))
-                } catch {
-                    guard let refusal = Self.refusal(error, submission) else { throw error }
-                    try await connection.run("ROLLBACK TO SAVEPOINT claim", self.logger)
+                } catch let refusal as HistoryError {
                     results.append(.failure(refusal))
                 }
             }
@@ -285,6 +283,7 @@ final class PostgresHistoryStore: HistoryStore {
                 VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
                         \(submission.frequency.rawValue), \(submission.target), \(recordedState),
                         \(submission.canonicalJSON))
+                ON CONFLICT (claim_id) WHERE frequency = 'original' DO NOTHING
                 RETURNING submission
             ), retired_claims AS (
                 UPDATE \(unescaped: s).claims SET state = \(newState), changed_by = (SELECT submission FROM claim)
@@ -309,7 +308,12 @@ final class PostgresHistoryStore: HistoryStore {
             )
             SELECT submission FROM claim
             """, Int64.self, logger) != nil else {
-            throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
+            // The same original claim id was recorded meanwhile (for another member: this member is
+            // locked); nothing of this claim was written.
+            guard submission.frequency == .original else {
+                throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
+            }
+            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
         }
         return Adjudication(determination: determination, recorded: true, replayed: false)
     }

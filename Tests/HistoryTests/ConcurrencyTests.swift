@@ -65,6 +65,44 @@ struct ConcurrencyTests {
     }
 }
 
+extension ConcurrencyTests {
+    @Test("one claim id sent for two members at once: one is recorded, the other refused, nothing half-written",
+          arguments: StoreKind.allCases)
+    func sameClaimIdForTwoMembers(kind: StoreKind) async throws {
+        try await withStores(kind, count: 2) { stores in
+            for round in 0..<10 {
+                let id = "SHARED-\(round)"
+                let claims = [encounter(id, member: "FIRST-\(round)"), encounter(id, member: "SECOND-\(round)")]
+                let results = await withTaskGroup(of: Result<Adjudication, HistoryError>.self) { group in
+                    for (index, claim) in claims.enumerated() {
+                        let store = stores[index]
+                        group.addTask {
+                            do {
+                                return .success(try await store.adjudicate(batch: [claim]) { encounter, _ in
+                                    decision(encounter, .approved)
+                                }[0].get())
+                            } catch let error as HistoryError {
+                                return .failure(error)
+                            } catch {
+                                return .failure(.storage("\(error)"))
+                            }
+                        }
+                    }
+                    var results: [Result<Adjudication, HistoryError>] = []
+                    for await result in group { results.append(result) }
+                    return results
+                }
+                #expect(results.filter { (try? $0.get())?.recorded == true }.count == 1)
+                #expect(results.filter { $0.failureValue == .conflictingResubmission(claimId: id) }.count == 1)
+                let recorded = try await stores[0].priorServices(member: "FIRST-\(round)").count
+                    + (try await stores[0].priorServices(member: "SECOND-\(round)").count)
+                #expect(recorded == 1)
+                #expect(try await stores[1].determinations(claimId: id).count == 1)
+            }
+        }
+    }
+}
+
 /// Opens `count` independent instances of one fresh store, runs `body`, and closes them all.
 func withStores(_ kind: StoreKind, count: Int, _ body: ([any HistoryStore]) async throws -> Void) async throws {
     let location = try await kind.makeLocation()
