@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Model"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model"], resources: [.copy("Fixtures")]),
     ],
