@@ -108,10 +108,9 @@ struct Submission: Sendable {
 
 /// JSON as the stores write and read it.
 enum HistoryCodec {
+    /// What the stores keep and compare: the same bytes JSONEncoder wrote in earlier versions.
     static func canonicalJSON<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try CanonicalJSON.string(value)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {

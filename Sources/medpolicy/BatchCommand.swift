@@ -72,7 +72,7 @@ struct Batch: AsyncParsableCommand {
         let outputs = try OutputFiles([out, json, report])
         defer { outputs.discard() }
         let remittanceOutput = try out.map { X12Output(fileHandle: try outputs.handle(for: $0)) }
-        let jsonOutput = try json.map { JSONLinesOutput(try outputs.handle(for: $0)) }
+        let jsonOutput = try json.map { JSONDocumentOutput(try outputs.handle(for: $0)) }
         let remittances = Remittance835Stream(
             writer: Remittance835Writer(settings: Self.remittanceSettings(library.payers)), firstControlNumber: 1,
             spoolDirectory: outputs.spoolDirectory)

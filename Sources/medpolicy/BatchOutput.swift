@@ -63,15 +63,12 @@ final class OutputFiles {
 }
 
 /// A JSON document written piece by piece through a buffer (determinations one at a time).
-final class JSONLinesOutput {
+final class JSONDocumentOutput {
     private let handle: FileHandle
-    private var buffer = Data()
-    private let encoder: JSONEncoder
+    private var buffer: [UInt8] = []
 
     init(_ handle: FileHandle) {
         self.handle = handle
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     func write(_ text: String) throws {
@@ -80,7 +77,7 @@ final class JSONLinesOutput {
     }
 
     func write<T: Encodable>(encodable value: T) throws {
-        buffer.append(try encoder.encode(value))
+        buffer.append(contentsOf: try CanonicalJSON.encode(value))
         if buffer.count >= 1 << 20 { try flush() }
     }
 

@@ -78,3 +78,20 @@ struct Remittance835StreamTests {
         #expect(throws: RemittanceError.self) { _ = try stream.finish(payer: "aetna", into: X12Output()) }
     }
 }
+
+/// Encounters read from 837 files (charges in cents, birth dates, places of service) are stored by
+/// the history in `CanonicalJSON`'s form, which must equal JSONEncoder's (see EngineTests).
+@Suite("Canonical JSON of 837 encounters")
+struct CanonicalJSONOf837Tests {
+    @Test("300 generated claims encode byte for byte as JSONEncoder writes them")
+    func generatedEncounters() throws {
+        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 12)).bytes().bytes)
+            .readAll().claims
+        #expect(claims.count == 300)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for claim in claims {
+            #expect(try CanonicalJSON.encode(claim.encounter) == Array(try encoder.encode(claim.encounter)), "\(claim.encounter.id)")
+        }
+    }
+}
