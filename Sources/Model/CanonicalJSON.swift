@@ -63,16 +63,15 @@ public enum CanonicalJSON {
 
     /// The node for a nested value: its own encoder's tree (an object when it wrote nothing).
     fileprivate static func node<T: Encodable>(_ value: T) throws -> Node {
-        switch value {
-        case let text as String: return .string(text)
-        case let flag as Bool: return .bool(flag)
-        case let number as Int: return .number(String(number))
-        case let number as Double: return try Self.number(number)
-        default:
-            let encoder = TreeEncoder()
-            try value.encode(to: encoder)
-            return encoder.root ?? .object(ObjectBox())
-        }
+        // The common leaves without an encoder of their own; a metatype comparison is much cheaper
+        // than a dynamic cast, and when it holds the bit cast is an identity.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return .number(String(unsafeBitCast(value, to: Int.self))) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == Double.self { return try Self.number(unsafeBitCast(value, to: Double.self)) }
+        let encoder = TreeEncoder()
+        try value.encode(to: encoder)
+        return encoder.root ?? .object(ObjectBox())
     }
 
     // MARK: Writing
@@ -108,6 +107,12 @@ public enum CanonicalJSON {
 
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -5,3 +5,4 @@ func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(su
 if wants("engine") { runEngineBenchmark() }
 if wants("icd") { runICD10CMBenchmark() }
 if wants("history") { await runHistoryBenchmark() }
+if wants("json") { runJSONBenchmark() }
