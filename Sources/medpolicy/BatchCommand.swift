@@ -4,6 +4,7 @@ import Foundation
 import History
 import Interchange
 import Model
+import Workflows
 
 /// `medpolicy batch`: adjudicate an 837P claim file against policy and claim history.
 struct Batch: AsyncParsableCommand {
@@ -49,11 +50,9 @@ struct Batch: AsyncParsableCommand {
     var json: String?
 
     func run() async throws {
-        let evaluator = try loadEvaluator(policies: policies)
+        let evaluator = try EngineSetup.evaluator(policies: policies)
         let library = evaluator.context.library
-        if let payer, !library.payers.contains(payer) {
-            throw UserError("unknown payer '\(payer)' (known: \(library.payers.joined(separator: ", ")))")
-        }
+        try evaluator.requireKnown(payer: payer)
         let limitRules = Set(library.policies.flatMap(\.rules).filter {
             switch $0.check {
             case .limit, .interval: return true

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import History
 import Model
+import Workflows
 
 /// `medpolicy check`: decide an encounter and explain it.
 struct Check: AsyncParsableCommand {
@@ -53,29 +54,18 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let encounter = try readEncounter(file)
-        let evaluator = try loadEvaluator(policies: policies)
-        if let payer, !evaluator.context.library.payers.contains(payer) {
-            throw UserError("unknown payer '\(payer)' (known: \(evaluator.context.library.payers.joined(separator: ", ")))")
+        let evaluator = try EngineSetup.evaluator(policies: policies)
+        try evaluator.requireKnown(payer: payer)  // before the store is opened (and perhaps created)
+        let adjudicator = Adjudicator(evaluator: evaluator, history: try await store.open())
+        let decision: Adjudicator.Decision
+        do {
+            decision = try await adjudicator.decide(encounter, payer: payer, allPayers: allPayers, dryRun: dryRun)
+        } catch {
+            try? await adjudicator.history?.close()
+            throw error
         }
-        let determinations: [Determination]
-        if let history = try await store.open() {
-            defer { Task { try? await history.close() } }
-            if allPayers {
-                let prior = try await withHistoryErrors { try await history.priorServices(member: encounter.member.id) }
-                determinations = evaluator.evaluateAllPayers(encounter, priorServices: merged(prior.map(\.asPriorService), encounter.history))
-            } else {
-                let payer = self.payer
-                let adjudication = try await withHistoryErrors {
-                    try await history.adjudicate(encounter, dryRun: dryRun) { prior in
-                        evaluator.evaluate(encounter, payer: payer, priorServices: merged(prior, encounter.history))
-                    }
-                }
-                determinations = [adjudication.determination]
-            }
-            try await history.close()
-        } else {
-            determinations = allPayers ? evaluator.evaluateAllPayers(encounter) : [evaluator.evaluate(encounter, payer: payer)]
-        }
+        try await withHistoryErrors { try await adjudicator.history?.close() }
+        let determinations = decision.determinations
         switch format {
         case .json:
             if allPayers { try printJSON(determinations) } else { try printJSON(determinations[0]) }
@@ -83,12 +73,6 @@ struct Check: AsyncParsableCommand {
             print(determinations.map(DeterminationText.render).joined(separator: "\n" + String(repeating: "─", count: 72) + "\n"))
         }
     }
-}
-
-/// Prior services from the store and from the encounter itself, each once.
-func merged(_ stored: [PriorService], _ given: [PriorService]?) -> [PriorService] {
-    var seen = Set(stored.map { "\($0.id)|\($0.dateOfService)|\($0.code)" })
-    return stored + (given ?? []).filter { seen.insert("\($0.id)|\($0.dateOfService)|\($0.code)").inserted }
 }
 
 /// The determination as a coder reads it: outcome first, then problems with fixes, then documents.

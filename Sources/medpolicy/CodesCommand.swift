@@ -2,6 +2,7 @@ import ArgumentParser
 import CodeSets
 import Foundation
 import Model
+import Workflows
 
 /// `medpolicy codes`: look codes up in the bundled code sets.
 struct Codes: ParsableCommand {
@@ -30,53 +31,13 @@ struct Codes: ParsableCommand {
         @Option(help: "Output format: text or json.")
         var format: OutputFormat = .text
 
-        /// The JSON shape of a lookup.
-        struct Answer: Encodable {
-            let code: String
-            let system: String
-            let valid: Bool
-            let billable: Bool
-            let description: String?
-            let children: [String]
-            let date: String
-            let note: String?
-        }
-
         func run() throws {
-            let codeSets = try LoadedCodeSets.load()
-            let day: LocalDate
+            var day: LocalDate?
             if let date {
                 guard let parsed = LocalDate(date) else { throw UserError("--date: expected YYYY-MM-DD, got '\(date)'") }
                 day = parsed
-            } else {
-                let newest = codeSets.icd.releases.map(\.fiscalYear).max() ?? 2026
-                day = LocalDate(year: newest - 1, month: 10, day: 1)!
             }
-            let answer: Answer
-            let upper = code.uppercased()
-            if ProcedureCodeShape.isWellFormed(upper) && !DiagnosisCodeShape.isWellFormed(upper) || upper.first?.isNumber == true {
-                guard let procedure = codeSets.tables.procedure(upper) else {
-                    throw UserError("\(code): not a CPT or HCPCS code medpolicy carries (it carries the codes its policies use)")
-                }
-                answer = Answer(code: procedure.code, system: procedure.system.rawValue, valid: true, billable: true,
-                                description: procedure.descriptor, children: [], date: day.description, note: nil)
-            } else {
-                guard DiagnosisCodeShape.isWellFormed(upper) || DiagnosisCodeShape.isWellFormed(String(upper.prefix(3)) + "." + upper.dropFirst(3)) else {
-                    throw UserError("\(code): not an ICD-10-CM, CPT or HCPCS code")
-                }
-                let status = codeSets.icd.status(of: upper, on: day)
-                let note: String?
-                switch status {
-                case .noCodeSet: note = "no ICD-10-CM code set is carried for \(day)"
-                case .notValid: note = codeSets.icd.exists(upper) ? "valid in FY \(codeSets.icd.fiscalYears(of: upper).map(String.init).joined(separator: ", "))" : "in no carried release"
-                default: note = nil
-                }
-                answer = Answer(code: ICD10CM.dotted(DiagnosisCodeShape.compact(upper)), system: CodeSystem.icd10cm.rawValue,
-                                valid: status == .billable || status == .header, billable: status == .billable,
-                                description: codeSets.icd.description(of: upper),
-                                children: status == .header ? codeSets.icd.children(of: upper, on: day) : [],
-                                date: day.description, note: note)
-            }
+            let answer = try CodeLookup.lookUp(code, on: day, in: LoadedCodeSets.load())
             switch format {
             case .json: try printJSON(answer)
             case .text:

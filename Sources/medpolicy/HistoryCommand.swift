@@ -3,6 +3,7 @@ import CodeSets
 import Foundation
 import History
 import Model
+import Workflows
 import Policies
 
 /// Where the claim history lives: a SQLite file (the embedded default) or a PostgreSQL server.
@@ -109,7 +110,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let stored = try await withHistoryErrors { try await history.priorServices(member: member) }
             try await history.close()
             let codeSets = try LoadedCodeSets.load()
-            let library = try loadEvaluator(policies: policies).context.library
+            let library = try EngineSetup.evaluator(policies: policies).context.library
             var day: LocalDate? = stored.map(\.dateOfService).max()
             if let date {
                 guard let parsed = LocalDate(date) else { throw UserError("--date: expected YYYY-MM-DD, got '\(date)'") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import Workflows
 import Policies
 
 /// `medpolicy policies`: list, show and validate policy files.
@@ -20,7 +21,7 @@ struct Policies: ParsableCommand {
         var policies: String?
 
         func run() throws {
-            let library = try loadEvaluator(policies: policies).context.library
+            let library = try EngineSetup.evaluator(policies: policies).context.library
             for policy in library.policies {
                 let lines = policy.linesOfBusiness.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "all"
                 print("\(policy.id.padding(toLength: 44, withPad: " ", startingAt: 0)) \(policy.effectiveFrom) – \(policy.effectiveTo?.description ?? "open      ")  \(lines)  \(policy.rules.count) rules")
@@ -41,7 +42,7 @@ struct Policies: ParsableCommand {
         var policies: String?
 
         func run() throws {
-            let library = try loadEvaluator(policies: policies).context.library
+            let library = try EngineSetup.evaluator(policies: policies).context.library
             guard let policy = library.policy(id: id) else {
                 throw UserError("no policy '\(id)' (known: \(library.policies.map(\.id).joined(separator: ", ")))")
             }
@@ -84,7 +85,7 @@ struct Policies: ParsableCommand {
         var path: String?
 
         func run() throws {
-            let target = path ?? policyDirectory(nil)
+            let target = path ?? EngineSetup.policyDirectory(nil)
             var (policies, issues) = PolicyLibrary.parseDirectory(target)
             if !issues.contains(where: { $0.severity == .error }) {
                 do { _ = try PolicyLibrary(policies) } catch { issues += error.issues }

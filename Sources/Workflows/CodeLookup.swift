@@ -1,0 +1,49 @@
+import CodeSets
+import Model
+
+/// One code looked up in the bundled code sets: the answer of `medpolicy codes lookup` and
+/// `GET /v1/codes/{code}`.
+public struct CodeLookup: Encodable, Equatable, Sendable {
+    public let code: String
+    /// `icd10cm`, `cpt` or `hcpcs`.
+    public let system: String
+    public let valid: Bool
+    public let billable: Bool
+    public let description: String?
+    /// Billable descendants of a header on the date.
+    public let children: [String]
+    public let date: String
+    /// Why a code is not valid on the date (no code set carried, or the fiscal years it is valid in).
+    public let note: String?
+
+    /// Looks `code` up on `date` (default: the first day of the newest code set carried).
+    public static func lookUp(_ code: String, on date: LocalDate?, in codeSets: LoadedCodeSets) throws(WorkflowError) -> CodeLookup {
+        let day = date ?? {
+            let newest = codeSets.icd.releases.map(\.fiscalYear).max() ?? 2026
+            return LocalDate(year: newest - 1, month: 10, day: 1)!
+        }()
+        let upper = code.uppercased()
+        if ProcedureCodeShape.isWellFormed(upper) && !DiagnosisCodeShape.isWellFormed(upper) || upper.first?.isNumber == true {
+            guard let procedure = codeSets.tables.procedure(upper) else {
+                throw .badInput("\(code): not a CPT or HCPCS code medpolicy carries (it carries the codes its policies use)")
+            }
+            return CodeLookup(code: procedure.code, system: procedure.system.rawValue, valid: true, billable: true,
+                              description: procedure.descriptor, children: [], date: day.description, note: nil)
+        }
+        guard DiagnosisCodeShape.isWellFormed(upper) || DiagnosisCodeShape.isWellFormed(String(upper.prefix(3)) + "." + upper.dropFirst(3)) else {
+            throw .badInput("\(code): not an ICD-10-CM, CPT or HCPCS code")
+        }
+        let status = codeSets.icd.status(of: upper, on: day)
+        let note: String?
+        switch status {
+        case .noCodeSet: note = "no ICD-10-CM code set is carried for \(day)"
+        case .notValid: note = codeSets.icd.exists(upper) ? "valid in FY \(codeSets.icd.fiscalYears(of: upper).map(String.init).joined(separator: ", "))" : "in no carried release"
+        default: note = nil
+        }
+        return CodeLookup(code: ICD10CM.dotted(DiagnosisCodeShape.compact(upper)), system: CodeSystem.icd10cm.rawValue,
+                          valid: status == .billable || status == .header, billable: status == .billable,
+                          description: codeSets.icd.description(of: upper),
+                          children: status == .header ? codeSets.icd.children(of: upper, on: day) : [],
+                          date: day.description, note: note)
+    }
+}
