@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The server only; swift-configuration support is not needed (options come from the command line).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "Model"),
@@ -30,10 +34,22 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // What the user interfaces share: engine setup, deciding with history, code lookups.
+        .target(name: "Workflows", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History", "Interchange"]),
+        .target(
+            name: "MedPolicyServer",
+            dependencies: [
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "medpolicy",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +60,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Model", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
+        .testTarget(name: "ServerTests", dependencies: ["MedPolicyServer", "Workflows", "Interchange", "Model",
+                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

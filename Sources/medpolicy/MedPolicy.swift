@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workflows
 
 /// The `medpolicy` command: checks claims and planned procedures against payer policy.
 @main
@@ -22,7 +23,7 @@ struct MedPolicy: AsyncParsableCommand {
           medpolicy batch claims.837 --db history.sqlite --out remit.835 --report report.html
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Batch.self, Generate.self, Validate.self, Codes.self, Muscles.self, Policies.self,
+        subcommands: [Check.self, Batch.self, Serve.self, Generate.self, Validate.self, Codes.self, Muscles.self, Policies.self,
                       HistoryCommand.self]
     )
 
@@ -38,6 +39,12 @@ struct MedPolicy: AsyncParsableCommand {
         } catch let error as UserError {
             FileHandle.standardError.write(Data((error.message + "\n").utf8))
             Foundation.exit(2)
+        } catch WorkflowError.badInput(let message) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        } catch WorkflowError.internalFailure(let message) {
+            FileHandle.standardError.write(Data(("medpolicy: internal error: \(message)\n").utf8))
+            Foundation.exit(1)
         } catch let error as InternalError {
             FileHandle.standardError.write(Data(("medpolicy: internal error: \(error.message)\n").utf8))
             Foundation.exit(1)

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Model
+import NIOCore
+
+/// An error answered as RFC 9457 `application/problem+json`: a status, a title, the located
+/// message, and for contract violations every located error (`errors: [{path, message}]`).
+public struct Problem: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let title: String
+    public let detail: String
+    public let errors: [LocatedError]
+    /// Extra headers, such as `WWW-Authenticate` on a 401.
+    public let headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, title: String? = nil, detail: String, errors: [LocatedError] = [], headers: HTTPFields = [:]) {
+        self.status = status
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+
+    /// A located contract violation (HTTP 422), one entry per error.
+    public static func invalid(_ errors: InputErrors, what: String) -> Problem {
+        Problem(.unprocessableContent, title: "Invalid \(what)", detail: errors.description, errors: errors.errors)
+    }
+
+    private struct Body: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String
+        let errors: [LocatedError]?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(type: "about:blank", title: title, status: status.code, detail: detail, errors: errors.isEmpty ? nil : errors)
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try CanonicalJSON.encode(body))))
+    }
+}
+
+extension LocatedError: Encodable {
+    enum CodingKeys: String, CodingKey { case path, message }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(message, forKey: .message)
+    }
+}

@@ -1,0 +1,209 @@
+import Engine
+import Foundation
+import HTTPTypes
+import History
+import Hummingbird
+import Logging
+import Model
+import NIOCore
+import Workflows
+
+/// How a server is set up: where it listens, who may call it, and how much it reads.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// Keys accepted in `Authorization: Bearer …`; nil serves without authentication (loopback only).
+    public var apiKeys: APIKeys?
+    /// The largest JSON or FHIR request body read, in bytes (larger: 413).
+    public var maxBodyBytes: Int
+    /// The largest 837 file `POST /v1/batch` reads, in bytes.
+    public var maxBatchBytes: Int
+    /// The base of canonical URLs in FHIR answers (Questionnaire links); default `http://host:port`.
+    public var publicBaseURL: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, apiKeys: APIKeys? = nil, maxBodyBytes: Int = 1 << 20,
+                maxBatchBytes: Int = 64 << 20, publicBaseURL: String? = nil) {
+        self.host = host
+        self.port = port
+        self.apiKeys = apiKeys
+        self.maxBodyBytes = maxBodyBytes
+        self.maxBatchBytes = maxBatchBytes
+        self.publicBaseURL = publicBaseURL
+    }
+
+    var baseURL: String { publicBaseURL ?? "http://\(host):\(port)" }
+}
+
+/// The medpolicy HTTP service: the JSON API, CDS Hooks (Da Vinci CRD), FHIR PAS and DTR, health
+/// and metrics, over one adjudicator (engine plus optional history store).
+public struct ServerApplication: Sendable {
+    public let settings: ServerSettings
+    public let adjudicator: Adjudicator
+    public let codeSets: LoadedCodeSets
+    public let metrics: ServerMetrics
+    public let logger: Logger
+    /// Today's date for orders without a date (the server reads the clock; the engine never does).
+    let today: @Sendable () -> LocalDate
+
+    public init(settings: ServerSettings, adjudicator: Adjudicator, codeSets: LoadedCodeSets,
+                metrics: ServerMetrics = ServerMetrics(), logger: Logger,
+                today: @escaping @Sendable () -> LocalDate = ServerApplication.localToday) {
+        self.settings = settings
+        self.adjudicator = adjudicator
+        self.codeSets = codeSets
+        self.metrics = metrics
+        self.logger = logger
+        self.today = today
+    }
+
+    /// Today in the server's time zone.
+    @Sendable public static func localToday() -> LocalDate {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+
+    /// The router with every route.
+    func router() -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: AccessMiddleware(apiKeys: settings.apiKeys, metrics: metrics, logger: logger))
+        addOperationalRoutes(to: router)
+        addAPIRoutes(to: router)
+        return router
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops taking connections, finishes the requests in flight
+    /// and closes the history store. `onRunning` receives the bound port (useful with port 0).
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "medpolicy"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            try? await adjudicator.history?.close()
+            throw error
+        }
+        try await adjudicator.history?.close()
+    }
+
+    // MARK: - Operational routes
+
+    private func addOperationalRoutes(to router: Router<ServerContext>) {
+        router.get("/health") { _, _ in
+            Self.json(#"{"status":"ok"}"#)
+        }
+        router.get("/metrics") { [metrics] _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        }
+    }
+
+    // MARK: - JSON API
+
+    private func addAPIRoutes(to router: Router<ServerContext>) {
+        router.post("/v1/determinations") { request, context in
+            try await determinations(request, context)
+        }
+        router.get("/v1/policies") { _, _ in
+            let library = adjudicator.evaluator.context.library
+            return try Self.json(encodable: library.policies.map { PolicyDocument($0, detailed: false) })
+        }
+        router.get("/v1/policies/**") { _, context in
+            let id = context.parameters.getCatchAll().joined(separator: "/")
+            guard let policy = adjudicator.evaluator.context.library.policy(id: id) else {
+                throw Problem(.notFound, detail: "no policy '\(id)'")
+            }
+            return try Self.json(encodable: PolicyDocument(policy, detailed: true))
+        }
+        router.get("/v1/codes/{code}") { request, context in
+            let code = try context.parameters.require("code")
+            var date: LocalDate?
+            if let text = request.uri.queryParameters["date"] {
+                guard let parsed = LocalDate(String(text)) else {
+                    throw Problem(.badRequest, detail: "date: expected YYYY-MM-DD, got '\(text)'")
+                }
+                date = parsed
+            }
+            do {
+                return try Self.json(encodable: CodeLookup.lookUp(code, on: date, in: codeSets))
+            } catch let error as WorkflowError {
+                guard case .badInput(let message) = error else { throw Problem(.internalServerError, detail: error.description) }
+                throw Problem(.notFound, detail: message)
+            }
+        }
+    }
+
+    /// `POST /v1/determinations[?payer=ID|payers=all][&record=false]`.
+    private func determinations(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let allPayers: Bool
+        switch query["payers"].map(String.init) {
+        case nil: allPayers = false
+        case "all": allPayers = true
+        case let other?: throw Problem(.badRequest, detail: "payers: expected 'all', got '\(other)'")
+        }
+        let payer = query["payer"].map(String.init)
+        if allPayers, payer != nil { throw Problem(.badRequest, detail: "payer and payers=all cannot be used together") }
+        let record: Bool
+        switch query["record"].map(String.init) {
+        case nil, "true": record = true
+        case "false": record = false
+        case let other?: throw Problem(.badRequest, detail: "record: expected true or false, got '\(other)'")
+        }
+        let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
+        let encounter: Encounter
+        do {
+            encounter = try EncounterReader.decode(Data(buffer: body, byteTransferStrategy: .noCopy))
+        } catch {
+            throw Problem.invalid(error, what: "encounter")
+        }
+        let decision = try await decide(encounter, payer: payer, allPayers: allPayers, dryRun: !record)
+        var response = allPayers ? try Self.json(encodable: decision.determinations) : try Self.json(encodable: decision.determinations[0])
+        response.headers[Self.recordedHeader] = decision.recorded ? "true" : "false"
+        response.headers[Self.replayedHeader] = decision.replayed ? "true" : "false"
+        return response
+    }
+
+    /// Decides through the adjudicator, counting outcomes and mapping refusals to problems.
+    func decide(_ encounter: Encounter, payer: String? = nil, allPayers: Bool = false, dryRun: Bool) async throws -> Adjudicator.Decision {
+        do {
+            let decision = try await adjudicator.decide(encounter, payer: payer, allPayers: allPayers, dryRun: dryRun)
+            for determination in decision.determinations {
+                metrics.recordDetermination(payer: determination.payer, outcome: determination.outcome.rawValue)
+            }
+            return decision
+        } catch .badInput(let message) {
+            throw Problem(message.hasPrefix("history:") ? .conflict : .badRequest, detail: message)
+        } catch .internalFailure(let message) {
+            logger.error("history store failure")  // the message may quote claim content: not logged
+            throw Problem(.serviceUnavailable, detail: message)
+        }
+    }
+
+    static let recordedHeader = HTTPField.Name("Medpolicy-Recorded")!
+    static let replayedHeader = HTTPField.Name("Medpolicy-Replayed")!
+
+    // MARK: - Shared pieces
+
+    /// The request body, refusing more than `limit` bytes with 413.
+    static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch {
+            throw Problem(.contentTooLarge, detail: "the request body is larger than the \(limit)-byte limit")
+        }
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json<T: Encodable>(encodable value: T, status: HTTPResponse.Status = .ok, contentType: String = "application/json") throws -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: try CanonicalJSON.encode(value))))
+    }
+}

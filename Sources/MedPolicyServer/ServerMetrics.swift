@@ -1,0 +1,36 @@
+import Prometheus
+
+/// What `/metrics` reports, in the Prometheus text format: requests by route and status, their
+/// latency, and determinations by payer and outcome. Labels never carry request content.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    private static var requests: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "medpolicy", subsystem: "http", metricName: "requests", unitName: "total",
+        helpText: "HTTP requests answered, by route template and status code.") }
+    private static var latency: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "medpolicy", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+        helpText: "Time from request head to response, by route template.") }
+    private static var determinations: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "medpolicy", metricName: "determinations", unitName: "total",
+        helpText: "Determinations made, by payer and claim outcome.") }
+    private static let buckets: [Duration] = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+                                              .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
+                                              .milliseconds(500), .seconds(2), .seconds(10)]
+
+    func recordRequest(route: String, status: Int, duration: Duration) {
+        registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("route", route)], buckets: Self.buckets).record(duration)
+    }
+
+    func recordDetermination(payer: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.determinations, labels: [("payer", payer), ("outcome", outcome)]).increment()
+    }
+
+    /// The exposition text.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

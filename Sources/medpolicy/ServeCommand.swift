@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MedPolicyServer
+import Workflows
+
+/// `medpolicy serve`: the HTTP service (JSON API, CDS Hooks / Da Vinci CRD, PAS, DTR).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the JSON API, CDS Hooks (Da Vinci CRD), FHIR PAS and DTR over HTTP.",
+        discussion: """
+        Routes: POST /v1/determinations, POST /v1/batch, GET /v1/policies[/{id}], GET /v1/codes/{code},
+        GET /cds-services, POST /cds-services/{id}, POST /fhir/Claim/$submit, GET /fhir/Questionnaire/{id},
+        GET /health, GET /metrics, GET /openapi.json. Errors are application/problem+json.
+
+        Without --api-keys the server answers anyone, so it then refuses to listen beyond loopback.
+        The key file holds one key per line (or `name<TAB>key`); clients send `Authorization: Bearer KEY`.
+        SIGTERM or SIGINT stops it gracefully: requests in flight finish, the history store is closed.
+        Access logs name the route template, status, duration and client, never request content.
+
+        Examples:
+          medpolicy serve --db history.sqlite
+          medpolicy serve --host 0.0.0.0 --port 8080 --postgres postgres://medpolicy@db/medpolicy --api-keys keys.txt
+          curl -s -X POST --data-binary @Examples/florida-blue-approved.json 'http://127.0.0.1:8080/v1/determinations?record=false'
+        """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port, printed at start).")
+    var port = 8080
+
+    @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
+    var policies: String?
+
+    @OptionGroup var store: HistoryOptions
+
+    @Option(help: "File of API keys; without it, only loopback addresses may be used.")
+    var apiKeys: String?
+
+    @Option(help: "Largest JSON or FHIR request body, in bytes.")
+    var maxBody = 1 << 20
+
+    @Option(help: "Largest 837 file for POST /v1/batch, in bytes.")
+    var maxBatch = 64 << 20
+
+    @Option(help: "Base URL clients reach this server at, for canonical URLs in FHIR answers.")
+    var publicURL: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port: expected 0 to 65535, got \(port)") }
+        guard maxBody > 0, maxBatch > 0 else { throw ValidationError("--max-body and --max-batch must be positive") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
+        if apiKeys == nil, !["127.0.0.1", "::1", "localhost"].contains(host) {
+            throw ValidationError("--host \(host) without --api-keys would serve claims to anyone who can reach it; give --api-keys FILE")
+        }
+    }
+
+    func run() async throws {
+        var keys: APIKeys?
+        if let apiKeys {
+            do { keys = try APIKeys(path: apiKeys) } catch { throw UserError("\(error)") }
+        }
+        let evaluator = try EngineSetup.evaluator(policies: policies)
+        let codeSets = try LoadedCodeSets.load()
+        var logger = Logger(label: "medpolicy")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let history = try await store.open()
+        let server = ServerApplication(
+            settings: ServerSettings(host: host, port: port, apiKeys: keys, maxBodyBytes: maxBody, maxBatchBytes: maxBatch,
+                                     publicBaseURL: publicURL),
+            adjudicator: Adjudicator(evaluator: evaluator, history: history), codeSets: codeSets, logger: logger)
+        try await server.run { port in
+            print("medpolicy serving on http://\(host):\(port) (\(history == nil ? "no history store" : "history store open"))")
+        }
+    }
+}

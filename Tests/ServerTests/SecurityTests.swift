@@ -1,0 +1,69 @@
+import Foundation
+import MedPolicyServer
+import Model
+import Testing
+
+@Suite("Security and operations")
+struct SecurityTests {
+    static let key = "3f6c2a9e0b1d4c7a8e5f2b6d9c0a1e4f"
+    static let keys = try! APIKeys(text: "# test clients\nehr-one\t\(key)\n", source: "keys.txt")
+
+    @Test func apiKeysAreRequiredExceptForHealthMetricsAndTheAPIDescription() async throws {
+        let server = try await RunningServer.start(apiKeys: Self.keys)
+        let body = try example("florida-blue-approved.json")
+
+        let missing = try await server.send("POST", "/v1/determinations", body: body)
+        #expect(missing.status == 401)
+        #expect(missing.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+        #expect(missing.header("Content-Type") == "application/problem+json")
+        #expect(try await server.send("POST", "/v1/determinations", body: body, key: String(Self.key.dropLast()) + "0").status == 401)
+        #expect(try await server.send("GET", "/v1/policies", key: Self.key + "x").status == 401)
+        #expect(try await server.send("POST", "/v1/determinations", body: body, key: Self.key).status == 200)
+
+        #expect(try await server.send("GET", "/health").status == 200)
+        #expect(try await server.send("GET", "/openapi.json").status == 200)
+        let metrics = try await server.send("GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("medpolicy_http_requests_total{route=\"/v1/determinations\",status=\"401\"} 2"), "\(metrics.text)")
+        #expect(metrics.text.contains("medpolicy_determinations_total{payer=\"florida-blue\",outcome=\"approved\"} 1"), "\(metrics.text)")
+        #expect(server.logs.text.contains("client=ehr-one"))
+        #expect(!server.logs.text.contains(Self.key))
+        await server.stop()
+    }
+
+    @Test func keyFilesAreCheckedAtStart() throws {
+        #expect(throws: APIKeysError.self) { try APIKeys(text: "short-key\n", source: "keys.txt") }
+        #expect(throws: APIKeysError.self) { try APIKeys(text: "# only a comment\n", source: "keys.txt") }
+        let keys = try APIKeys(text: "\(Self.key)\n", source: "keys.txt")
+        #expect(keys.client(presenting: Substring(Self.key)) == "key-1")
+        #expect(keys.client(presenting: "") == nil)
+    }
+
+    /// Member ids, names and birth dates must not reach the logs, whatever the request held,
+    /// including errors that quote it.
+    @Test func logsHoldNoMemberIdsNamesOrBirthDates() async throws {
+        let server = try await RunningServer.start()
+        var phi: Set<String> = []
+        for name in exampleNames {
+            let body = try example(name)
+            let encounter = try EncounterReader.decode(body)
+            phi.insert(encounter.member.id)
+            if let birthDate = encounter.member.birthDate { phi.insert(birthDate.description) }
+            _ = try await server.send("POST", "/v1/determinations", body: body)
+            _ = try await server.send("POST", "/v1/determinations?payers=all", body: body)
+        }
+        // A malformed encounter whose error message quotes its birth date, with a patient name in an unknown key.
+        let bad = #"{"id": "CLM-PHI", "member": {"id": "MBR-SECRET-77", "birthDate": "1961-02-30"}, "patientName": "Jane Q Doe", "#
+            + #""coverage": {"payer": "aetna"}, "dateOfService": "2025-09-10", "lines": [{"code": "20552"}]}"#
+        phi.formUnion(["MBR-SECRET-77", "1961-02-30", "Jane Q Doe"])
+        let reply = try await server.send("POST", "/v1/determinations", body: Data(bad.utf8))
+        #expect(reply.status == 422)
+        #expect(reply.text.contains("1961-02-30"))  // the caller is told; the log is not
+        await server.stop()
+        let logs = server.logs.text
+        #expect(logs.contains("route=/v1/determinations"))
+        for value in phi.sorted() {
+            #expect(!logs.contains(value), "the log holds \(value)")
+        }
+    }
+}
