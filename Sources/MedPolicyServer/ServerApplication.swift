@@ -47,19 +47,13 @@ public struct ServerApplication: Sendable {
 
     public init(settings: ServerSettings, adjudicator: Adjudicator, codeSets: LoadedCodeSets,
                 metrics: ServerMetrics = ServerMetrics(), logger: Logger,
-                today: @escaping @Sendable () -> LocalDate = ServerApplication.localToday) {
+                today: @escaping @Sendable () -> LocalDate = { LocalDate.today(in: .current) }) {
         self.settings = settings
         self.adjudicator = adjudicator
         self.codeSets = codeSets
         self.metrics = metrics
         self.logger = logger
         self.today = today
-    }
-
-    /// Today in the server's time zone.
-    @Sendable public static func localToday() -> LocalDate {
-        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
     }
 
     /// The router with every route.
@@ -108,6 +102,9 @@ public struct ServerApplication: Sendable {
     private func addAPIRoutes(to router: Router<ServerContext>) {
         router.post("/v1/determinations") { request, context in
             try await determinations(request, context)
+        }
+        router.post("/v1/batch") { request, context in
+            try await batch(request, context)
         }
         router.get("/v1/policies") { _, _ in
             let library = adjudicator.evaluator.context.library

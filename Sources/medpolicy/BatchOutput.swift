@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Workflows
 
 /// Output files written under temporary names beside their destinations and renamed into place by
 /// ``commit()``: a run that fails or is interrupted leaves no half-written output.
@@ -164,12 +165,4 @@ enum BatchSummaryText {
         }
         return out.joined(separator: "\n")
     }
-}
-
-/// Today's date in UTC (for 835 production dates; the engine itself reads no clock).
-func today() -> LocalDate {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-    return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Workflows
 
 /// The batch report as one self-contained HTML page: charts are inline SVG, no scripts, no
 /// network, so it opens from a file in any browser.

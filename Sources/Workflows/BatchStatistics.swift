@@ -2,10 +2,10 @@ import Foundation
 import Model
 
 /// Counts over a batch adjudication: what the summary, the JSON and the HTML report show.
-struct BatchStatistics: Encodable {
+public struct BatchStatistics: Encodable, Sendable {
     /// Outcome counts for one payer (claims).
-    struct OutcomeCounts: Encodable {
-        var approved = 0, denied = 0, partial = 0, pended = 0, notApplicable = 0
+    public struct OutcomeCounts: Encodable, Sendable {
+        public var approved = 0, denied = 0, partial = 0, pended = 0, notApplicable = 0
 
         mutating func add(_ outcome: Outcome) {
             switch outcome {
@@ -17,41 +17,43 @@ struct BatchStatistics: Encodable {
             }
         }
 
-        var total: Int { approved + denied + partial + pended + notApplicable }
+        public var total: Int { approved + denied + partial + pended + notApplicable }
     }
 
     /// A reason with how often it was given.
-    struct Tally: Encodable {
-        var rule: String
-        var carc: String?
-        var message: String
-        var count: Int
+    public struct Tally: Encodable, Sendable {
+        public var rule: String
+        public var carc: String?
+        public var message: String
+        public var count: Int
     }
 
     /// A claim that was not adjudicated, and where.
-    struct ClaimProblem: Encodable {
-        var claimId: String?
-        var segment: Int?
-        var message: String
+    public struct ClaimProblem: Encodable, Sendable {
+        public var claimId: String?
+        public var segment: Int?
+        public var message: String
     }
 
-    var claims = 0
-    var lines = 0
-    var outcomes = OutcomeCounts()
-    var byPayer: [String: OutcomeCounts] = [:]
+    public init() {}
+
+    public var claims = 0
+    public var lines = 0
+    public var outcomes = OutcomeCounts()
+    public var byPayer: [String: OutcomeCounts] = [:]
     /// Denied lines, by rule and CARC.
-    var denialReasons: [String: Tally] = [:]
+    public var denialReasons: [String: Tally] = [:]
     /// Lines denied or pended by a frequency limit or minimum interval, by rule.
-    var limitsHit: [String: Tally] = [:]
-    var replays = 0
-    var claimProblems: [ClaimProblem] = []
-    var envelopeIssues: [String] = []
-    var unremitted = 0
-    var remittedClaims = 0
-    var paidCents = 0
+    public var limitsHit: [String: Tally] = [:]
+    public var replays = 0
+    public var claimProblems: [ClaimProblem] = []
+    public var envelopeIssues: [String] = []
+    public var unremitted = 0
+    public var remittedClaims = 0
+    public var paidCents = 0
 
     /// Adds one issued determination. `limitRules`: ids of the policies' limit and interval rules.
-    mutating func add(_ determination: Determination, lineCount: Int, limitRules: Set<String>) {
+    public mutating func add(_ determination: Determination, lineCount: Int, limitRules: Set<String>) {
         claims += 1
         lines += lineCount
         outcomes.add(determination.outcome)
@@ -71,7 +73,7 @@ struct BatchStatistics: Encodable {
     }
 
     /// The most frequent entries first (ties by rule id), at most `limit`.
-    static func top(_ tallies: [String: Tally], _ limit: Int) -> [Tally] {
+    public static func top(_ tallies: [String: Tally], _ limit: Int) -> [Tally] {
         Array(tallies.values.sorted { ($0.count, $1.rule) > ($1.count, $0.rule) }.prefix(limit))
     }
 
@@ -80,7 +82,7 @@ struct BatchStatistics: Encodable {
         case unremitted, remittedClaims, paidCents
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(claims, forKey: .claims)
         try container.encode(lines, forKey: .lines)

@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Interchange
+import Model
+import NIOCore
+import Workflows
+
+extension ServerApplication {
+    /// `POST /v1/batch[?payer=ID][&format=x12|json]`: an 837P file in the body, adjudicated (and
+    /// recorded, with a history store) claim by claim; answered with the 835 (one interchange per
+    /// payer) or, with `format=json` or `Accept: application/json`, every determination and the summary.
+    func batch(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let payer = query["payer"].map(String.init)
+        let wantsJSON: Bool
+        switch query["format"].map(String.init) {
+        case "json": wantsJSON = true
+        case "x12": wantsJSON = false
+        case nil: wantsJSON = request.headers[.accept]?.contains("application/json") == true
+        case let other?: throw Problem(.badRequest, detail: "format: expected x12 or json, got '\(other)'")
+        }
+        do {
+            try adjudicator.evaluator.requireKnown(payer: payer)
+        } catch {
+            throw Problem(.badRequest, detail: error.description)
+        }
+        let body = try await Self.body(of: request, limit: settings.maxBatchBytes)
+        let reader = X12Reader837(bytes: Array(buffer: body), payerOverride: payer)
+        let remittances = Remittance835Stream(
+            writer: Remittance835Writer(settings: ClaimFileAdjudication.remittanceSettings(
+                adjudicator.evaluator.context.library.payers, productionDate: today())),
+            firstControlNumber: 1)
+        let adjudication = ClaimFileAdjudication(evaluator: adjudicator.evaluator, history: adjudicator.history, remittances: remittances)
+        var determinations: [Determination] = []
+        do {
+            try await adjudication.run(reader, issued: { determination in
+                metrics.recordDetermination(payer: determination.payer, outcome: determination.outcome.rawValue)
+                if wantsJSON { determinations.append(determination) }
+            })
+        } catch let error as WorkflowError {
+            switch error {
+            case .badInput(let message) where message.hasPrefix("history:"): throw Problem(.conflict, detail: message)
+            case .badInput(let message): throw Problem(.unprocessableContent, title: "Invalid 837", detail: message)
+            case .internalFailure(let message): throw Problem(.internalServerError, detail: message)
+            }
+        }
+        let output = X12Output()
+        do { try adjudication.finishRemittances(into: output) } catch {
+            throw Problem(.internalServerError, detail: "\(error)")
+        }
+        let statistics = adjudication.statistics
+        if statistics.claims == 0, statistics.claimProblems.isEmpty {
+            throw Problem(.unprocessableContent, title: "Invalid 837",
+                          detail: (["no claims in the file"] + statistics.envelopeIssues).joined(separator: "; "))
+        }
+        if wantsJSON {
+            struct Answer: Encodable {
+                let determinations: [Determination]
+                let summary: BatchStatistics
+            }
+            return try Self.json(encodable: Answer(determinations: determinations, summary: statistics))
+        }
+        var response = Response(status: .ok, headers: [.contentType: "application/edi-x12"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: output.bytes)))
+        response.headers[Self.claimsHeader] = String(statistics.claims)
+        response.headers[Self.unremittedHeader] = String(statistics.unremitted)
+        response.headers[Self.problemsHeader] = String(statistics.claimProblems.count)
+        return response
+    }
+
+    static let claimsHeader = HTTPField.Name("Medpolicy-Claims")!
+    static let unremittedHeader = HTTPField.Name("Medpolicy-Unremitted")!
+    static let problemsHeader = HTTPField.Name("Medpolicy-Claim-Problems")!
+}

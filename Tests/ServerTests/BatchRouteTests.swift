@@ -1,0 +1,47 @@
+import Foundation
+import History
+import Interchange
+import MedPolicyServer
+import Model
+import Testing
+
+@Suite("POST /v1/batch")
+struct BatchRouteTests {
+    static func claimFile(_ claims: Int, seed: UInt64) -> Data {
+        Data(Synthetic837Generator(Synthetic837Configuration(claimCount: claims, seed: seed, errorRate: 0.05)).bytes().bytes)
+    }
+
+    @Test func an837IsAnsweredWithThe835AndRecordedOnce() async throws {
+        let path = temporaryFile("batch.sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let server = try await RunningServer.start(history: try await HistoryStores.openSQLite(path: path))
+        let file = Self.claimFile(120, seed: 11)
+        let remit = try await server.send("POST", "/v1/batch", body: file, contentType: "application/edi-x12")
+        #expect(remit.status == 200, "\(remit.text)")
+        #expect(remit.header("Content-Type") == "application/edi-x12")
+        #expect(remit.text.hasPrefix("ISA*"))
+        #expect(remit.text.contains("ST*835*"))
+        let claims = try #require(Int(remit.header("Medpolicy-Claims") ?? ""))
+        let problems = try #require(Int(remit.header("Medpolicy-Claim-Problems") ?? ""))
+        #expect(claims + problems == 120)
+        #expect(problems > 0)  // the generator's deliberate errors are reported, not fatal
+
+        let json = try await server.send("POST", "/v1/batch?format=json", body: file, contentType: "application/edi-x12")
+        #expect(json.status == 200)
+        let summary = try #require(json.object["summary"] as? [String: Any])
+        #expect(summary["claims"] as? Int == claims)
+        #expect(summary["replays"] as? Int == claims)  // the same file again replays every recorded claim
+        #expect((json.object["determinations"] as? [Any])?.count == claims)
+        await server.stop()
+    }
+
+    @Test func garbageIsALocated422() async throws {
+        let server = try await RunningServer.start()
+        let reply = try await server.send("POST", "/v1/batch", body: Data("this is not X12".utf8), contentType: "application/edi-x12")
+        #expect(reply.status == 422, "\(reply.text)")
+        #expect(reply.header("Content-Type") == "application/problem+json")
+        #expect(try await server.send("POST", "/v1/batch?format=pdf", body: Self.claimFile(1, seed: 1)).status == 400)
+        #expect(try await server.send("POST", "/v1/batch?payer=nobody", body: Self.claimFile(1, seed: 1)).status == 400)
+        await server.stop()
+    }
+}
