@@ -111,7 +111,9 @@ public struct ServerApplication: Sendable {
             return try Self.json(encodable: library.policies.map { PolicyDocument($0, detailed: false) })
         }
         router.get("/v1/policies/**") { _, context in
-            let id = context.parameters.getCatchAll().joined(separator: "/")
+            // The id's slash may come as is (two segments) or percent-encoded (one).
+            let raw = context.parameters.getCatchAll().joined(separator: "/")
+            let id = raw.removingPercentEncoding ?? raw
             guard let policy = adjudicator.evaluator.context.library.policy(id: id) else {
                 throw Problem(.notFound, detail: "no policy '\(id)'")
             }

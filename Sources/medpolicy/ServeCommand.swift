@@ -75,7 +75,8 @@ struct Serve: AsyncParsableCommand {
                                      publicBaseURL: publicURL),
             adjudicator: Adjudicator(evaluator: evaluator, history: history), codeSets: codeSets, logger: logger)
         try await server.run { port in
-            print("medpolicy serving on http://\(host):\(port) (\(history == nil ? "no history store" : "history store open"))")
+            // Written unbuffered, for whoever waits on a pipe for the port.
+            FileHandle.standardOutput.write(Data("medpolicy serving on http://\(host):\(port) (\(history == nil ? "no history store" : "history store open"))\n".utf8))
         }
     }
 }
