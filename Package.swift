@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "CodeSets", dependencies: ["Model"], resources: [.copy("Resources")]),
         .target(name: "Policies", dependencies: ["Model", "CodeSets", "Yams"]),
         .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
-        .target(name: "Interchange", dependencies: ["Model"], resources: [.copy("Resources")]),
+        // Interchange reads policies for DTR questionnaires (Policies, which brings CodeSets).
+        .target(name: "Interchange", dependencies: ["Model", "Policies"], resources: [.copy("Resources")]),
         .target(
             name: "History",
             dependencies: [
@@ -62,7 +63,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
         .testTarget(name: "ServerTests", dependencies: ["MedPolicyServer", "Workflows", "Interchange", "Model",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model", "Engine", "Policies", "CodeSets"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,314 @@
+import Foundation
+import Model
+
+/// Da Vinci CRD over CDS Hooks 2.0: the response cards and coverage-information system actions
+/// for evaluated orders, and (the inverse, for tests and integration) a hook request built from
+/// a Contract 1 encounter.
+public enum CRD {
+    // MARK: Response
+
+    /// The CDS Hooks response for the orders of one request. Each order gets one card; an order
+    /// with a determination (other than `not_applicable`) also gets a system action of type `update`
+    /// carrying the draft resource with the CRD coverage-information extension. Orders that lack
+    /// prefetch get a warning card naming what is missing and no system action.
+    ///
+    /// - Parameters:
+    ///   - questionnaireBase: canonical base for DTR questionnaires (`{base}/Questionnaire/{id}`);
+    ///     `nil` leaves the questionnaire out.
+    ///   - policyURL: the link to a policy, by policy id, when the caller serves one.
+    public static func response(for results: [(order: CRDOrder, determination: Determination?)],
+                                questionnaireBase: String? = nil,
+                                policyURL: (String) -> String?) -> JSONValue {
+        var cards: [JSONValue] = []
+        var actions: [JSONValue] = []
+        for (order, determination) in results {
+            let link = determination?.policy.flatMap { policyURL($0.id) }
+            switch order.status {
+            case .missing(let issues):
+                cards.append(missingCard(order, issues))
+            case .ready:
+                guard let determination else {
+                    cards.append(card(order, summary: "Coverage for CPT \(order.code) was not evaluated", indicator: "info",
+                                      detail: "medpolicy made no determination for this order.", link: nil, policyTitle: nil))
+                    continue
+                }
+                cards.append(card(order, determination: determination, link: link))
+                if determination.outcome != .notApplicable {
+                    let questionnaire = determination.policy.flatMap { policy in
+                        questionnaireBase.map { "\($0)/Questionnaire/\(DTR.questionnaireId(policyId: policy.id))" }
+                    }
+                    let coverageInformation = coverageInformation(order, determination, policyLink: link, questionnaire: questionnaire)
+                    actions.append(FHIRBuild.object([
+                        ("type", .string("update")),
+                        ("description", .string("Record coverage information for \(order.resourceType)/\(order.orderId)")),
+                        ("resource", adding(extension: coverageInformation, to: order.resource)),
+                    ]))
+                }
+            }
+        }
+        return FHIRBuild.object([("cards", .array(cards)), ("systemActions", FHIRBuild.array(actions))])
+    }
+
+    /// The CRD `covered` code for a determination outcome.
+    public static func coveredCode(for outcome: Outcome) -> String? {
+        switch outcome {
+        case .approved: return "covered"
+        case .denied: return "not-covered"
+        case .pended, .partial: return "conditional"
+        case .notApplicable: return nil
+        }
+    }
+
+    static func coverageInformation(_ order: CRDOrder, _ determination: Determination, policyLink: String?,
+                                    questionnaire: String?) -> JSONValue {
+        func sub(_ url: String, _ key: String, _ value: JSONValue) -> JSONValue {
+            .object([(key: "url", value: .string(url)), (key: key, value: value)])
+        }
+        let outcome = determination.outcome
+        var parts: [JSONValue] = []
+        let coverage = order.coverageReference.map { FHIRBuild.reference($0) }
+            ?? FHIRBuild.object([("display", .string("the member's active coverage"))])
+        parts.append(sub("coverage", "valueReference", coverage))
+        parts.append(sub("covered", "valueCode", .string(coveredCode(for: outcome) ?? "conditional")))
+        let needsDocumentation = outcome == .pended || outcome == .partial
+        switch outcome {
+        // Policies here are medical-necessity policies, not prior-authorization lists: an approval needs no auth;
+        // a pend sends the documentation to review, which PAS carries (CRD: no pa-needed when not covered).
+        case .approved: parts.append(sub("pa-needed", "valueCode", .string("no-auth")))
+        case .pended, .partial: parts.append(sub("pa-needed", "valueCode", .string("conditional")))
+        case .denied, .notApplicable: break
+        }
+        if needsDocumentation {
+            parts.append(sub("doc-needed", "valueCode", .string("clinical")))
+            parts.append(sub("doc-purpose", "valueCode", .string("withpa")))
+            if order.dateDefaulted { parts.append(sub("info-needed", "valueCode", .string("timeframe"))) }
+        }
+        var seen: Set<String> = []
+        for reason in determination.reasons + determination.lines.flatMap(\.reasons) {
+            let key = "\(reason.carc ?? "")|\(reason.message)"
+            guard seen.insert(key).inserted else { continue }
+            let coding: [JSONValue] = reason.carc.map { [FHIRBuild.coding(FHIRSystem.carc, $0)] } ?? []
+            parts.append(sub("reason", "valueCodeableConcept", FHIRBuild.object([
+                ("coding", FHIRBuild.array(coding)), ("text", .string(reason.message)),
+            ])))
+        }
+        if let policyLink {
+            parts.append(FHIRBuild.object([
+                ("url", .string("detail")),
+                ("extension", .array([
+                    sub("code", "valueCodeableConcept", FHIRBuild.concept(FHIRSystem.crdTemp, "policy-link", "Policy link")),
+                    sub("value", "valueString", .string(policyLink)),
+                ])),
+            ]))
+        }
+        if needsDocumentation, let questionnaire {
+            parts.append(sub("questionnaire", "valueCanonical", .string(questionnaire)))
+        }
+        parts.append(sub("date", "valueDate", .string(order.assertionDate.description)))
+        parts.append(sub("coverage-assertion-id", "valueString", .string(order.assertionId)))
+        return FHIRBuild.object([("url", .string(FHIRSystem.coverageInformation)), ("extension", .array(parts))])
+    }
+
+    /// The resource with `ext` appended to its extensions (existing ones kept).
+    static func adding(extension ext: JSONValue, to resource: JSONValue) -> JSONValue {
+        guard case .object(var members) = resource else { return resource }
+        if let index = members.firstIndex(where: { $0.key == "extension" }), case .array(let existing) = members[index].value {
+            members[index].value = .array(existing + [ext])
+        } else {
+            // FHIR JSON lists extension right after the resource's id and meta.
+            let position = members.firstIndex(where: { !["resourceType", "id", "meta", "text"].contains($0.key) }) ?? members.count
+            members.insert((key: "extension", value: .array([ext])), at: position)
+        }
+        return .object(members)
+    }
+
+    // MARK: Cards
+
+    static func card(_ order: CRDOrder, determination: Determination, link: String?) -> JSONValue {
+        let code = order.code
+        let payer = determination.payer
+        let summary: String
+        let indicator: String
+        switch determination.outcome {
+        case .approved:
+            summary = "CPT \(code) is covered by \(payer) policy; no documentation gaps found"
+            indicator = "info"
+        case .denied:
+            let first = (determination.lines.flatMap(\.reasons) + determination.reasons).first?.message ?? "policy criteria not met"
+            summary = "CPT \(code) is not covered by \(payer): \(first)"
+            indicator = "critical"
+        case .pended:
+            summary = "CPT \(code): \(payer) coverage depends on documentation the payer will review"
+            indicator = "warning"
+        case .partial:
+            summary = "CPT \(code) is partly covered by \(payer); see the reasons"
+            indicator = "warning"
+        case .notApplicable:
+            summary = "No medpolicy policy decides CPT \(code) for this \(payer) coverage"
+            indicator = "info"
+        }
+        return card(order, summary: summary, indicator: indicator,
+                    detail: DeterminationText.markdown(determination), link: link, policyTitle: determination.policy?.title)
+    }
+
+    static func missingCard(_ order: CRDOrder, _ issues: [FHIRIssue]) -> JSONValue {
+        let names = issues.map(\.location).joined(separator: ", ")
+        var detail = "medpolicy could not check coverage for this order because the request lacks:\n\n"
+        for issue in issues { detail += "- `\(issue.location)`: \(issue.message)\n" }
+        return card(order, summary: "Cannot check coverage for CPT \(order.code): missing \(names)", indicator: "warning",
+                    detail: detail, link: nil, policyTitle: nil)
+    }
+
+    static func card(_ order: CRDOrder, summary: String, indicator: String, detail: String, link: String?,
+                     policyTitle: String?) -> JSONValue {
+        let links: [JSONValue] = link.map { url in
+            [FHIRBuild.object([("label", .string(policyTitle ?? "Coverage policy")), ("url", .string(url)),
+                               ("type", .string("absolute"))])]
+        } ?? []
+        return FHIRBuild.object([
+            ("uuid", .string(order.assertionId)),
+            ("summary", .string(truncated(summary, to: 140))),
+            ("indicator", .string(indicator)),
+            ("detail", .string(detail)),
+            ("source", FHIRBuild.object([
+                ("label", .string("medpolicy")),
+                ("topic", FHIRBuild.coding(FHIRSystem.crdTemp, "coverage-info", "Coverage Information")),
+            ])),
+            ("links", FHIRBuild.array(links)),
+        ])
+    }
+
+    /// CDS Hooks cards' summaries must stay under 140 characters.
+    static func truncated(_ text: String, to limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
+
+    // MARK: Request (the inverse)
+
+    /// A CDS Hooks request for `hook` whose context and prefetch carry `encounter`: one draft
+    /// ServiceRequest per line (TPI lines named after the encounter), the Patient, an active Coverage
+    /// and the diagnoses as active Conditions. Clinical facts and history are not part of an order.
+    public static func request(for encounter: Encounter, hook: CRDService, hookInstance: String,
+                               payers: PayerDirectory = .standard) -> JSONValue {
+        let member = encounter.member
+        let coverageId = "coverage-\(member.id)"
+        let tpiLines = encounter.lines.enumerated().filter { FHIRMapping.treatmentProcedures.contains($0.element.code) }
+        var requests: [JSONValue] = []
+        var tpiIds: [String] = []
+        for (offset, line) in encounter.lines.enumerated() {
+            let isTPI = FHIRMapping.treatmentProcedures.contains(line.code)
+            let id = isTPI && tpiLines.count == 1 ? encounter.id : "\(encounter.id)-\(offset + 1)"
+            if isTPI { tpiIds.append(id) }
+            let sites = isTPI ? (encounter.procedure?.sites ?? []).map(FHIRMapping.siteConcept) : []
+            requests.append(FHIRBuild.object([
+                ("resourceType", .string("ServiceRequest")),
+                ("id", .string(id)),
+                ("status", .string("draft")),
+                ("intent", .string("order")),
+                ("code", FHIRBuild.concept(FHIRSystem.cpt, line.code)),
+                ("quantityQuantity", line.units.map { FHIRBuild.object([("value", .integer($0))]) }),
+                ("subject", FHIRBuild.reference("Patient/\(member.id)")),
+                ("occurrenceDateTime", .string(encounter.dateOfService.description)),
+                ("reasonCode", FHIRBuild.array(encounter.diagnoses(for: line).map(FHIRMapping.diagnosisConcept))),
+                ("bodySite", FHIRBuild.array(sites)),
+            ]))
+        }
+        var context: [(String, JSONValue?)] = [
+            ("userId", .string("Practitioner/ordering-provider")),
+            ("patientId", .string(member.id)),
+        ]
+        switch hook {
+        case .orderSign:
+            context.append(("draftOrders", bundle(type: "collection", requests)))
+        case .orderSelect:
+            context.append(("selections", .array(tpiIds.map { .string("ServiceRequest/\($0)") })))
+            context.append(("draftOrders", bundle(type: "collection", requests)))
+        case .appointmentBook:
+            var appointments: [JSONValue] = []
+            for id in tpiIds {
+                appointments.append(FHIRBuild.object([
+                    ("resourceType", .string("Appointment")),
+                    ("id", .string(id)),
+                    ("status", .string("proposed")),
+                    ("start", .string("\(encounter.dateOfService)T09:00:00Z")),
+                    ("end", .string("\(encounter.dateOfService)T09:30:00Z")),
+                    ("basedOn", .array([FHIRBuild.reference("ServiceRequest/\(id)")])),
+                    ("participant", .array([FHIRBuild.object([
+                        ("actor", FHIRBuild.reference("Patient/\(member.id)")), ("status", .string("accepted")),
+                    ])])),
+                ]))
+            }
+            context.append(("appointments", bundle(type: "collection", appointments + requests)))
+        }
+        let conditions = encounter.diagnosisList.enumerated().map { offset, code in
+            FHIRBuild.object([
+                ("resourceType", .string("Condition")),
+                ("id", .string("condition-\(offset + 1)")),
+                ("clinicalStatus", FHIRBuild.concept(FHIRSystem.conditionClinical, "active")),
+                ("code", FHIRMapping.diagnosisConcept(code)),
+                ("subject", FHIRBuild.reference("Patient/\(member.id)")),
+            ])
+        }
+        let coverage = FHIRMapping.coverageResource(id: coverageId, coverage: encounter.coverage, member: member, payers: payers)
+        return FHIRBuild.object([
+            ("hookInstance", .string(hookInstance)),
+            ("hook", .string(hook.hook)),
+            ("context", FHIRBuild.object(context)),
+            ("prefetch", FHIRBuild.object([
+                ("patient", FHIRMapping.patientResource(member)),
+                ("coverage", bundle(type: "searchset", [coverage])),
+                ("conditions", bundle(type: "searchset", conditions)),
+            ])),
+        ])
+    }
+
+    /// `request(for:hook:hookInstance:)` as JSON text.
+    public static func requestData(for encounter: Encounter, hook: CRDService, hookInstance: String) -> Data {
+        FHIRJSONWriter.data(request(for: encounter, hook: hook, hookInstance: hookInstance))
+    }
+
+    static func bundle(type: String, _ resources: [JSONValue]) -> JSONValue {
+        FHIRBuild.object([
+            ("resourceType", .string("Bundle")),
+            ("type", .string(type)),
+            ("total", type == "searchset" ? .integer(resources.count) : nil),
+            ("entry", .array(resources.map { FHIRBuild.object([("resource", $0)]) })),
+        ])
+    }
+}
+
+/// Plain-language renderings of a determination for cards (markdown) and process notes.
+enum DeterminationText {
+    static func reason(_ reason: Reason) -> String {
+        var text = reason.message
+        if let carc = reason.carc { text += " (CARC \(carc)\(reason.rarc.isEmpty ? "" : ", RARC " + reason.rarc.joined(separator: ", ")))" }
+        if let citation = reason.citation { text += " — \(citation.source) § \(citation.section)" }
+        return text
+    }
+
+    static func markdown(_ determination: Determination) -> String {
+        var text = "**Outcome: \(determination.outcome.rawValue)**"
+        if let policy = determination.policy { text += " under *\(policy.title)* (`\(policy.id)`)" }
+        text += "\n"
+        let reasons = determination.reasons.map { ($0, nil as Int?) } + determination.lines.flatMap { line in line.reasons.map { ($0, line.index) } }
+        if !reasons.isEmpty {
+            text += "\n**Reasons**\n\n"
+            for (reason, line) in reasons {
+                text += "- " + (line.map { "line \($0): " } ?? "") + self.reason(reason) + " [`\(reason.rule)`]\n"
+            }
+        }
+        if !determination.coding.issues.isEmpty {
+            text += "\n**Coding**\n\n"
+            for issue in determination.coding.issues { text += "- \(issue.message) [`\(issue.rule)`]\n" }
+        }
+        let documentation = determination.documentation
+        if !documentation.requests.isEmpty || !documentation.missing.isEmpty {
+            text += "\n**Documentation needed**\n\n"
+            for request in documentation.requests {
+                text += "- \(request.name)" + (request.loinc.map { " (LOINC \($0))" } ?? "") + "\n"
+            }
+            for element in documentation.missing { text += "- \(element.replacingOccurrences(of: "_", with: " "))\n" }
+        }
+        return text
+    }
+}
