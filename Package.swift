@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Model", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
-        .testTarget(name: "ServerTests", dependencies: ["MedPolicyServer", "Workflows", "Interchange", "Model",
+        .testTarget(name: "ServerTests", dependencies: ["medpolicy", "MedPolicyServer", "Workflows", "Interchange", "Model",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model", "Engine", "Policies", "CodeSets"], resources: [.copy("Fixtures")]),
     ],

@@ -27,6 +27,8 @@ struct AccessMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let problem as Problem {
             response = try problem.response(from: request, context: context)
+        } catch let error as OperationOutcomeError {
+            response = try error.response(from: request, context: context)
         } catch let error as HTTPResponseError {
             // Hummingbird's own errors (404 no route, 405): their messages carry no request content.
             let status = error.status

@@ -62,6 +62,7 @@ public struct ServerApplication: Sendable {
         router.add(middleware: AccessMiddleware(apiKeys: settings.apiKeys, metrics: metrics, logger: logger))
         addOperationalRoutes(to: router)
         addAPIRoutes(to: router)
+        addFHIRRoutes(to: router)
         return router
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import MedPolicyServer
 import Model
 import Testing
@@ -51,6 +52,9 @@ struct SecurityTests {
             if let birthDate = encounter.member.birthDate { phi.insert(birthDate.description) }
             _ = try await server.send("POST", "/v1/determinations", body: body)
             _ = try await server.send("POST", "/v1/determinations?payers=all", body: body)
+            _ = try await server.send("POST", "/fhir/Claim/$submit", body: FHIRJSONWriter.data(PAS.requestBundle(for: encounter)))
+            _ = try await server.send("POST", "/cds-services/medpolicy-order-sign",
+                                      body: CRD.requestData(for: encounter, hook: .orderSign, hookInstance: "log-test"))
         }
         // A malformed encounter whose error message quotes its birth date, with a patient name in an unknown key.
         let bad = #"{"id": "CLM-PHI", "member": {"id": "MBR-SECRET-77", "birthDate": "1961-02-30"}, "patientName": "Jane Q Doe", "#

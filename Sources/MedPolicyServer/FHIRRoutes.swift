@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Interchange
+import Model
+import NIOCore
+
+/// A FHIR or CDS Hooks request that cannot be read, answered as a FHIR `OperationOutcome`
+/// (`application/fhir+json`) with the FHIRPath-like location of the problem.
+struct OperationOutcomeError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let issue: FHIRIssue
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let issueValue: JSONValue = .object([
+            (key: "severity", value: .string("error")),
+            (key: "code", value: .string(status == .notFound ? "not-found" : "invalid")),
+            (key: "diagnostics", value: .string(issue.description)),
+            (key: "expression", value: .array([.string(issue.location)])),
+        ])
+        let outcome: JSONValue = .object([(key: "resourceType", value: .string("OperationOutcome")), (key: "issue", value: .array([issueValue]))])
+        return ServerApplication.fhir(outcome, status: status)
+    }
+}
+
+extension ServerApplication {
+    /// CDS Hooks (Da Vinci CRD), PAS `Claim/$submit` and DTR questionnaires. Order-time and
+    /// prior-authorization questions are decided with the member's history but never recorded:
+    /// neither is a claim.
+    func addFHIRRoutes(to router: Router<ServerContext>) {
+        router.get("/cds-services") { _, _ in
+            Self.json(FHIRJSONWriter.string(CRDService.discoveryDocument()))
+        }
+        router.post("/cds-services/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            guard let service = CRDService(serviceId: id) else {
+                throw Problem(.notFound, detail: "no CDS service '\(id)' (see GET /cds-services)")
+            }
+            let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
+            let hookRequest: CRDRequest
+            do {
+                hookRequest = try CRDRequest(json: Data(buffer: body, byteTransferStrategy: .noCopy))
+            } catch let error as FHIRIssue {
+                throw Problem(.badRequest, title: "Invalid CDS Hooks request", detail: error.description)
+            }
+            guard hookRequest.hook == service else {
+                throw Problem(.badRequest, detail: "hook: this service answers '\(service.hook)', the request is '\(hookRequest.hook.hook)'")
+            }
+            var results: [(order: CRDOrder, determination: Determination?)] = []
+            for order in hookRequest.orders(today: today()) {
+                guard let encounter = order.encounter else {
+                    results.append((order, nil))
+                    continue
+                }
+                results.append((order, try await decide(encounter, dryRun: true).determinations.first))
+            }
+            let base = settings.baseURL
+            let answer = CRD.response(for: results, questionnaireBase: base + "/fhir", policyURL: { "\(base)/v1/policies/\($0)" })
+            return Self.json(FHIRJSONWriter.string(answer))
+        }
+        router.post("/fhir/Claim/$submit") { request, _ in
+            let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
+            let submission: PASRequest
+            do {
+                submission = try PASRequest(json: Data(buffer: body, byteTransferStrategy: .noCopy))
+            } catch let error as FHIRIssue {
+                throw OperationOutcomeError(status: .badRequest, issue: error)
+            }
+            guard let determination = try await decide(submission.encounter, dryRun: true).determinations.first else {
+                throw Problem(.internalServerError, detail: "no determination was made")
+            }
+            let created = ISO8601DateFormatter().string(from: Date())
+            return Self.fhir(PAS.responseBundle(for: determination, request: submission, created: created))
+        }
+        router.get("/fhir/Questionnaire/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            let library = adjudicator.evaluator.context.library
+            guard let policy = library.policies.first(where: { DTR.questionnaireId(policyId: $0.id) == id }) else {
+                throw OperationOutcomeError(status: .notFound, issue: FHIRIssue(
+                    location: "Questionnaire/\(id)",
+                    message: "no questionnaire (known: \(library.policies.map { DTR.questionnaireId(policyId: $0.id) }.joined(separator: ", ")))"))
+            }
+            return Self.fhir(DTR.questionnaire(for: policy, canonicalBase: settings.baseURL + "/fhir"))
+        }
+    }
+
+    static func fhir(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/fhir+json"],
+                 body: .init(byteBuffer: ByteBuffer(data: FHIRJSONWriter.data(value))))
+    }
+}
