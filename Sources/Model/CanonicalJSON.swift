@@ -105,7 +105,7 @@ public enum CanonicalJSON {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    fileprivate static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
@@ -250,6 +250,49 @@ public enum CanonicalJSON {
             encoder.root = .object(nested)
             box.items.append(.object(nested))
             return encoder
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value as compact JSON text, object members in their order (FHIR resources keep the order
+    /// they are built in); strings escaped as `CanonicalJSON` escapes them, whole numbers without a fraction.
+    public func jsonBytes() -> [UInt8] {
+        var output: [UInt8] = []
+        write(into: &output)
+        return output
+    }
+
+    private func write(into output: inout [UInt8]) {
+        switch self {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: flag ? "true".utf8 : "false".utf8)
+        case .integer(let number): output.append(contentsOf: String(number).utf8)
+        case .number(let number):
+            if number.rounded() == number && abs(number) < 1e15 {
+                output.append(contentsOf: String(Int(number)).utf8)
+            } else if number.isFinite {
+                output.append(contentsOf: "\(number)".utf8)
+            } else {
+                output.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
+            }
+        case .string(let text): CanonicalJSON.writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                element.write(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                CanonicalJSON.writeString(member.key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                member.value.write(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
         }
     }
 }

@@ -158,58 +158,9 @@ enum FHIRBuild {
 
 /// Serializes a `JSONValue` as JSON text (keys in their order; integers without a fraction).
 public enum FHIRJSONWriter {
-    public static func data(_ value: JSONValue) -> Data {
-        var out = ""
-        write(value, into: &out)
-        return Data(out.utf8)
-    }
+    public static func data(_ value: JSONValue) -> Data { Data(value.jsonBytes()) }
 
-    public static func string(_ value: JSONValue) -> String { String(decoding: data(value), as: UTF8.self) }
-
-    private static func write(_ value: JSONValue, into out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .integer(let number): out += String(number)
-        case .number(let number):
-            if number.rounded() == number && abs(number) < 1e15 { out += String(Int(number)) } else { out += "\(number)" }
-        case .string(let text): writeString(text, into: &out)
-        case .array(let elements):
-            out += "["
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out += "," }
-                write(element, into: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (index, member) in members.enumerated() {
-                if index > 0 { out += "," }
-                writeString(member.key, into: &out)
-                out += ":"
-                write(member.value, into: &out)
-            }
-            out += "}"
-        }
-    }
-
-    private static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
+    public static func string(_ value: JSONValue) -> String { String(decoding: value.jsonBytes(), as: UTF8.self) }
 }
 
 extension FHIRNode {
