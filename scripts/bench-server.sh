@@ -23,4 +23,4 @@ query=""; [ "$mode" = dry-run ] && query="?record=false"
 MEDPOLICY_BODY=Examples/florida-blue-approved.json MEDPOLICY_QUERY="$query" \
   wrk -t2 -c"$connections" -d"${seconds}s" --latency -s scripts/wrk/determinations.lua "http://127.0.0.1:$port" \
   | grep -E 'Requests/sec|Latency|requests|99%|50%'
-echo "store=$store mode=$mode rss_kb=$(ps -o rss= -p $pid)"
+echo "store=${store%%://*} mode=$mode rss_kb=$(ps -o rss= -p $pid)"  # never the URL: it may hold a password

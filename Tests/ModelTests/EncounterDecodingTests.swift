@@ -192,3 +192,21 @@ struct LocalDateTests {
         #expect(LocalDate("2025-01-01")!.days(until: LocalDate("2025-12-31")!) == 364)
     }
 }
+
+/// Blank strings are refused as Foundation's `trimmingCharacters(in: .whitespaces)` would refuse them.
+@Suite("Blank strings")
+struct BlankStringTests {
+    @Test(arguments: ["", " ", "\t", "\u{00A0}", "\u{3000}", " \t\u{2009} ", "\n", "\r", " a ", "x", "\u{200B}", "é"])
+    func blankMatchesFoundation(text: String) throws {
+        let json = #"{"id": "C1", "member": {"id": "M1"}, "coverage": {"payer": "aetna"}, "dateOfService": "2025-09-10", "#
+            + #""lines": [{"code": "20552"}], "placeOfService": "# + String(decoding: try JSONEncoder().encode(text), as: UTF8.self) + "}"
+        let refused: Bool
+        do {
+            _ = try EncounterReader.decode(Data(json.utf8))
+            refused = false
+        } catch {
+            refused = error.errors.contains { $0.path == "placeOfService" && $0.message == "must not be empty" }
+        }
+        #expect(refused == text.trimmingCharacters(in: .whitespaces).isEmpty)
+    }
+}
