@@ -228,7 +228,11 @@ struct CodingRules {
         var byCode: [String: [Int]] = [:]
         for index in procedureLines { byCode[lines[index].code, default: []].append(index) }
         for (code, indices) in byCode.sorted(by: { $0.key < $1.key }) {
-            let units = indices.reduce(0) { $0 + lines[$1].effectiveUnits }
+            // Saturating: units up to Int.max are valid input, and two of them must deny, not trap.
+            let units = indices.reduce(0) { total, index in
+                let (sum, overflow) = total.addingReportingOverflow(lines[index].effectiveUnits)
+                return overflow ? Int.max : sum
+            }
             guard units > 1, let family = MuscleCountCodes.family(of: code) else { continue }
             var message = "\(code) is reported once a day, one unit (MUE 1); this claim carries \(units) units on \(indices.count) line\(indices.count == 1 ? "" : "s"). All muscles of the session count into one code: 1–2 muscles → \(family.small), 3 or more → \(family.large)."
             let extra = Set(indices.flatMap { lines[$0].modifierList }).intersection(["59", "XE", "XS", "XP", "XU", "LT", "RT", "76", "77"])

@@ -104,6 +104,16 @@ struct CodingRuleTests {
         #expect(determination.coding.issues.filter { $0.rule == "coding.units-per-day" }.map(\.lines) == [[1, 2]])
     }
 
+    @Test("coding.units-per-day fails without trapping when the units summed exceed Int.max", arguments: Payer.allCases)
+    func unitsBeyondIntMax(payer: Payer) throws {
+        let encounter = cleanEncounter(payer).lines([line("20552", units: Int.max, pointers: [1]), line("20552", units: Int.max, pointers: [1])])
+        let determination = try evaluate(encounter)
+        for index in [1, 2] {
+            expectReason(determination, rule: "coding.units-per-day", line: index, carc: "151", rarc: ["N362"], lineOutcome: .denied,
+                         claimOutcome: .denied, citation: Self.unitPerDate)
+        }
+    }
+
     @Test("coding.units-per-day passes: one line, one unit", arguments: Payer.allCases)
     func oneUnit(payer: Payer) throws {
         let determination = try evaluate(cleanEncounter(payer))
