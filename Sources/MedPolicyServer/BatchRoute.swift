@@ -40,7 +40,7 @@ extension ServerApplication {
             })
         } catch let error as WorkflowError {
             switch error {
-            case .badInput(let message) where message.hasPrefix("history:"): throw Problem(.conflict, detail: message)
+            case .history(let refusal): throw Problem.history(refusal)
             case .badInput(let message): throw Problem(.unprocessableContent, title: "Invalid 837", detail: message)
             case .internalFailure(let message): throw Problem(.internalServerError, detail: message)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import History
 import Hummingbird
 import Model
 import NIOCore
@@ -25,6 +26,18 @@ public struct Problem: HTTPResponseError, Sendable {
     /// A located contract violation (HTTP 422), one entry per error.
     public static func invalid(_ errors: InputErrors, what: String) -> Problem {
         Problem(.unprocessableContent, title: "Invalid \(what)", detail: errors.description, errors: errors.errors)
+    }
+
+    /// A history store's refusal: 409 when the claim conflicts with what is recorded (a different
+    /// claim under a recorded id, a replacement of a claim not current or not recorded), 503 when the
+    /// store itself cannot serve (unreachable, read-only, closed, not medpolicy's, newer schema).
+    public static func history(_ error: HistoryError) -> Problem {
+        switch error {
+        case .conflictingResubmission, .unknownReplacedClaim, .replacedClaimNotCurrent, .replacedClaimOfAnotherMember:
+            return Problem(.conflict, detail: "history: \(error.description)")
+        case .notOurDatabase, .newerSchema, .readOnly, .unreachable, .invalidLocation, .closed, .storage:
+            return Problem(.serviceUnavailable, detail: "history: \(error.description)")
+        }
     }
 
     private struct Body: Encodable {

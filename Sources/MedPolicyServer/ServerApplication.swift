@@ -178,7 +178,9 @@ public struct ServerApplication: Sendable {
             }
             return decision
         } catch .badInput(let message) {
-            throw Problem(message.hasPrefix("history:") ? .conflict : .badRequest, detail: message)
+            throw Problem(.badRequest, detail: message)
+        } catch .history(let error) {
+            throw Problem.history(error)
         } catch .internalFailure(let message) {
             logger.error("history store failure")  // the message may quote claim content: not logged
             throw Problem(.serviceUnavailable, detail: message)

@@ -24,8 +24,8 @@ public struct Adjudicator: Sendable {
     }
 
     /// Decides `encounter` under `payer` (its own when nil) or, with `allPayers`, under every payer
-    /// with policies (never recorded: a claim has one payer). Unknown payers and the history store's
-    /// refusals (conflicting resubmission, unreachable server) are `.badInput`.
+    /// with policies (never recorded: a claim has one payer). An unknown payer is `.badInput`; the
+    /// history store's refusals (conflicting resubmission, unreachable server) are `.history`.
     public func decide(_ encounter: Encounter, payer: String? = nil, allPayers: Bool = false, dryRun: Bool = false) async throws(WorkflowError) -> Decision {
         try evaluator.requireKnown(payer: payer)
         guard let history else {
@@ -44,7 +44,7 @@ public struct Adjudicator: Sendable {
             }
             return Decision(determinations: [adjudication.determination], recorded: adjudication.recorded, replayed: adjudication.replayed)
         } catch let error as HistoryError {
-            throw .badInput("history: \(error.description)")
+            throw .history(error)
         } catch {
             throw .internalFailure("history: \(error)")
         }

@@ -83,7 +83,7 @@ public final class ClaimFileAdjudication {
             do {
                 results = try await history.adjudicate(batch: encounters) { evaluator.evaluate($0, priorServices: $1) }
             } catch let error as HistoryError {
-                throw WorkflowError.badInput("history: \(error.description)")
+                throw WorkflowError.history(error)
             }
         } else {
             results = encounters.map { .success(Adjudication(determination: evaluator.evaluate($0), recorded: false, replayed: false)) }

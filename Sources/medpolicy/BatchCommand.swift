@@ -88,7 +88,7 @@ struct Batch: AsyncParsableCommand {
                 progress.update(done: reader.bytesRead, claims: adjudication.statistics.claims)
             })
             try await history?.close()
-        } catch WorkflowError.badInput(let message) where !message.hasPrefix("history:") {
+        } catch WorkflowError.badInput(let message) {  // the reader's: name the file
             progress.finish()
             try? await history?.close()
             throw UserError("\(file): \(message)")

@@ -39,8 +39,8 @@ struct MedPolicy: AsyncParsableCommand {
         } catch let error as UserError {
             FileHandle.standardError.write(Data((error.message + "\n").utf8))
             Foundation.exit(2)
-        } catch WorkflowError.badInput(let message) {
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+        } catch let error as WorkflowError where error.isCallersToFix {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
             Foundation.exit(2)
         } catch WorkflowError.internalFailure(let message) {
             FileHandle.standardError.write(Data(("medpolicy: internal error: \(message)\n").utf8))

@@ -124,6 +124,19 @@ struct JSONAPITests {
         #expect(again.body == first.body)
         let member = try EncounterReader.decode(body).member.id
         #expect(try await history.priorServices(member: member).count == EncounterReader.decode(body).lines.count)
+
+        // The same claim id with other content conflicts with the record: 409, nothing written.
+        var changed = try EncounterReader.decode(body)
+        changed.dateOfService = changed.dateOfService.adding(days: 1)
+        let conflict = try await server.send("POST", "/v1/determinations", body: Data(try CanonicalJSON.encode(changed)))
+        #expect(conflict.status == 409, "\(conflict.text)")
+        #expect(conflict.header("Content-Type") == "application/problem+json")
+        #expect(try await history.priorServices(member: member).count == EncounterReader.decode(body).lines.count)
+
+        // A store that can no longer serve is the server's trouble, not the caller's: 503.
+        try await history.close()
+        let closed = try await server.send("POST", "/v1/determinations", body: body)
+        #expect(closed.status == 503, "\(closed.text)")
         await server.stop()
     }
 }
