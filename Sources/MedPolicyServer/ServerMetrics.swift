@@ -9,15 +9,17 @@ public final class ServerMetrics: Sendable {
         self.registry = registry
     }
 
-    private static var requests: MetricNameDescriptor { MetricNameDescriptor(
+    // The descriptors are immutable values of Strings (not declared Sendable upstream); built once,
+    // not per request.
+    nonisolated(unsafe) private static let requests = MetricNameDescriptor(
         namespace: "medpolicy", subsystem: "http", metricName: "requests", unitName: "total",
-        helpText: "HTTP requests answered, by route template and status code.") }
-    private static var latency: MetricNameDescriptor { MetricNameDescriptor(
+        helpText: "HTTP requests answered, by route template and status code.")
+    nonisolated(unsafe) private static let latency = MetricNameDescriptor(
         namespace: "medpolicy", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-        helpText: "Time from request head to response, by route template.") }
-    private static var determinations: MetricNameDescriptor { MetricNameDescriptor(
+        helpText: "Time from request head to response, by route template.")
+    nonisolated(unsafe) private static let determinations = MetricNameDescriptor(
         namespace: "medpolicy", metricName: "determinations", unitName: "total",
-        helpText: "Determinations made, by payer and claim outcome.") }
+        helpText: "Determinations made, by payer and claim outcome.")
     private static let buckets: [Duration] = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
                                               .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
                                               .milliseconds(500), .seconds(2), .seconds(10)]

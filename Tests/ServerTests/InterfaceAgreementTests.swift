@@ -10,15 +10,12 @@ import Testing
 struct InterfaceAgreementTests {
     /// `medpolicy check FILE --format json`, the built binary beside the test bundle.
     static func checkWithCLI(_ encounter: Data) throws -> Determination {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var binary = directory.appendingPathComponent("medpolicy")
-        if !FileManager.default.fileExists(atPath: binary.path) { binary = Bundle.main.bundleURL.appendingPathComponent("medpolicy") }
         let input = temporaryFile("encounter.json"), output = temporaryFile("determination.json")
         defer { try? FileManager.default.removeItem(atPath: input); try? FileManager.default.removeItem(atPath: output) }
         try encounter.write(to: URL(fileURLWithPath: input))
         FileManager.default.createFile(atPath: output, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = medpolicyBinary
         process.arguments = ["check", input, "--format", "json", "--policies", checkout.appendingPathComponent("Policies").path]
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))  // a file, not a pipe (EINTR)
         try process.run()

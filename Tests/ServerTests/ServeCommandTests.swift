@@ -9,16 +9,10 @@ import Testing
 /// `medpolicy serve` as an operator runs it: the built binary, a port chosen by the system, SIGTERM.
 @Suite("medpolicy serve")
 struct ServeCommandTests {
-    static var binary: URL {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let beside = directory.appendingPathComponent("medpolicy")
-        return FileManager.default.fileExists(atPath: beside.path) ? beside : Bundle.main.bundleURL.appendingPathComponent("medpolicy")
-    }
-
     static func launch(_ arguments: [String], output: String) throws -> Process {
         FileManager.default.createFile(atPath: output, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = medpolicyBinary
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))  // files, not pipes (EINTR)
         process.standardError = process.standardOutput

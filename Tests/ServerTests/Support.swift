@@ -121,6 +121,12 @@ func postgresURL(_ label: String) throws -> String? {
     return base + (base.contains("?") ? "&" : "?") + "schema=mpt_\(label)_\(UUID().uuidString.prefix(8).lowercased())"
 }
 
+/// The built `medpolicy` binary, beside the test bundle.
+var medpolicyBinary: URL {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("medpolicy")
+    return FileManager.default.fileExists(atPath: beside.path) ? beside : Bundle.main.bundleURL.appendingPathComponent("medpolicy")
+}
+
 func temporaryFile(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-server-\(UUID().uuidString)-\(name)").path
 }

@@ -148,7 +148,7 @@ public enum CRD {
             indicator = "info"
         }
         return card(order, summary: summary, indicator: indicator,
-                    detail: DeterminationText.markdown(determination), link: link, policyTitle: determination.policy?.title)
+                    detail: FHIRNarrative.markdown(determination), link: link, policyTitle: determination.policy?.title)
     }
 
     static func missingCard(_ order: CRDOrder, _ issues: [FHIRIssue]) -> JSONValue {
@@ -277,8 +277,8 @@ public enum CRD {
     }
 }
 
-/// Plain-language renderings of a determination for cards (markdown) and process notes.
-enum DeterminationText {
+/// Plain-language renderings of a determination for CRD cards (markdown) and PAS process notes.
+enum FHIRNarrative {
     static func reason(_ reason: Reason) -> String {
         var text = reason.message
         if let carc = reason.carc { text += " (CARC \(carc)\(reason.rarc.isEmpty ? "" : ", RARC " + reason.rarc.joined(separator: ", ")))" }

@@ -43,13 +43,13 @@ public enum PAS {
             notes.append(FHIRBuild.object([("number", .integer(notes.count + 1)), ("type", .string("display")), ("text", .string(text))]))
             return notes.count
         }
-        for reason in determination.reasons { _ = note(DeterminationText.reason(reason)) }
+        for reason in determination.reasons { _ = note(FHIRNarrative.reason(reason)) }
 
         var items: [JSONValue] = []
         for line in determination.lines {
             let sequence = request.itemSequences.indices.contains(line.index - 1) ? request.itemSequences[line.index - 1] : line.index
             let action = reviewAction(for: line.outcome)
-            let noteNumbers = line.reasons.map { note("Item \(sequence): " + DeterminationText.reason($0)) }
+            let noteNumbers = line.reasons.map { note("Item \(sequence): " + FHIRNarrative.reason($0)) }
             var reviewParts: [JSONValue] = [FHIRBuild.object([
                 ("url", .string(FHIRSystem.reviewActionCode)),
                 ("valueCodeableConcept", FHIRBuild.concept(FHIRSystem.x12ReviewAction, action.code, action.display)),
