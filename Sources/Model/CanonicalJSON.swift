@@ -15,6 +15,11 @@ public enum CanonicalJSON {
     }
 
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let writable = value as? any CanonicalJSONWritable {
+            var output = CanonicalJSONOutput()
+            try writable.writeCanonicalJSON(to: &output)
+            return output.bytes
+        }
         let encoder = TreeEncoder()
         try value.encode(to: encoder)
         var output: [UInt8] = []
@@ -36,6 +41,8 @@ public enum CanonicalJSON {
         case null
         case array(ArrayBox)
         case object(ObjectBox)
+        /// A value that wrote itself (``CanonicalJSONWritable``).
+        case written([UInt8])
     }
 
     fileprivate final class ArrayBox {
@@ -56,9 +63,14 @@ public enum CanonicalJSON {
     }
 
     fileprivate static func number<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws -> Node {
+        .number(try numberText(value))
+    }
+
+    /// A finite number as JSONEncoder writes it: the shortest round-trip form, whole numbers without `.0`.
+    static func numberText<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws -> String {
         guard value.isFinite else { throw Unrepresentable(value: value.description) }
         let text = value.description
-        return .number(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 
     /// The node for a nested value: its own encoder's tree (an object when it wrote nothing).
@@ -69,6 +81,11 @@ public enum CanonicalJSON {
         if T.self == Int.self { return .number(String(unsafeBitCast(value, to: Int.self))) }
         if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
         if T.self == Double.self { return try Self.number(unsafeBitCast(value, to: Double.self)) }
+        if let writable = value as? any CanonicalJSONWritable {
+            var output = CanonicalJSONOutput()
+            try writable.writeCanonicalJSON(to: &output)
+            return .written(output.bytes)
+        }
         let encoder = TreeEncoder()
         try value.encode(to: encoder)
         return encoder.root ?? .object(ObjectBox())
@@ -82,6 +99,7 @@ public enum CanonicalJSON {
         case .number(let text): output.append(contentsOf: text.utf8)
         case .bool(let flag): output.append(contentsOf: flag ? "true".utf8 : "false".utf8)
         case .null: output.append(contentsOf: "null".utf8)
+        case .written(let bytes): output.append(contentsOf: bytes)
         case .array(let box):
             output.append(UInt8(ascii: "["))
             for (index, item) in box.items.enumerated() {
@@ -105,7 +123,7 @@ public enum CanonicalJSON {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    fileprivate static func writeString(_ text: String, into output: inout [UInt8]) {
+    static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
