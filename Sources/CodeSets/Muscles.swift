@@ -156,8 +156,14 @@ public struct MuscleCatalog: Sendable {
     /// "Upper Trapezius", "trapezius muscle", "Levator-Scapulae", "R trapezius, upper fibers".
     public func resolve(_ name: String) -> MuscleResolution {
         // Fast path: most records use the catalog's own spelling; normalizing goes through Foundation.
-        let key = index[name] != nil ? name : Self.normalize(name)
-        guard !key.isEmpty, let entry = index[key] ?? bagIndex[Self.bag(key)] else { return .unknown }
+        let found: Entry?
+        if let exact = index[name] {
+            found = exact
+        } else {
+            let key = Self.normalize(name)
+            found = key.isEmpty ? nil : index[key] ?? bagIndex[Self.bag(key)]
+        }
+        guard let entry = found else { return .unknown }
         switch entry {
         case .muscle(let i):
             return .muscle(muscles[i])

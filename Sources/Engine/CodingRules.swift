@@ -225,9 +225,17 @@ struct CodingRules {
 
     private func checkUnitsPerDay(_ result: inout Result, procedureLines: [Int]) {
         let lines = facts.encounter.lines
-        var byCode: [String: [Int]] = [:]
-        for index in procedureLines { byCode[lines[index].code, default: []].append(index) }
-        for (code, indices) in byCode.sorted(by: { $0.key < $1.key }) {
+        // A claim has a few procedure lines: a list searched in place beats a dictionary here.
+        var byCode: [(code: String, indices: [Int])] = []
+        for index in procedureLines {
+            if let group = byCode.firstIndex(where: { $0.code == lines[index].code }) {
+                byCode[group].indices.append(index)
+            } else {
+                byCode.append((lines[index].code, [index]))
+            }
+        }
+        byCode.sort { $0.code < $1.code }
+        for (code, indices) in byCode {
             // Saturating: units up to Int.max are valid input, and two of them must deny, not trap.
             let units = indices.reduce(0) { total, index in
                 let (sum, overflow) = total.addingReportingOverflow(lines[index].effectiveUnits)

@@ -25,6 +25,54 @@ struct CriterionEvaluator {
     unowned(unsafe) let facts: EncounterFacts
 
     func evaluate(_ criterion: Criterion) -> CriterionResult {
+        // Most criteria hold, and a result that holds carries no explanation: settle the truth
+        // first, without building results, and explain only what does not hold.
+        let truth = truth(criterion)
+        return truth == .yes ? CriterionResult(truth: .yes) : explain(criterion)
+    }
+
+    /// The truth of a criterion alone.
+    func truth(_ criterion: Criterion) -> Truth {
+        switch criterion {
+        case .all(let parts):
+            var sawUnknown = false
+            for part in parts {
+                switch truth(part) {
+                case .no: return .no
+                case .unknown: sawUnknown = true
+                case .yes: break
+                }
+            }
+            return sawUnknown ? .unknown : .yes
+        case .any(let parts):
+            var sawUnknown = false
+            for part in parts {
+                switch truth(part) {
+                case .yes: return .yes
+                case .unknown: sawUnknown = true
+                case .no: break
+                }
+            }
+            return sawUnknown ? .unknown : .no
+        case .atLeast(let n, let parts):
+            var yes = 0, open = 0
+            for part in parts {
+                switch truth(part) {
+                case .yes: yes += 1
+                case .unknown: open += 1
+                case .no: break
+                }
+            }
+            return yes >= n ? .yes : (yes + open >= n ? .unknown : .no)
+        case .not(let inner):
+            return truth(inner).negated
+        case .fact(let fact):
+            return evaluate(fact)
+        }
+    }
+
+    /// The result of a criterion that does not hold, with what is not met or not known.
+    private func explain(_ criterion: Criterion) -> CriterionResult {
         switch criterion {
         case .all(let parts):
             let results = parts.map(evaluate)
@@ -85,14 +133,14 @@ struct CriterionEvaluator {
 
         case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
             guard let courses = clinical?.conservativeTherapy else { return .unknown }
-            return Truth.any(courses.filter { types?.contains($0.type) ?? true }.map { course in
+            return Truth.any(courses.lazy.filter { types?.contains($0.type) ?? true }.map { course in
                 let outcomeOK: Truth = outcomes.map { wanted in course.outcome.map { Truth(wanted.contains($0)) } ?? .unknown } ?? .yes
-                return Truth.all([outcomeOK, lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths)])
+                return outcomeOK.and(lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths))
             })
 
         case .pharmacotherapy(let classes, let minDays):
             guard let drugs = clinical?.pharmacotherapy else { return .unknown }
-            return Truth.any(drugs.filter { classes?.contains($0.drugClass) ?? true }.map {
+            return Truth.any(drugs.lazy.filter { classes?.contains($0.drugClass) ?? true }.map {
                 lasted(from: $0.start, to: $0.end, minDays: minDays, minMonths: nil)
             })
 
@@ -115,7 +163,7 @@ struct CriterionEvaluator {
 
         case .priorResponse(let measures):
             let response = clinical?.priorInjectionResponse
-            return Truth.any(measures.map { measure -> Truth in
+            return Truth.any(measures.lazy.map { measure -> Truth in
                 switch measure {
                 case .pain: return Truth(response?.percentPainImprovement.map { $0 > 0 })
                 case .function: return Truth(response?.functionalImprovement)
@@ -139,10 +187,9 @@ struct CriterionEvaluator {
         guard minDays != nil || minMonths != nil else { return .yes }
         guard let start else { return .unknown }
         let until = min(end ?? facts.dateOfService, facts.dateOfService)
-        var parts: [Truth] = []
-        if let minDays { parts.append(Truth(start.days(until: until) >= minDays)) }
-        if let minMonths { parts.append(Truth(until >= start.adding(months: minMonths))) }
-        return Truth.all(parts)
+        if let minDays, start.days(until: until) < minDays { return .no }
+        if let minMonths, until < start.adding(months: minMonths) { return .no }
+        return .yes
     }
 
     /// The records that would establish a fact the encounter leaves unknown.

@@ -110,10 +110,9 @@ final class EncounterFacts: Sendable {
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
         diagnoses = encounter.diagnosisList.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
-        var excluded: Set<String> = [encounter.id]
-        if let replaced = encounter.replaces { excluded.insert(replaced) }
+        let replaced = encounter.replaces
         prior = priorServices
-            .filter { !excluded.contains($0.id) && $0.dateOfService <= encounter.dateOfService }
+            .filter { $0.id != encounter.id && $0.id != replaced && $0.dateOfService <= encounter.dateOfService }
             .map { PriorRecord(service: $0, sites: ServiceSites($0.sites, catalog: context.muscles)) }
         categories = encounter.lines.map { context.tables.procedure($0.code)?.category }
     }

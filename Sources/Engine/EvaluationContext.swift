@@ -11,7 +11,8 @@ public final class EvaluationContext: Sendable {
     public let icd: ICD10CM
     public let tables: CodeTables
     public let muscles: MuscleCatalog
-    private let supportSets: [String: [Int: Set<String>]]
+    /// By rule (rules are objects, one per policy file entry), then by fiscal year.
+    private let supportSets: [ObjectIdentifier: [Int: Set<String>]]
     private let fiscalYears: ClosedRange<Int>
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
@@ -22,7 +23,7 @@ public final class EvaluationContext: Sendable {
         let carried = icd.releases.map(\.fiscalYear)
         let first = carried.min() ?? 2016, last = (carried.max() ?? 2016) + 1
         fiscalYears = first...last
-        var sets: [String: [Int: Set<String>]] = [:]
+        var sets: [ObjectIdentifier: [Int: Set<String>]] = [:]
         for policy in library.policies {
             for rule in policy.rules {
                 guard case .diagnoses(let entries) = rule.check else { continue }
@@ -31,7 +32,7 @@ public final class EvaluationContext: Sendable {
                     guard let date = LocalDate(year: year - 1, month: 10, day: 1) else { continue }
                     byYear[year] = EvaluationContext.expand(entries, on: date, icd: icd)
                 }
-                sets[EvaluationContext.key(policy, rule)] = byYear
+                sets[ObjectIdentifier(rule)] = byYear
             }
         }
         supportSets = sets
@@ -56,11 +57,9 @@ public final class EvaluationContext: Sendable {
         return codes
     }
 
-    private static func key(_ policy: Policy, _ rule: Rule) -> String { policy.id + "#" + rule.id }
-
     /// Supporting codes of a diagnosis rule for the fiscal year of `date`.
-    func supportingDiagnoses(policy: Policy, rule: Rule, on date: LocalDate) -> Set<String> {
-        guard let byYear = supportSets[EvaluationContext.key(policy, rule)] else {
+    func supportingDiagnoses(rule: Rule, on date: LocalDate) -> Set<String> {
+        guard let byYear = supportSets[ObjectIdentifier(rule)] else {
             guard case .diagnoses(let entries) = rule.check else { return [] }
             return EvaluationContext.expand(entries, on: date, icd: icd)
         }

@@ -140,8 +140,8 @@ public struct Evaluator: Sendable {
     /// What the record lacks, always; and for a pended claim the payer's own requests plus a request
     /// for each missing record they do not already name.
     private func documentation(policy: Policy, missing: Set<DocumentationElement>, encounter: Encounter, pended: Bool) -> DocumentationAdvice {
-        let have = Set(encounter.clinical?.documentation ?? [])
-        let absent = missing.subtracting(have).sorted { $0.rawValue < $1.rawValue }
+        let absent = missing.isEmpty ? [] : missing.subtracting(encounter.clinical?.documentation ?? [])
+            .sorted { $0.rawValue < $1.rawValue }
         guard pended else { return DocumentationAdvice(requests: [], missing: absent.map(\.rawValue)) }
         var requests = policy.documentationRequests
         for element in absent {

@@ -68,7 +68,7 @@ struct PolicyRuleEvaluator {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
         let candidates = facts.encounter.diagnoses(for: line).filter { facts.status(of: $0) == .billable }
         guard !candidates.isEmpty else { return .pass }
-        let supported = context.supportingDiagnoses(policy: policy, rule: rule, on: facts.dateOfService)
+        let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
         if candidates.contains(where: { supported.contains(DiagnosisCodeShape.compact($0)) }) { return .pass }
         return .fail("None of the line's diagnoses (\(candidates.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
     }
@@ -80,7 +80,9 @@ struct PolicyRuleEvaluator {
         func total(_ services: [PriorService]) -> Int {
             switch limit.count {
             case .procedures: return services.count + 1
-            case .datesOfService: return Set(services.map(\.dateOfService) + [facts.dateOfService]).count
+            case .datesOfService:
+                if services.isEmpty { return 1 }
+                return Set(services.map(\.dateOfService) + [facts.dateOfService]).count
             }
         }
         let unit = limit.count == .procedures ? "procedure" : "date of service"

@@ -30,6 +30,11 @@ public enum Truth: Sendable, Equatable {
         return sawUnknown ? .unknown : .no
     }
 
+    /// Both: `all` of two parts.
+    public func and(_ other: Truth) -> Truth {
+        self == .no || other == .no ? .no : (self == .unknown || other == .unknown ? .unknown : .yes)
+    }
+
     public var negated: Truth {
         switch self {
         case .yes: return .no

@@ -125,9 +125,14 @@ public enum CanonicalJSON {
 
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: text.utf8)
+        // Most strings need no escape: copy them whole. Native strings are contiguous UTF-8, and
+        // scanning the buffer is several times faster than iterating the UTF8View.
+        let copiedWhole: Bool? = text.utf8.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            output.append(contentsOf: buffer)
+            return true
+        }
+        if copiedWhole == true {
             output.append(UInt8(ascii: "\""))
             return
         }

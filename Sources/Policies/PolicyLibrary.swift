@@ -92,8 +92,8 @@ public struct PolicyLibrary: Sendable {
 
     /// Picks the policy for a payer, line of business and date of service.
     public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {
-        let candidates = policies.filter { $0.payer == payer && $0.isEffective(on: date) }
-        for policy in candidates {
+        // Not `filter`: that copies every candidate policy, and this runs once per decision.
+        for policy in policies where policy.payer == payer && policy.isEffective(on: date) {
             if let exception = policy.exceptions.first(where: { $0.linesOfBusiness.contains(lineOfBusiness) }) {
                 switch exception.action {
                 case .defer: return .deferred(policy, exception)
