@@ -220,7 +220,7 @@ final class SQLiteHistoryStore: HistoryStore {
         let submission = try Submission(encounter)
         do {
             if dryRun {
-                return try await pool.read { db in
+                return try Self.read(pool) { db in
                     try Self.adjudicate(db, submission, dryRun: true, decide: decide)
                 }
             }
@@ -357,7 +357,7 @@ final class SQLiteHistoryStore: HistoryStore {
     func priorServices(member: String) async throws -> [StoredService] {
         try checkOpen()
         do {
-            return try await pool.read { db in try Self.countingServices(db, member: member) }
+            return try Self.read(pool) { db in try Self.countingServices(db, member: member) }
         } catch {
             throw Self.mapError(error, path: path)
         }
@@ -392,6 +392,14 @@ final class SQLiteHistoryStore: HistoryStore {
         } catch {
             throw Self.mapError(error, path: path)
         }
+    }
+
+    /// A read on the calling thread. In WAL mode a reader never waits for a writer, so a read is
+    /// short, bounded work; GRDB's async read hops to a reader queue and back, and those two thread
+    /// switches cost more than reading a member's history. (Writes stay async: they can wait on
+    /// another process's write lock.)
+    private static func read<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
     }
 
     private func checkOpen() throws {

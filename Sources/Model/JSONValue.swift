@@ -160,7 +160,20 @@ struct JSONParser {
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         position += 1
-        var buffer: [UInt8] = []
+        // Most strings have no escape: make them straight from the input, without a buffer.
+        let start = position
+        var end = position
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                position = end + 1
+                return String(decoding: bytes[start..<end], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        var buffer: [UInt8] = Array(bytes[start..<end])
+        position = end
         while position < bytes.count {
             let byte = bytes[position]
             switch byte {
