@@ -25,11 +25,27 @@ public enum EncounterReader {
         throw InputErrors(reader.errors)
     }
 
+    // The keys each object may carry, built once.
+    private static let readKeys: Set<String> = [
+        "id", "frequency", "replaces", "member", "coverage", "dateOfService", "placeOfService",
+        "diagnoses", "lines", "procedure", "clinical", "history",
+    ]
+    private static let memberKeys: Set<String> = ["id", "birthDate", "sex"]
+    private static let coverageKeys: Set<String> = ["payer", "lineOfBusiness"]
+    private static let lineKeys: Set<String> = ["code", "modifiers", "units", "diagnosisPointers", "charge"]
+    private static let procedureKeys: Set<String> = ["sites", "injectate", "imagingGuidance"]
+    private static let siteKeys: Set<String> = ["muscle", "laterality", "triggerPoints"]
+    private static let clinicalKeys: Set<String> = [
+        "painOnset", "findings", "conservativeTherapy", "pharmacotherapy", "treatmentPlan",
+        "priorInjectionResponse", "documentation",
+    ]
+    private static let conservativeTherapyKeys: Set<String> = ["type", "start", "end", "outcome"]
+    private static let pharmacotherapyKeys: Set<String> = ["class", "start", "end"]
+    private static let priorResponseKeys: Set<String> = ["percentPainImprovement", "functionalImprovement", "rangeOfMotionImproved"]
+    private static let priorServiceKeys: Set<String> = ["id", "dateOfService", "code", "units", "sites"]
+
     static func read(_ value: JSONValue, at path: String, _ r: StrictReader) -> Encounter? {
-        guard let o = r.object(value, at: path, allowed: [
-            "id", "frequency", "replaces", "member", "coverage", "dateOfService", "placeOfService",
-            "diagnoses", "lines", "procedure", "clinical", "history",
-        ]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.readKeys) else { return nil }
         let id = o.required("id") { r.string($0, at: $1) }
         let frequency = o.optional("frequency") { r.enumeration($0, at: $1, as: ClaimFrequency.self) }
         let replaces = o.optional("replaces") { r.string($0, at: $1) }
@@ -93,7 +109,7 @@ public enum EncounterReader {
     }
 
     static func member(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Member? {
-        guard let o = r.object(value, at: path, allowed: ["id", "birthDate", "sex"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.memberKeys) else { return nil }
         let id = o.required("id") { r.string($0, at: $1) }
         let birthDate = o.optional("birthDate") { r.date($0, at: $1) }
         let sex = o.optional("sex") { r.enumeration($0, at: $1, as: Sex.self) }
@@ -102,7 +118,7 @@ public enum EncounterReader {
     }
 
     static func coverage(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Coverage? {
-        guard let o = r.object(value, at: path, allowed: ["payer", "lineOfBusiness"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.coverageKeys) else { return nil }
         let payer = o.required("payer") { r.string($0, at: $1) }
         let line = o.optional("lineOfBusiness") { r.enumeration($0, at: $1, as: LineOfBusiness.self) }
         guard let payer else { return nil }
@@ -130,7 +146,7 @@ public enum EncounterReader {
     }
 
     static func line(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ServiceLine? {
-        guard let o = r.object(value, at: path, allowed: ["code", "modifiers", "units", "diagnosisPointers", "charge"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.lineKeys) else { return nil }
         let code = o.required("code") { Self.procedureCode($0, $1, r) }
         let modifiers = o.optional("modifiers") { value, path in
             r.array(value, at: path) { Self.modifier($0, $1, r) }
@@ -170,7 +186,7 @@ public enum EncounterReader {
     }
 
     static func procedure(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Procedure? {
-        guard let o = r.object(value, at: path, allowed: ["sites", "injectate", "imagingGuidance"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.procedureKeys) else { return nil }
         let sites = o.optional("sites") { value, path in r.array(value, at: path) { Self.site($0, $1, r) } }
         let injectate = o.optional("injectate") { value, path in r.array(value, at: path) { r.string($0, at: $1) } }
         let imaging = o.optional("imagingGuidance") { r.enumeration($0, at: $1, as: ImagingGuidance.self) }
@@ -179,7 +195,7 @@ public enum EncounterReader {
     }
 
     static func site(_ value: JSONValue, _ path: String, _ r: StrictReader) -> InjectionSite? {
-        guard let o = r.object(value, at: path, allowed: ["muscle", "laterality", "triggerPoints"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.siteKeys) else { return nil }
         let muscle = o.required("muscle") { r.string($0, at: $1) }
         let laterality = o.optional("laterality") { r.enumeration($0, at: $1, as: Laterality.self) }
         let points = o.optional("triggerPoints") { r.integer($0, at: $1, in: 1...Int.max) }
@@ -188,10 +204,7 @@ public enum EncounterReader {
     }
 
     static func clinical(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Clinical? {
-        guard let o = r.object(value, at: path, allowed: [
-            "painOnset", "findings", "conservativeTherapy", "pharmacotherapy", "treatmentPlan",
-            "priorInjectionResponse", "documentation",
-        ]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.clinicalKeys) else { return nil }
         let painOnset = o.optional("painOnset") { r.date($0, at: $1) }
         let findings = o.optional("findings") { Self.findings($0, $1, r) }
         let therapy = o.optional("conservativeTherapy") { value, path in
@@ -221,7 +234,7 @@ public enum EncounterReader {
     }
 
     static func conservativeTherapy(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ConservativeTherapy? {
-        guard let o = r.object(value, at: path, allowed: ["type", "start", "end", "outcome"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.conservativeTherapyKeys) else { return nil }
         let type = o.required("type") { r.enumeration($0, at: $1, as: TherapyType.self) }
         let start = o.optional("start") { r.date($0, at: $1) }
         let end = o.optional("end") { r.date($0, at: $1) }
@@ -231,7 +244,7 @@ public enum EncounterReader {
     }
 
     static func pharmacotherapy(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Pharmacotherapy? {
-        guard let o = r.object(value, at: path, allowed: ["class", "start", "end"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.pharmacotherapyKeys) else { return nil }
         let drugClass = o.required("class") { r.enumeration($0, at: $1, as: DrugClass.self) }
         let start = o.optional("start") { r.date($0, at: $1) }
         let end = o.optional("end") { r.date($0, at: $1) }
@@ -240,7 +253,7 @@ public enum EncounterReader {
     }
 
     static func priorResponse(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorInjectionResponse? {
-        guard let o = r.object(value, at: path, allowed: ["percentPainImprovement", "functionalImprovement", "rangeOfMotionImproved"])
+        guard let o = r.object(value, at: path, allowed: Self.priorResponseKeys)
         else { return nil }
         let percent = o.optional("percentPainImprovement") { r.integer($0, at: $1, in: 0...100) }
         let functional = o.optional("functionalImprovement") { r.bool($0, at: $1) }
@@ -249,7 +262,7 @@ public enum EncounterReader {
     }
 
     static func priorService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorService? {
-        guard let o = r.object(value, at: path, allowed: ["id", "dateOfService", "code", "units", "sites"]) else { return nil }
+        guard let o = r.object(value, at: path, allowed: Self.priorServiceKeys) else { return nil }
         let id = o.required("id") { r.string($0, at: $1) }
         let date = o.required("dateOfService") { r.date($0, at: $1) }
         let code = o.required("code") { Self.procedureCode($0, $1, r) }

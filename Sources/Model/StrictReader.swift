@@ -50,7 +50,9 @@ public final class StrictReader {
     /// nothing. Checked on the scalars: Foundation's trimming bridges through NSString, and was the
     /// largest single cost of reading an encounter.
     static func isBlank(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { $0 == "\t" || $0 == "\u{200B}" || $0.properties.generalCategory == .spaceSeparator }
+        // Any ASCII character but space and tab settles it without Unicode properties.
+        if text.utf8.contains(where: { $0 < 0x80 && $0 != 0x20 && $0 != 0x09 }) { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "\t" || $0 == "\u{200B}" || $0.properties.generalCategory == .spaceSeparator }
     }
 
     public func string(_ value: JSONValue, at path: String, nonEmpty: Bool = true) -> String? {
@@ -111,7 +113,7 @@ public final class StrictReader {
         var result: [T] = []
         var failed = false
         for (index, item) in items.enumerated() {
-            if let read = element(item, "\(path)[\(index)]") { result.append(read) } else { failed = true }
+            if let read = element(item, path + "[" + String(index) + "]") { result.append(read) } else { failed = true }
         }
         return failed ? nil : result
     }
@@ -123,7 +125,9 @@ public struct ObjectReader {
     public let path: String
     let members: [(key: String, value: JSONValue)]
 
-    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    // Concatenation, not interpolation: paths are built for every value read, and short ones stay
+    // small strings without a heap buffer.
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
     public func path(_ key: String) -> String { ObjectReader.join(path, key) }
 

@@ -26,6 +26,8 @@ func runJSONBenchmark() {
         ("determination, JSONEncoder  ", { _ = try? foundation.encode(determination) }),
         ("encounter, CanonicalJSON    ", { _ = try? CanonicalJSON.encode(encounter) }),
         ("encounter, JSONEncoder      ", { _ = try? foundation.encode(encounter) }),
+        ("encounter, parse only       ", { _ = try? JSONValue.parse(data) }),
+        ("encounter, read (Contract 1)", { _ = try? EncounterReader.decode(data) }),
     ] as [(String, () -> Void)] {
         let rate = measure(iterations: iterations, body)
         print("json: \(name) \(String(format: "%.1f", 1e6 / rate)) µs per value (determination \(size) bytes)")
