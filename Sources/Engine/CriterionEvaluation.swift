@@ -125,44 +125,43 @@ struct CriterionEvaluator {
     }
 
     func evaluate(_ fact: Fact) -> Truth {
-        let clinical = facts.clinical
         let dos = facts.dateOfService
         switch fact {
         case .finding(let finding):
-            return Truth(clinical?.findings?[finding])
+            return Truth(facts.clinical?.findings?[finding])
 
         case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
-            guard let courses = clinical?.conservativeTherapy else { return .unknown }
+            guard let courses = facts.clinical?.conservativeTherapy else { return .unknown }
             return Truth.any(courses.lazy.filter { types?.contains($0.type) ?? true }.map { course in
                 let outcomeOK: Truth = outcomes.map { wanted in course.outcome.map { Truth(wanted.contains($0)) } ?? .unknown } ?? .yes
                 return outcomeOK.and(lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths))
             })
 
         case .pharmacotherapy(let classes, let minDays):
-            guard let drugs = clinical?.pharmacotherapy else { return .unknown }
+            guard let drugs = facts.clinical?.pharmacotherapy else { return .unknown }
             return Truth.any(drugs.lazy.filter { classes?.contains($0.drugClass) ?? true }.map {
                 lasted(from: $0.start, to: $0.end, minDays: minDays, minMonths: nil)
             })
 
         case .treatmentPlan(let components):
-            guard let plan = clinical?.treatmentPlan else { return .unknown }
+            guard let plan = facts.clinical?.treatmentPlan else { return .unknown }
             return plan.contains(where: components.contains) ? .yes : .no
 
         case .documented(let elements):
             // A document not listed may simply not have been attached: never "documented as absent".
-            guard let documentation = clinical?.documentation else { return .unknown }
+            guard let documentation = facts.clinical?.documentation else { return .unknown }
             return elements.allSatisfy(documentation.contains) ? .yes : .unknown
 
         case .painOnset(let months):
-            guard let onset = clinical?.painOnset else { return .unknown }
+            guard let onset = facts.clinical?.painOnset else { return .unknown }
             return Truth(onset <= dos && onset > dos.adding(months: -months))
 
         case .priorImprovement(let minPercent):
-            guard let percent = clinical?.priorInjectionResponse?.percentPainImprovement else { return .unknown }
+            guard let percent = facts.clinical?.priorInjectionResponse?.percentPainImprovement else { return .unknown }
             return Truth(percent >= minPercent)
 
         case .priorResponse(let measures):
-            let response = clinical?.priorInjectionResponse
+            let response = facts.clinical?.priorInjectionResponse
             return Truth.any(measures.lazy.map { measure -> Truth in
                 switch measure {
                 case .pain: return Truth(response?.percentPainImprovement.map { $0 > 0 })

@@ -11,9 +11,12 @@ struct MuscleSide: Hashable, Sendable {
 
 /// Where a service was done, as far as the record tells.
 struct ServiceSites: Sendable {
-    /// Specific muscles, by side.
-    var muscles: Set<MuscleSide> = []
-    var regions: Set<AnatomicRegion> = []
+    // Arrays, not sets: a session names a handful of sites, and a linear search of a few
+    // elements is cheaper than hashing muscle names on every decision.
+    /// Specific muscles, by side, each once, in the order documented.
+    private(set) var muscles: [MuscleSide] = []
+    /// Anatomic regions of the muscles, each once.
+    private(set) var regions: [AnatomicRegion] = []
     /// Names that are not one muscle ("paraspinals"), with the hint what to name instead.
     var nonSpecific: [(name: String, hint: String)] = []
     /// Names the catalog does not know.
@@ -29,8 +32,9 @@ struct ServiceSites: Sendable {
     /// The fewest distinct muscles the sites can be: a muscle without a side next to the same muscle
     /// with a side may be that one (DESIGN.md counts (muscle, side) pairs).
     var minimumMuscleCount: Int {
-        let sided = Set(muscles.filter { $0.side != nil }.map(\.muscle))
-        return muscles.filter { $0.side != nil || !sided.contains($0.muscle) }.count
+        muscles.count { candidate in
+            candidate.side != nil || !muscles.contains { $0.muscle == candidate.muscle && $0.side != nil }
+        }
     }
 
     init() {}
@@ -41,20 +45,20 @@ struct ServiceSites: Sendable {
         for site in sites {
             switch catalog.resolve(site.muscle) {
             case .muscle(let muscle):
-                regions.insert(muscle.region)
+                if !regions.contains(muscle.region) { regions.append(muscle.region) }
                 guard muscle.paired else {
-                    muscles.insert(MuscleSide(muscle: muscle.name, side: nil))
+                    add(MuscleSide(muscle: muscle.name, side: nil))
                     continue
                 }
                 switch site.laterality {
                 case .bilateral?:
-                    muscles.insert(MuscleSide(muscle: muscle.name, side: .left))
-                    muscles.insert(MuscleSide(muscle: muscle.name, side: .right))
+                    add(MuscleSide(muscle: muscle.name, side: .left))
+                    add(MuscleSide(muscle: muscle.name, side: .right))
                 case let side?:
-                    muscles.insert(MuscleSide(muscle: muscle.name, side: side))
+                    add(MuscleSide(muscle: muscle.name, side: side))
                 case nil:
                     missingSide.append(muscle.name)
-                    muscles.insert(MuscleSide(muscle: muscle.name, side: nil))
+                    add(MuscleSide(muscle: muscle.name, side: nil))
                 }
             case .nonSpecific(let group, let hint):
                 nonSpecific.append((group, hint))
@@ -64,13 +68,17 @@ struct ServiceSites: Sendable {
         }
     }
 
+    private mutating func add(_ muscle: MuscleSide) {
+        if !muscles.contains(muscle) { muscles.append(muscle) }
+    }
+
     /// Whether this service and `other` share a scope, three-valued: unknown when either side's sites are not known well enough.
     func overlaps(_ other: ServiceSites, in scope: LimitScope) -> Truth {
         switch scope {
         case .member:
             return .yes
         case .anatomicRegion:
-            if !regions.isDisjoint(with: other.regions) { return .yes }
+            if regions.contains(where: other.regions.contains) { return .yes }
             return isComplete && other.isComplete ? .no : .unknown
         case .muscle:
             if muscles.contains(where: { mine in other.muscles.contains { $0.matches(mine) } }) { return .yes }
@@ -107,17 +115,33 @@ final class EncounterFacts: Sendable {
 
     init(encounter: Encounter, priorServices: [PriorService], context: EvaluationContext) {
         self.encounter = encounter
+        clinical = encounter.clinical
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
         diagnoses = encounter.diagnosisList.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
         let replaced = encounter.replaces
-        prior = priorServices
-            .filter { $0.id != encounter.id && $0.id != replaced && $0.dateOfService <= encounter.dateOfService }
-            .map { PriorRecord(service: $0, sites: ServiceSites($0.sites, catalog: context.muscles)) }
+        // A member's services usually repeat the same sites: resolve each distinct list once.
+        var resolved: [(sites: [InjectionSite]?, resolved: ServiceSites)] = []
+        var counting: [PriorRecord] = []
+        counting.reserveCapacity(priorServices.count)
+        for service in priorServices
+        where service.id != encounter.id && service.id != replaced && service.dateOfService <= encounter.dateOfService {
+            let sites: ServiceSites
+            if let known = resolved.first(where: { $0.sites == service.sites }) {
+                sites = known.resolved
+            } else {
+                sites = ServiceSites(service.sites, catalog: context.muscles)
+                if resolved.count < 8 { resolved.append((service.sites, sites)) }
+            }
+            counting.append(PriorRecord(service: service, sites: sites))
+        }
+        prior = counting
         categories = encounter.lines.map { context.tables.procedure($0.code)?.category }
     }
 
-    var clinical: Clinical? { encounter.clinical }
+    /// Stored, not computed from `encounter`: a computed property would copy the whole record
+    /// (every field retained) for each fact evaluated.
+    let clinical: Clinical?
 
     /// Status of a diagnosis code on the date of service.
     func status(of code: String) -> DiagnosisStatus {

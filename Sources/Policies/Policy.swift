@@ -4,25 +4,27 @@ import Model
 ///
 /// A policy governs a set of procedure codes for a payer, lines of business and an effective
 /// period; its rules are checked against each governed line. Every rule carries a citation.
-public struct Policy: Sendable {
-    public var id: String
-    public var payer: String
-    public var title: String
-    public var version: String?
+/// A class: immutable once loaded and shared by every decision, so choosing one passes a
+/// reference instead of copying a dozen fields.
+public final class Policy: Sendable {
+    public let id: String
+    public let payer: String
+    public let title: String
+    public let version: String?
     /// The seed document the policy encodes (file name under `shared/seeds/`).
-    public var source: String
-    public var effectiveFrom: LocalDate
-    public var effectiveTo: LocalDate?
+    public let source: String
+    public let effectiveFrom: LocalDate
+    public let effectiveTo: LocalDate?
     /// `nil` means every line of business.
-    public var linesOfBusiness: Set<LineOfBusiness>?
-    public var exceptions: [ProgramException]
+    public let linesOfBusiness: Set<LineOfBusiness>?
+    public let exceptions: [ProgramException]
     /// Procedure codes the policy's rules govern unless a rule names its own.
-    public var governs: [String]
+    public let governs: [String]
     /// What the payer asks for when a line pends for review (seed 000's LOINC table, for one).
-    public var documentationRequests: [DocumentRequest]
-    public var rules: [Rule]
+    public let documentationRequests: [DocumentRequest]
+    public let rules: [Rule]
     /// Where the policy came from, for messages.
-    public var location: SourceLocation
+    public let location: SourceLocation
 
     public init(id: String, payer: String, title: String, version: String?, source: String, effectiveFrom: LocalDate,
                 effectiveTo: LocalDate?, linesOfBusiness: Set<LineOfBusiness>?, exceptions: [ProgramException],
@@ -31,6 +33,7 @@ public struct Policy: Sendable {
         self.effectiveFrom = effectiveFrom; self.effectiveTo = effectiveTo; self.linesOfBusiness = linesOfBusiness
         self.exceptions = exceptions; self.governs = governs; self.documentationRequests = documentationRequests
         self.rules = rules; self.location = location
+        reference = PolicyReference(id: id, title: title, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo)
     }
 
     /// Whether the policy is in effect on `date` (both ends inclusive).
@@ -40,9 +43,8 @@ public struct Policy: Sendable {
 
     public func covers(_ line: LineOfBusiness) -> Bool { linesOfBusiness?.contains(line) ?? true }
 
-    public var reference: PolicyReference {
-        PolicyReference(id: id, title: title, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo)
-    }
+    /// How determinations cite the policy (built once: every decision carries it).
+    public let reference: PolicyReference
 }
 
 /// A file and line, for errors, warnings and rule provenance.
