@@ -16,13 +16,14 @@ import Synchronization
 final class SQLiteHistoryStore: HistoryStore {
     /// 'MPOL' as a big-endian 32-bit integer, in the SQLite header at offset 68.
     static let applicationID: Int32 = 0x4D50_4F4C
-    static let schemaVersion = 2
+    static let schemaVersion = 3
     /// How long a writer waits for another process holding the write lock before giving up.
     static let busyTimeout: TimeInterval = 60
 
     private let pool: DatabasePool
     private let path: String
     private let isClosed = Mutex(false)
+    private let cache = MemberServicesCache()
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool
@@ -166,6 +167,17 @@ final class SQLiteHistoryStore: HistoryStore {
             // Version 2: replays find a claim's determinations through its submission, not by scanning.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS determinations_by_submission ON determinations (submission)")
         }
+        if version < 3 {
+            // Version 3: a generation per member, bumped by every recorded adjudication, so that a
+            // process can tell whether its cached copy of a member's services is still current.
+            // Members without a row are at generation 0.
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS member_generations (
+                    member_id  TEXT PRIMARY KEY,
+                    generation INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
         if id != applicationID { try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
         if version != schemaVersion { try db.execute(sql: "PRAGMA user_version = \(schemaVersion)") }
     }
@@ -221,13 +233,13 @@ final class SQLiteHistoryStore: HistoryStore {
         do {
             if dryRun {
                 return try Self.read(pool) { db in
-                    try Self.adjudicate(db, submission, dryRun: true, decide: decide)
+                    try Self.adjudicate(db, submission, dryRun: true, cache: cache, decide: decide)
                 }
             }
             return try await pool.writeWithoutTransaction { db in
                 var result: Adjudication?
                 try db.inTransaction(.immediate) {
-                    let adjudication = try Self.adjudicate(db, submission, dryRun: false, decide: decide)
+                    let adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache, decide: decide)
                     result = adjudication
                     return adjudication.recorded ? .commit : .rollback
                 }
@@ -243,6 +255,7 @@ final class SQLiteHistoryStore: HistoryStore {
         -> [Result<Adjudication, HistoryError>] {
         try checkOpen()
         let submissions = encounters.map(Submission.prepare)
+        let cache = self.cache
         do {
             return try await pool.writeWithoutTransaction { db in
                 var results: [Result<Adjudication, HistoryError>] = []
@@ -257,7 +270,7 @@ final class SQLiteHistoryStore: HistoryStore {
                         do {
                             var adjudication: Adjudication?
                             try db.inSavepoint {
-                                adjudication = try Self.adjudicate(db, submission, dryRun: false) {
+                                adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache) {
                                     decide(submission.encounter, $0)
                                 }
                                 return .commit
@@ -277,7 +290,7 @@ final class SQLiteHistoryStore: HistoryStore {
     }
 
     /// The read–decide–write cycle, inside the caller's transaction.
-    private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool,
+    private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool, cache: MemberServicesCache,
                                    decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {
         // Statements are prepared once per connection (cachedStatement): parsing SQL per claim was
         // a measurable share of a batch.
@@ -303,7 +316,7 @@ final class SQLiteHistoryStore: HistoryStore {
                           changedBy: $0["changed_by"])
             })
         }
-        let prior = try countingServices(db, member: submission.memberId).map(\.asPriorService)
+        let prior = try countingServices(db, member: submission.memberId, cache: cache, committed: dryRun).map(\.asPriorService)
         let determination = decide(prior)
         if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false) }
 
@@ -329,11 +342,28 @@ final class SQLiteHistoryStore: HistoryStore {
                                  submission.recordedState.rawValue])
         }
         try db.cachedStatement(sql: """
+            INSERT INTO member_generations (member_id, generation) VALUES (?, 1)
+            ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1
+            """).execute(arguments: [submission.memberId])
+        try db.cachedStatement(sql: """
             INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
             VALUES (?, ?, ?, ?, ?)
             """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
                              try HistoryCodec.canonicalJSON(determination)])
         return Adjudication(determination: determination, recorded: true, replayed: false)
+    }
+
+    /// The member's counting services: from `cache` when the member's generation in this snapshot
+    /// is the cached one, else from the table. `committed`: the snapshot holds only committed data
+    /// (not a write transaction that may still roll back), so what is read may be cached.
+    private static func countingServices(_ db: Database, member: String, cache: MemberServicesCache,
+                                         committed: Bool) throws -> [StoredService] {
+        let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM member_generations WHERE member_id = ?"),
+                                            arguments: [member]) ?? 0
+        if let cached = cache.services(member: member, generation: generation) { return cached }
+        let services = try countingServices(db, member: member)
+        if committed { cache.store(services, member: member, generation: generation) }
+        return services
     }
 
     private static func countingServices(_ db: Database, member: String) throws -> [StoredService] {
@@ -357,7 +387,7 @@ final class SQLiteHistoryStore: HistoryStore {
     func priorServices(member: String) async throws -> [StoredService] {
         try checkOpen()
         do {
-            return try Self.read(pool) { db in try Self.countingServices(db, member: member) }
+            return try Self.read(pool) { db in try Self.countingServices(db, member: member, cache: cache, committed: true) }
         } catch {
             throw Self.mapError(error, path: path)
         }

@@ -70,6 +70,62 @@ struct HistoryStoreTests {
         }
     }
 
+    @Test("what one instance read stays current when another instance (another process) records, replaces or voids",
+          arguments: StoreKind.allCases)
+    func readsSeeOtherWriters(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { reader, location in
+            let writer = try await location.open()
+            let first = encounter("CLM-1", date: "2025-09-01")
+            _ = try await writer.adjudicate(first, dryRun: false, decide: approving(first))
+            // The reader reads (and the SQLite store caches) the member's services, twice.
+            let log = DecideLog()
+            let probe = encounter("PROBE", date: "2025-12-01")
+            for _ in 0..<2 { _ = try await reader.adjudicate(probe, dryRun: true, decide: approving(probe, log: log)) }
+            #expect(try await reader.priorServices(member: "M1").map(\.claimId) == ["CLM-1"])
+
+            let second = encounter("CLM-2", date: "2025-09-02")
+            _ = try await writer.adjudicate(second, dryRun: false, decide: approving(second))
+            _ = try await reader.adjudicate(probe, dryRun: true, decide: approving(probe, log: log))
+            #expect(try await reader.priorServices(member: "M1").map(\.claimId) == ["CLM-1", "CLM-2"])
+
+            let replacement = encounter("CLM-3", date: "2025-09-03", frequency: .replacement, replaces: "CLM-1")
+            _ = try await writer.adjudicate(replacement, dryRun: false, decide: approving(replacement))
+            #expect(try await reader.priorServices(member: "M1").map(\.claimId) == ["CLM-2", "CLM-3"])
+
+            let void = encounter("CLM-V", frequency: .void, replaces: "CLM-2")
+            _ = try await writer.adjudicate(void, dryRun: false, decide: { _ in decision(void, .notApplicable) })
+            _ = try await reader.adjudicate(probe, dryRun: true, decide: approving(probe, log: log))
+            #expect(try await reader.priorServices(member: "M1").map(\.claimId) == ["CLM-3"])
+            #expect(log.priors.map { $0.map(\.id) } == [["CLM-1"], ["CLM-1"], ["CLM-1", "CLM-2"], ["CLM-3"]])
+
+            // The reader's own writes are seen by the reader, and by the writer.
+            let own = encounter("CLM-4", date: "2025-09-04")
+            _ = try await reader.adjudicate(own, dryRun: false, decide: approving(own))
+            #expect(try await reader.priorServices(member: "M1").map(\.claimId) == ["CLM-3", "CLM-4"])
+            #expect(try await writer.priorServices(member: "M1").map(\.claimId) == ["CLM-3", "CLM-4"])
+            try await writer.close()
+        }
+    }
+
+    @Test("a refused claim in a batch leaves no trace in what later reads see", arguments: StoreKind.allCases)
+    func refusedClaimLeavesNoTrace(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store, _ in
+            let first = encounter("CLM-1", date: "2025-09-01")
+            _ = try await store.adjudicate(first, dryRun: false, decide: approving(first))
+            #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-1"])
+            // The second claim is recorded, then the third (a replacement of an unknown claim) is refused.
+            let batch = [encounter("CLM-2", date: "2025-09-02"),
+                         encounter("CLM-3", date: "2025-09-03", frequency: .replacement, replaces: "CLM-UNKNOWN")]
+            let results = try await store.adjudicate(batch: batch) { claim, _ in decision(claim, .approved) }
+            #expect(results.map { (try? $0.get()) != nil } == [true, false])
+            #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-1", "CLM-2"])
+            let later = encounter("CLM-4", date: "2025-09-04")
+            let log = DecideLog()
+            _ = try await store.adjudicate(later, dryRun: true, decide: approving(later, log: log))
+            #expect(log.priors.map { $0.map(\.id) } == [["CLM-1", "CLM-2"]])
+        }
+    }
+
     @Test("a chain of five replacements leaves one service that counts", arguments: StoreKind.allCases)
     func replacementChain(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store, _ in

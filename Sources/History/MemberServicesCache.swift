@@ -1,0 +1,41 @@
+import Synchronization
+
+/// Decoded counting services per member, as of a member generation, for the SQLite store.
+///
+/// Every recorded adjudication bumps its member's generation (table `member_generations`) in the
+/// same transaction, in whichever process writes it. A read compares the generation it sees in
+/// its own snapshot with the cached one: equal means the cached services are exactly what the
+/// query would return, so a check reads one integer instead of the member's whole history.
+///
+/// Only committed snapshots fill the cache (reads outside a write transaction): a write
+/// transaction can still roll back, and committed generations of a member only grow, so a
+/// generation never stands for two different histories.
+final class MemberServicesCache: Sendable {
+    private struct Entry {
+        let generation: Int64
+        let services: [StoredService]
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    /// Members kept; past this the cache starts over (a batch over millions of members would
+    /// otherwise keep every history in memory).
+    let capacity: Int
+
+    init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    /// The cached services of `member` when they are those of `generation`.
+    func services(member: String, generation: Int64) -> [StoredService]? {
+        entries.withLock { entries in
+            guard let entry = entries[member], entry.generation == generation else { return nil }
+            return entry.services
+        }
+    }
+
+    /// Keeps the services of `member` as of `generation` (read from a committed snapshot).
+    func store(_ services: [StoredService], member: String, generation: Int64) {
+        entries.withLock { entries in
+            if entries.count >= capacity && entries[member] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[member] = Entry(generation: generation, services: services)
+        }
+    }
+}
