@@ -429,7 +429,20 @@ final class SQLiteHistoryStore: HistoryStore {
     /// switches cost more than reading a member's history. (Writes stay async: they can wait on
     /// another process's write lock.)
     private static func read<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        // One deferred transaction (a consistent snapshot) opened and closed with prepared
+        // statements: GRDB's isolated read wraps the same thing in savepoint bookkeeping that cost
+        // more than the reads of a check.
+        try pool.unsafeRead { db in
+            try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+            do {
+                let value = try body(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return value
+            } catch {
+                try? db.execute(sql: "ROLLBACK")
+                throw error
+            }
+        }
     }
 
     private func checkOpen() throws {

@@ -51,6 +51,11 @@ func runHistoryBenchmark() async {
         for _ in 0..<dryRuns { _ = evaluator.evaluate(checked, priorServices: prior) }
         let deciding = (clock.now - began) / dryRuns
         print("history:   of which reading \(prior.count) prior services \(format(reading)), deciding with them \(format(deciding))")
+        // The store's own share: the same dry runs with a decision made in advance.
+        let fixed = evaluator.evaluate(checked, priorServices: prior)
+        began = clock.now
+        for _ in 0..<dryRuns { _ = try await store.adjudicate(checked, dryRun: true) { _ in fixed } }
+        print("history:   the store alone (a decision made in advance): \(rate(dryRuns, clock.now - began)) dry runs/s")
 
         let single = 500
         began = clock.now
