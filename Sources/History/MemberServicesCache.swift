@@ -2,14 +2,17 @@ import Synchronization
 
 /// Decoded counting services per member, as of a member generation, for the SQLite store.
 ///
-/// Every recorded adjudication bumps its member's generation (table `member_generations`) in the
-/// same transaction, in whichever process writes it. A read compares the generation it sees in
+/// Every change to a member's rows in `services` bumps the member's generation (table
+/// `member_generations`, kept by triggers) in the same transaction, whichever process or tool
+/// makes it. A read compares the generation it sees in
 /// its own snapshot with the cached one: equal means the cached services are exactly what the
 /// query would return, so a check reads one integer instead of the member's whole history.
 ///
 /// Only committed snapshots fill the cache (reads outside a write transaction): a write
 /// transaction can still roll back, and committed generations of a member only grow, so a
-/// generation never stands for two different histories.
+/// generation never stands for two different histories. (Restoring an older copy of the file
+/// under a running process breaks that, as it breaks any open SQLite connection: restart after
+/// a restore.)
 final class MemberServicesCache: Sendable {
     private struct Entry {
         let generation: Int64

@@ -168,14 +168,30 @@ final class SQLiteHistoryStore: HistoryStore {
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS determinations_by_submission ON determinations (submission)")
         }
         if version < 3 {
-            // Version 3: a generation per member, bumped by every recorded adjudication, so that a
-            // process can tell whether its cached copy of a member's services is still current.
-            // Members without a row are at generation 0.
+            // Version 3: a generation per member, so that a process can tell whether its cached copy
+            // of a member's services is still current. Members without a row are at generation 0.
+            // Triggers bump it on every change to `services`, whoever makes it: this medpolicy, an
+            // older one still running when the file was upgraded, or an administrator's SQL.
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS member_generations (
                     member_id  TEXT PRIMARY KEY,
                     generation INTEGER NOT NULL
-                ) WITHOUT ROWID
+                ) WITHOUT ROWID;
+                CREATE TRIGGER IF NOT EXISTS services_inserted AFTER INSERT ON services BEGIN
+                    INSERT INTO member_generations (member_id, generation) VALUES (NEW.member_id, 1)
+                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
+                END;
+                CREATE TRIGGER IF NOT EXISTS services_updated AFTER UPDATE ON services BEGIN
+                    INSERT INTO member_generations (member_id, generation) VALUES (NEW.member_id, 1)
+                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
+                    INSERT INTO member_generations (member_id, generation)
+                    SELECT OLD.member_id, 1 WHERE OLD.member_id <> NEW.member_id
+                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
+                END;
+                CREATE TRIGGER IF NOT EXISTS services_deleted AFTER DELETE ON services BEGIN
+                    INSERT INTO member_generations (member_id, generation) VALUES (OLD.member_id, 1)
+                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
+                END;
                 """)
         }
         if id != applicationID { try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
@@ -341,10 +357,6 @@ final class SQLiteHistoryStore: HistoryStore {
                                  submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome,
                                  submission.recordedState.rawValue])
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO member_generations (member_id, generation) VALUES (?, 1)
-            ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1
-            """).execute(arguments: [submission.memberId])
         try db.cachedStatement(sql: """
             INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
             VALUES (?, ?, ?, ?, ?)

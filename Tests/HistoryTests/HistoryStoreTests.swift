@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import History
 import Model
 import Testing
@@ -104,6 +105,25 @@ struct HistoryStoreTests {
             #expect(try await reader.priorServices(member: "M1").map(\.claimId) == ["CLM-3", "CLM-4"])
             #expect(try await writer.priorServices(member: "M1").map(\.claimId) == ["CLM-3", "CLM-4"])
             try await writer.close()
+        }
+    }
+
+    @Test("SQLite: a change made to the file with plain SQL (an older medpolicy, an administrator) is seen by a running store")
+    func sqlChangesAreSeen() async throws {
+        try await withFreshStore(.sqlite) { store, location in
+            for id in ["CLM-1", "CLM-2"] {
+                let claim = encounter(id)
+                _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+            }
+            #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-1", "CLM-2"])
+            let outside = try DatabaseQueue(path: location.place)
+            try await outside.write { db in
+                try db.execute(sql: "UPDATE services SET state = 'voided' WHERE claim_id = 'CLM-1'")
+            }
+            #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-2"])
+            try await outside.write { db in try db.execute(sql: "DELETE FROM services WHERE claim_id = 'CLM-2'") }
+            #expect(try await store.priorServices(member: "M1").isEmpty)
+            try await outside.close()
         }
     }
 
