@@ -58,9 +58,31 @@ public struct Adjudication: Sendable, Equatable {
     public let recorded: Bool
     /// The encounter was an identical resubmission of a recorded claim; the stored determination was returned.
     public let replayed: Bool
+    /// The store's number for the claim: the record just written, or the recorded claim a replay
+    /// returned (nil for dry runs). Stable, so a later reversal can name the claim's payment.
+    public let record: Int64?
+    /// For a replacement or void: the claim it takes out of the count, as it was recorded (the
+    /// encounter and the latest determination issued on it), so that its payment can be reversed.
+    /// Nil for originals and replays.
+    public let retired: RecordedClaim?
 
-    public init(determination: Determination, recorded: Bool, replayed: Bool) {
+    public init(determination: Determination, recorded: Bool, replayed: Bool, record: Int64? = nil,
+                retired: RecordedClaim? = nil) {
         self.determination = determination; self.recorded = recorded; self.replayed = replayed
+        self.record = record; self.retired = retired
+    }
+}
+
+/// A claim as the history recorded it.
+public struct RecordedClaim: Sendable, Equatable {
+    /// The store's number for the claim (see ``Adjudication/record``).
+    public let record: Int64
+    public let encounter: Encounter
+    /// The latest determination issued on it.
+    public let determination: Determination
+
+    public init(record: Int64, encounter: Encounter, determination: Determination) {
+        self.record = record; self.encounter = encounter; self.determination = determination
     }
 }
 

@@ -238,21 +238,23 @@ final class PostgresHistoryStore: HistoryStore {
         }
         // One round trip: an identical recorded submission's determination, and whether the id is known.
         let found = try await connection.query("""
-            SELECT (SELECT d.determination FROM \(unescaped: s).claims c
-                    JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-                    WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
-                    ORDER BY d.sequence DESC LIMIT 1),
+            SELECT replayed.submission, replayed.determination,
                    EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
+            FROM (SELECT 1) AS one LEFT JOIN (
+                SELECT c.submission, d.determination FROM \(unescaped: s).claims c
+                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+                WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
+                ORDER BY d.sequence DESC LIMIT 1) AS replayed ON true
             """, logger: logger)
-        var stored: String?
+        var stored: (record: Int64, determination: String)?
         var alreadyRecorded = false
-        for try await (determination, exists) in found.decode((String?, Bool).self) {
-            stored = determination
+        for try await (record, determination, exists) in found.decode((Int64?, String?, Bool).self) {
+            if let record, let determination { stored = (record, determination) }
             alreadyRecorded = exists
         }
         if let stored {
-            let determination = try HistoryCodec.decode(Determination.self, stored, what: "determination")
-            return Adjudication(determination: determination, recorded: false, replayed: true)
+            let determination = try HistoryCodec.decode(Determination.self, stored.determination, what: "determination")
+            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored.record)
         }
         try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
         var targets: [Int64] = []
@@ -268,16 +270,27 @@ final class PostgresHistoryStore: HistoryStore {
             }
             targets = try submission.checkTarget(rows)
         }
+        var retired: RecordedClaim?
+        if let latest = targets.max() {
+            let result = try await connection.query("""
+                SELECT c.encounter, d.determination FROM \(unescaped: s).claims c
+                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+                WHERE c.submission = \(latest) ORDER BY d.sequence DESC LIMIT 1
+                """, logger: logger)
+            for try await (encounter, determination) in result.decode((String, String).self) {
+                retired = try HistoryCodec.recordedClaim(record: latest, encounter: encounter, determination: determination)
+            }
+        }
         let prior = try await countingServices(connection, member: submission.memberId).map(\.asPriorService)
         let determination = decide(prior)
-        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false) }
+        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
 
         // One statement records the claim, retires the claims it replaces or voids, and records its
         // lines and determination (foreign keys are checked at the end of the statement).
         let lines = submission.lines(for: determination)
         let newState = submission.targetNewState.rawValue
         let recordedState = submission.recordedState.rawValue
-        guard try await connection.one("""
+        guard let record = try await connection.one("""
             WITH claim AS (
                 INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
                 VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
@@ -307,7 +320,7 @@ final class PostgresHistoryStore: HistoryStore {
                 FROM claim
             )
             SELECT submission FROM claim
-            """, Int64.self, logger) != nil else {
+            """, Int64.self, logger) else {
             // The same original claim id was recorded meanwhile (for another member: this member is
             // locked); nothing of this claim was written.
             guard submission.frequency == .original else {
@@ -315,7 +328,7 @@ final class PostgresHistoryStore: HistoryStore {
             }
             throw HistoryError.conflictingResubmission(claimId: submission.claimId)
         }
-        return Adjudication(determination: determination, recorded: true, replayed: false)
+        return Adjudication(determination: determination, recorded: true, replayed: false, record: record, retired: retired)
     }
 
     private func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {

@@ -310,12 +310,12 @@ final class SQLiteHistoryStore: HistoryStore {
                                    decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {
         // Statements are prepared once per connection (cachedStatement): parsing SQL per claim was
         // a measurable share of a batch.
-        if let stored = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+        if let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.submission, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
             WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
             """), arguments: [submission.claimId, submission.canonicalJSON]) {
-            let determination = try HistoryCodec.decode(Determination.self, stored, what: "determination")
-            return Adjudication(determination: determination, recorded: false, replayed: true)
+            let determination = try HistoryCodec.decode(Determination.self, stored[1], what: "determination")
+            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored[0])
         }
         let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
                                                 arguments: [submission.claimId]) ?? false
@@ -332,9 +332,16 @@ final class SQLiteHistoryStore: HistoryStore {
                           changedBy: $0["changed_by"])
             })
         }
+        var retired: RecordedClaim?
+        if let latest = targets.max(), let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.submission = ? ORDER BY d.sequence DESC LIMIT 1
+            """), arguments: [latest]) {
+            retired = try HistoryCodec.recordedClaim(record: latest, encounter: row[0], determination: row[1])
+        }
         let prior = try countingServices(db, member: submission.memberId, cache: cache, committed: dryRun).map(\.asPriorService)
         let determination = decide(prior)
-        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false) }
+        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
 
         try db.cachedStatement(sql: """
             INSERT INTO claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
@@ -362,7 +369,7 @@ final class SQLiteHistoryStore: HistoryStore {
             VALUES (?, ?, ?, ?, ?)
             """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
                              try HistoryCodec.canonicalJSON(determination)])
-        return Adjudication(determination: determination, recorded: true, replayed: false)
+        return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
     }
 
     /// The member's counting services: from `cache` when the member's generation in this snapshot

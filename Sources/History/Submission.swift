@@ -141,6 +141,12 @@ enum HistoryCodec {
         }
     }
 
+    /// A recorded claim from its stored encounter and determination JSON.
+    static func recordedClaim(record: Int64, encounter: String, determination: String) throws -> RecordedClaim {
+        RecordedClaim(record: record, encounter: try decode(Encounter.self, encounter, what: "encounter"),
+                      determination: try decode(Determination.self, determination, what: "determination"))
+    }
+
     static func storedService(memberId: String, payer: String, claimId: String, lineNumber: Int, dateOfService: String,
                               code: String, units: Int, sites: [InjectionSite], outcome: String) throws -> StoredService {
         guard let date = LocalDate(dateOfService) else {

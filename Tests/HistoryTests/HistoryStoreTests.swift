@@ -214,6 +214,39 @@ struct HistoryStoreTests {
         }
     }
 
+    @Test("each recorded claim keeps its record number; a replacement or void hands back the claim it retires, as recorded",
+          arguments: StoreKind.allCases)
+    func retiredClaimIsHandedBack(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store, _ in
+            var original = encounter("CLM-1")
+            original.lines[0].charge = 150
+            let first = try await store.adjudicate(original, dryRun: false, decide: approving(original))
+            let record = try #require(first.record)
+            #expect(first.retired == nil)
+            // A replay is the same recorded claim: the same number.
+            let replay = try await store.adjudicate(original, dryRun: false, decide: approving(original))
+            #expect(replay.replayed && replay.record == record && replay.retired == nil)
+
+            let replacement = encounter("CLM-2", date: "2025-09-11", frequency: .replacement, replaces: "CLM-1")
+            let replaced = try await store.adjudicate(replacement, dryRun: false, decide: { _ in decision(replacement, .denied) })
+            #expect(replaced.retired == RecordedClaim(record: record, encounter: original, determination: first.determination))
+            let replacementRecord = try #require(replaced.record)
+            #expect(replacementRecord != record)
+
+            // A dry run says what it would retire and records nothing (no number).
+            let void = encounter("CLM-V", frequency: .void, replaces: "CLM-2")
+            let preview = try await store.adjudicate(void, dryRun: true, decide: { _ in decision(void, .notApplicable) })
+            #expect(preview.record == nil)
+            #expect(preview.retired == RecordedClaim(record: replacementRecord, encounter: replacement, determination: replaced.determination))
+            let voided = try await store.adjudicate(void, dryRun: false, decide: { _ in decision(void, .notApplicable) })
+            #expect(voided.retired?.record == replacementRecord)
+            #expect(voided.retired?.determination.outcome == .denied)
+            // Resubmitting the void replays it, without handing the retired claim back a second time.
+            let again = try await store.adjudicate(void, dryRun: false, decide: { _ in decision(void, .notApplicable) })
+            #expect(again.replayed && again.record == voided.record && again.retired == nil)
+        }
+    }
+
     @Test("replacing or voiding an unknown claim is refused", arguments: StoreKind.allCases)
     func replacingAnUnknownClaim(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store, _ in
