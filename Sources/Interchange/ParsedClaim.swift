@@ -10,6 +10,8 @@ public struct ParsedClaim: Equatable, Sendable {
     public var payer: BilledPayer
     /// SBR09 claim filing indicator code of the subscriber (`CI`, `MB`, `16`, …).
     public var claimFilingIndicator: String
+    /// SBR01 of the subscriber: the payer's place on the claim (`P` primary, `S` secondary, `T` tertiary, …).
+    public var payerResponsibility: String
     /// NTE02 texts of the claim, in order.
     public var notes: [String]
     /// Segment number (1-based from ISA) of the claim's CLM segment.
@@ -33,11 +35,12 @@ public struct ParsedClaim: Equatable, Sendable {
     /// ST02 of the transaction the claim came in.
     public var transactionControlNumber: String
 
-    public init(encounter: Encounter, payer: BilledPayer, claimFilingIndicator: String, notes: [String],
+    public init(encounter: Encounter, payer: BilledPayer, claimFilingIndicator: String, payerResponsibility: String = "P", notes: [String],
                 segmentNumber: Int, totalChargeCents: Int, facilityCode: String, frequencyCode: String,
                 lines: [ParsedServiceLine], patientName: PersonName, subscriberName: PersonName,
                 billingProvider: BillingProvider, otherPayers: [BilledPayer] = [], transactionControlNumber: String = "") {
         self.encounter = encounter; self.payer = payer; self.claimFilingIndicator = claimFilingIndicator
+        self.payerResponsibility = payerResponsibility
         self.notes = notes; self.segmentNumber = segmentNumber; self.totalChargeCents = totalChargeCents
         self.facilityCode = facilityCode; self.frequencyCode = frequencyCode; self.lines = lines
         self.patientName = patientName; self.subscriberName = subscriberName

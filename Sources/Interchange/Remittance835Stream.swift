@@ -16,6 +16,8 @@ public final class Remittance835Stream {
         let file: (url: URL, handle: FileHandle)?
         var transactions = 0
         var claimCount = 0
+        var reversals = 0
+        var reversedVoids = 0
         var paidCents = 0
 
         init(identity: RemittancePayer, controlNumber: Int, file: (url: URL, handle: FileHandle)?) {
@@ -30,8 +32,15 @@ public final class Remittance835Stream {
         public var controlNumber: Int
         /// Transaction sets (ST…SE) in it.
         public var transactions: Int
-        /// Claims (CLP) in it.
+        /// Claims (CLP) in it, reversals included.
         public var claimCount: Int
+        /// Of those, reversals of earlier payments (CLP02 22).
+        public var reversals: Int
+        /// Voids written as the reversal of the claim they void (a void has no CLP of its own).
+        public var reversedVoids: Int
+        /// Claims of the input that the interchange accounts for: each has its own CLP, or (a
+        /// void) the reversal it caused.
+        public var remittedClaims: Int { claimCount - reversals + reversedVoids }
         /// Sum of BPR02, in cents.
         public var paidCents: Int
     }
@@ -89,9 +98,12 @@ public final class Remittance835Stream {
             }
             for payee in payeeOrder {
                 spool.transactions += 1
-                spool.paidCents += try writer.writeTransaction(
+                let totals = try writer.writeTransaction(
                     &segments, identity: spool.identity, payee: payee, claims: byPayee[payee]!,
                     control: spool.controlNumber, transactionNumber: spool.transactions, claimCounter: &spool.claimCount)
+                spool.paidCents += totals.paidCents
+                spool.reversals += totals.reversals
+                spool.reversedVoids += totals.reversedVoids
             }
             try spool.body.flushIfFull()
         }
@@ -121,7 +133,8 @@ public final class Remittance835Stream {
         writer.writeTrailer(&segments, control: spool.controlNumber, transactions: spool.transactions)
         try output.flushIfFull()
         return Totals(controlNumber: spool.controlNumber, transactions: spool.transactions,
-                      claimCount: spool.claimCount, paidCents: spool.paidCents)
+                      claimCount: spool.claimCount, reversals: spool.reversals, reversedVoids: spool.reversedVoids,
+                      paidCents: spool.paidCents)
     }
 
     private func spool(for payer: String, firstClaim: AdjudicatedClaim) throws -> PayerSpool {

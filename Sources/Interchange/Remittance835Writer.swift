@@ -47,9 +47,47 @@ public struct RemittanceSettings: Sendable {
 public struct AdjudicatedClaim: Sendable {
     public var claim: ParsedClaim
     public var determination: Determination
+    /// CLP07 for the claim; nil numbers it within the interchange (`MP<ISA13><counter>`). A claim
+    /// history gives each claim a lasting number (``Remittance835Writer/payerClaimControlNumber(record:)``),
+    /// which a later reversal repeats.
+    public var payerClaimControlNumber: String?
+    /// For a replacement or void: the claim it retires, as remitted before, when a claim history
+    /// knows it. Its payment is reversed (CLP02 22) ahead of the replacement's own claim.
+    public var reversal: RemittanceReversal?
+    /// The claim was an identical resubmission answered from the history.
+    public var replayed: Bool
 
-    public init(claim: ParsedClaim, determination: Determination) {
+    public init(claim: ParsedClaim, determination: Determination, payerClaimControlNumber: String? = nil,
+                reversal: RemittanceReversal? = nil, replayed: Bool = false) {
         self.claim = claim; self.determination = determination
+        self.payerClaimControlNumber = payerClaimControlNumber; self.reversal = reversal; self.replayed = replayed
+    }
+}
+
+/// A claim adjudicated earlier whose payment a replacement or void takes back.
+public struct RemittanceReversal: Sendable {
+    /// The claim as adjudicated: its lines (with their charges) are echoed with negated amounts.
+    public var encounter: Encounter
+    public var determination: Determination
+    /// CLP07 of its remittance, repeated on the reversal.
+    public var payerClaimControlNumber: String
+
+    public init(encounter: Encounter, determination: Determination, payerClaimControlNumber: String) {
+        self.encounter = encounter; self.determination = determination
+        self.payerClaimControlNumber = payerClaimControlNumber
+    }
+
+    /// Why nothing of it can be reversed (it was not remitted, or its lines carry no charges), or nil.
+    var notReversible: String? {
+        switch determination.outcome {
+        case .pended: return "it was pended, so nothing was paid to reverse"
+        case .notApplicable: return "no policy adjudicated it, so nothing was remitted to reverse"
+        case .approved, .denied, .partial: break
+        }
+        if let line = encounter.lines.firstIndex(where: { $0.charge == nil }) {
+            return "its recorded line \(line + 1) has no charge, so its payment cannot be restated"
+        }
+        return nil
     }
 }
 
@@ -60,8 +98,10 @@ public struct Remittance835: Sendable {
     /// ISA13 / GS06 of this interchange.
     public var controlNumber: Int
     public var bytes: [UInt8]
-    /// Claims (CLP) in it.
+    /// Claims (CLP) in it, reversals included.
     public var claimCount: Int
+    /// Of those, reversals of earlier payments (CLP02 22).
+    public var reversals: Int
     /// Sum of BPR02 over its transaction sets, in cents.
     public var paidCents: Int
 
@@ -107,10 +147,18 @@ public struct RemittanceError: Error, Equatable, Sendable, CustomStringConvertib
 /// rule governs, `not_applicable`, on a claim that was adjudicated) is paid at its billed charge
 /// as a stand-in for the allowed amount; a denied line is paid 0 with `CAS*CO*<CARC>*<charge>`
 /// (the first CARC of the line's reasons, else of the claim's reasons) and `LQ*HE` for each RARC.
-/// `CLP02` is 4 (denied) for a denied claim on which nothing is paid, else 1 (processed as primary). Totals balance:
-/// CLP03 = ΣSVC02, CLP04 = ΣSVC03, SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04 (`BPR*I…CHK` when
-/// something is paid, `BPR*H…NON` with 0 otherwise). Pended claims, claims with outcome
-/// `not_applicable` and voids are not written; they come back in `unremitted`.
+/// `CLP02` is 4 (denied) for a denied claim on which nothing is paid, else 1, 2 or 3 as the payer
+/// is primary, secondary or tertiary on the claim (SBR01).
+///
+/// Reversals (TR3 1.10.2.8): a void, and a replacement, whose retired claim a history knows
+/// (``AdjudicatedClaim/reversal``) first restate that claim with `CLP02` 22, its CLP07, and every
+/// amount negated (charges, payments, CAS); a replacement's own claim follows. A void with no known
+/// remittance to reverse is not written. Totals balance: CLP03 = ΣSVC02, CLP04 = ΣSVC03,
+/// SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04 − ΣPLB04 (`BPR*I…CHK` when something is paid, `BPR*H…NON`
+/// with 0 otherwise). BPR02 is never negative: when reversals outweigh payments, the difference
+/// is forwarded to a later payment with `PLB…*FB:<TRN02>*<negative amount>`.
+/// Pended claims and claims with outcome `not_applicable` are not written; they come back in
+/// `unremitted` (a pended replacement's reversal waits with it).
 public struct Remittance835Writer {
     public let settings: RemittanceSettings
 
@@ -125,7 +173,8 @@ public struct Remittance835Writer {
             let output = X12Output()
             let totals = try stream.finish(payer: payer, into: output)
             remittances.append(Remittance835(payer: payer, controlNumber: totals.controlNumber, bytes: output.bytes,
-                                             claimCount: totals.claimCount, paidCents: totals.paidCents))
+                                             claimCount: totals.claimCount, reversals: totals.reversals,
+                                             paidCents: totals.paidCents))
         }
         return RemittanceBatch(remittances: remittances, unremitted: unremitted, nextControlNumber: stream.nextControlNumber)
     }
@@ -138,13 +187,24 @@ public struct Remittance835Writer {
             throw RemittanceError(claimId: claimId, message: "the determination is for encounter \"\(determination.encounterId)\"")
         }
         let payer = determination.payer
+        let retired = item.claim.encounter.replaces ?? claimId
         if item.claim.encounter.effectiveFrequency == .void {
+            let why: String?
+            if let reversal = item.reversal {
+                why = reversal.notReversible
+            } else if item.replayed {
+                why = "a resubmitted void; the reversal was remitted when it was first adjudicated"
+            } else {
+                why = "its payment is not known without a claim history (--db), so no reversal is written"
+            }
+            guard let why else { return nil }
             return UnremittedClaim(claimId: claimId, payer: payer, outcome: determination.outcome,
-                                   reason: "void of claim \(item.claim.encounter.replaces ?? "?"): reversals are not written")
+                                   reason: "void of claim \(retired): \(why)")
         }
         switch determination.outcome {
         case .pended:
-            return UnremittedClaim(claimId: claimId, payer: payer, outcome: .pended, reason: "pended for medical review")
+            let waiting = item.reversal.map { $0.notReversible == nil ? " (the reversal of claim \(retired) waits for the decision)" : "" } ?? ""
+            return UnremittedClaim(claimId: claimId, payer: payer, outcome: .pended, reason: "pended for medical review" + waiting)
         case .notApplicable:
             return UnremittedClaim(claimId: claimId, payer: payer, outcome: .notApplicable,
                                    reason: determination.reasons.first?.message ?? "no policy adjudicated the claim")
@@ -153,24 +213,42 @@ public struct Remittance835Writer {
         }
     }
 
+    /// CLP07 of a claim a history recorded as `record`: the same on the claim's remittance and on
+    /// any later reversal of it.
+    public static func payerClaimControlNumber(record: Int64) -> String {
+        "MPH" + X12SegmentWriter.zeroPadded(Int(record), 10)
+    }
+
     private struct LinePayment {
         var line: ParsedServiceLine
+        /// SVC02 and SVC03, negated on a reversal.
+        var chargeCents: Int
         var paidCents: Int
         var carc: String?
         var rarcs: [String]
     }
 
-    private func payments(for item: AdjudicatedClaim) throws -> [LinePayment] {
-        let claimId = item.claim.encounter.id
-        let determination = item.determination
+    /// One CLP loop to write: a claim, or the reversal of one.
+    private struct ClaimPayment {
+        var claimId: String
+        var status: String
+        var lines: [LinePayment]
+        var controlNumber: String?
+        var facilityCode: String
+        var frequencyCode: String
+        var paidCents: Int { lines.reduce(0) { $0 + $1.paidCents } }
+    }
+
+    private func payments(claimId: String, lines: [ParsedServiceLine], determination: Determination, sign: Int) throws -> [LinePayment] {
         var result: [LinePayment] = []
-        for line in item.claim.lines {
+        for line in lines {
             guard let decided = determination.lines.first(where: { $0.index == line.lineNumber }) else {
                 throw RemittanceError(claimId: claimId, message: "the determination has no line \(line.lineNumber)")
             }
             switch decided.outcome {
             case .approved, .notApplicable:
-                result.append(LinePayment(line: line, paidCents: line.chargeCents, carc: nil, rarcs: []))
+                result.append(LinePayment(line: line, chargeCents: sign * line.chargeCents, paidCents: sign * line.chargeCents,
+                                          carc: nil, rarcs: []))
             case .denied:
                 let reasons = decided.reasons + determination.reasons
                 guard let carc = reasons.first(where: { $0.carc != nil })?.carc else {
@@ -178,12 +256,51 @@ public struct Remittance835Writer {
                 }
                 var rarcs: [String] = []
                 for rarc in reasons.flatMap(\.rarc) where !rarcs.contains(rarc) { rarcs.append(rarc) }
-                result.append(LinePayment(line: line, paidCents: 0, carc: carc, rarcs: rarcs))
+                result.append(LinePayment(line: line, chargeCents: sign * line.chargeCents, paidCents: 0, carc: carc, rarcs: rarcs))
             case .pended, .partial:
                 throw RemittanceError(claimId: claimId, message: "line \(line.lineNumber) is \(decided.outcome.rawValue) on a claim that is \(determination.outcome.rawValue)")
             }
         }
         return result
+    }
+
+    /// The CLP loops of one adjudicated claim: the reversal of the claim it retires, if any, then
+    /// the claim itself unless it is a void.
+    private func claimPayments(for item: AdjudicatedClaim) throws -> [ClaimPayment] {
+        var result: [ClaimPayment] = []
+        let claim = item.claim
+        if let reversal = item.reversal, reversal.notReversible == nil {
+            let original = reversal.encounter
+            let lines = original.lines.enumerated().map { offset, line in
+                ParsedServiceLine(lineNumber: offset + 1, qualifier: "HC", code: line.code, modifiers: line.modifierList,
+                                  chargeCents: Int((line.charge! * 100).rounded()), unitBasis: "UN", units: line.effectiveUnits,
+                                  diagnosisPointers: line.diagnosisPointers ?? [], serviceDate: original.dateOfService)
+            }
+            result.append(ClaimPayment(
+                claimId: original.id, status: "22",
+                lines: try payments(claimId: original.id, lines: lines, determination: reversal.determination, sign: -1),
+                controlNumber: reversal.payerClaimControlNumber, facilityCode: original.placeOfService ?? claim.facilityCode,
+                frequencyCode: original.effectiveFrequency == .replacement ? "7" : "1"))
+        }
+        guard claim.encounter.effectiveFrequency != .void else { return result }
+        let lines = try payments(claimId: claim.encounter.id, lines: claim.lines, determination: item.determination, sign: 1)
+        // 4 (denied) only when nothing is paid: lines no policy rule governs (an E/M visit, a
+        // drug) are paid on a claim whose governed lines are all denied.
+        let paid = lines.reduce(0) { $0 + $1.paidCents }
+        let status = item.determination.outcome == .denied && paid == 0 ? "4" : Self.processedStatus(claim.payerResponsibility)
+        result.append(ClaimPayment(claimId: claim.encounter.id, status: status, lines: lines,
+                                   controlNumber: item.payerClaimControlNumber, facilityCode: claim.facilityCode,
+                                   frequencyCode: claim.frequencyCode))
+        return result
+    }
+
+    /// CLP02 of a processed claim for the payer's place on it (SBR01): 1 primary, 2 secondary, 3 tertiary.
+    static func processedStatus(_ responsibility: String) -> String {
+        switch responsibility {
+        case "S": return "2"
+        case "T": return "3"
+        default: return "1"
+        }
     }
 
     /// The interchange and group headers (ISA, GS) of one payer's 835.
@@ -200,14 +317,28 @@ public struct Remittance835Writer {
         writer.segment("IEA", ["1", X12SegmentWriter.zeroPadded(control, 9)])
     }
 
-    /// One transaction set (ST…SE) for one payee's claims; returns the amount paid.
+    /// What one transaction set holds.
+    struct TransactionTotals {
+        /// BPR02, in cents.
+        var paidCents = 0
+        /// CLP loops with CLP02 22.
+        var reversals = 0
+        /// Voids, written as the reversal of the claim they void.
+        var reversedVoids = 0
+    }
+
+    /// One transaction set (ST…SE) for one payee's claims.
     func writeTransaction(_ writer: inout X12SegmentWriter, identity: RemittancePayer, payee: BillingProvider,
                           claims items: [AdjudicatedClaim], control: Int, transactionNumber: Int,
-                          claimCounter: inout Int) throws -> Int {
+                          claimCounter: inout Int) throws -> TransactionTotals {
         let date = X12Values.dateText(settings.productionDate)
-        let allPayments = try items.map { try payments(for: $0) }
-        let paid = allPayments.joined().reduce(0) { $0 + $1.paidCents }
+        let claims = try items.map { try claimPayments(for: $0) }
+        let total = claims.joined().reduce(0) { $0 + $1.paidCents }
+        // BPR02 may not be negative: reversals that outweigh payments are forwarded (PLB FB).
+        let paid = max(total, 0)
+        var totals = TransactionTotals(paidCents: paid)
         let stControl = X12SegmentWriter.zeroPadded(transactionNumber, 4)
+        let trace = "MP\(control)-\(transactionNumber)"
         writer.startCount()
         writer.segment("ST", ["835", stControl])
         if paid > 0 {
@@ -215,7 +346,7 @@ public struct Remittance835Writer {
         } else {
             writer.segment("BPR", ["H", "0", "C", "NON"] + Array(repeating: "", count: 11) + [date])
         }
-        writer.segment("TRN", ["1", "MP\(control)-\(transactionNumber)", identity.originatingCompanyId])
+        writer.segment("TRN", ["1", trace, identity.originatingCompanyId])
         writer.segment("DTM", ["405", date])
         writer.segment("N1", ["PR", identity.name])
         writer.segment("N3", [identity.addressLine])
@@ -223,34 +354,38 @@ public struct Remittance835Writer {
         writer.segment("PER", ["BL", "EDI SUPPORT", "TE", identity.technicalContactPhone])
         writer.segment("N1", ["PE", payee.name.isEmpty ? "UNKNOWN PROVIDER" : payee.name, "XX", payee.npi])
         writer.segment("LX", ["1"])
-        for (index, item) in items.enumerated() {
-            let linePayments = allPayments[index]
+        for (item, payments) in zip(items, claims) {
             let claim = item.claim
-            let charge = linePayments.reduce(0) { $0 + $1.line.chargeCents }
-            let claimPaid = linePayments.reduce(0) { $0 + $1.paidCents }
-            // 4 (denied) only when nothing is paid: lines no policy rule governs (an E/M visit, a
-            // drug) are paid on a claim whose governed lines are all denied.
-            let status = item.determination.outcome == .denied && claimPaid == 0 ? "4" : "1"
-            claimCounter += 1
-            writer.segment("CLP", [claim.encounter.id, status, X12Values.amount(charge), X12Values.amount(claimPaid), "",
-                                   ClaimFilingIndicator.remittanceCode(claim.claimFilingIndicator),
-                                   "MP\(control)\(X12SegmentWriter.zeroPadded(claimCounter, 7))",
-                                   claim.facilityCode, claim.frequencyCode])
-            writer.segment("NM1", ["QC", "1", claim.patientName.last, claim.patientName.first, "", "", "", "MI",
-                                   claim.encounter.member.id])
-            for payment in linePayments {
-                let line = payment.line
-                writer.segment("SVC", [writer.composite([line.qualifier, line.code] + line.modifiers),
-                                       X12Values.amount(line.chargeCents), X12Values.amount(payment.paidCents), "",
-                                       line.units == 1 ? "" : String(line.units)])
-                writer.segment("DTM", ["472", X12Values.dateText(line.serviceDate)])
-                if let carc = payment.carc {
-                    writer.segment("CAS", ["CO", carc, X12Values.amount(line.chargeCents - payment.paidCents)])
+            if claim.encounter.effectiveFrequency == .void { totals.reversedVoids += 1 }
+            for payment in payments {
+                if payment.status == "22" { totals.reversals += 1 }
+                claimCounter += 1
+                writer.segment("CLP", [payment.claimId, payment.status,
+                                       X12Values.amount(payment.lines.reduce(0) { $0 + $1.chargeCents }),
+                                       X12Values.amount(payment.paidCents), "",
+                                       ClaimFilingIndicator.remittanceCode(claim.claimFilingIndicator),
+                                       payment.controlNumber ?? "MP\(control)\(X12SegmentWriter.zeroPadded(claimCounter, 7))",
+                                       payment.facilityCode, payment.frequencyCode])
+                writer.segment("NM1", ["QC", "1", claim.patientName.last, claim.patientName.first, "", "", "", "MI",
+                                       claim.encounter.member.id])
+                for line in payment.lines {
+                    let echo = line.line
+                    writer.segment("SVC", [writer.composite([echo.qualifier, echo.code] + echo.modifiers),
+                                           X12Values.amount(line.chargeCents), X12Values.amount(line.paidCents), "",
+                                           echo.units == 1 ? "" : String(echo.units)])
+                    writer.segment("DTM", ["472", X12Values.dateText(echo.serviceDate)])
+                    if let carc = line.carc {
+                        writer.segment("CAS", ["CO", carc, X12Values.amount(line.chargeCents - line.paidCents)])
+                    }
+                    for rarc in line.rarcs { writer.segment("LQ", ["HE", rarc]) }
                 }
-                for rarc in payment.rarcs { writer.segment("LQ", ["HE", rarc]) }
             }
         }
+        if total < 0 {
+            let year = String(date.prefix(4))
+            writer.segment("PLB", [payee.npi, year + "1231", writer.composite(["FB", trace]), X12Values.amount(total)])
+        }
         writer.segment("SE", [String(writer.counted + 1), stControl])
-        return paid
+        return totals
     }
 }

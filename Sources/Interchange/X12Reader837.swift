@@ -108,6 +108,8 @@ public final class X12Reader837 {
         var birthDate: LocalDate?
         var sex: Sex?
         var filingIndicator = ""
+        /// SBR01: the payer's place on the claim (P primary, S secondary, T tertiary, …).
+        var responsibility = "P"
         var payer: BilledPayer?
         var resolvedPayer: String?
         var sawSubscriberName = false
@@ -525,6 +527,13 @@ public final class X12Reader837 {
             fail(nil, "SBR outside a subscriber loop (HL03 22)")
             return
         }
+        let responsibility = scanner.string(1)
+        if responsibility.count == 1, "ABCDEFGHPSTU".contains(responsibility) {
+            subscriber!.responsibility = responsibility
+        } else {
+            fail("SBR01", responsibility.isEmpty ? "payer responsibility sequence number code is missing"
+                 : "\"\(responsibility)\" is not a payer responsibility sequence number code")
+        }
         let code = scanner.string(9)
         if code.isEmpty {
             fail("SBR09", "claim filing indicator code is missing")
@@ -849,7 +858,7 @@ public final class X12Reader837 {
             })
         emit(.claim(ParsedClaim(
             encounter: encounter, payer: subscriber.payer ?? BilledPayer(name: "", id: ""),
-            claimFilingIndicator: subscriber.filingIndicator, notes: builder.notes,
+            claimFilingIndicator: subscriber.filingIndicator, payerResponsibility: subscriber.responsibility, notes: builder.notes,
             segmentNumber: builder.segmentNumber, totalChargeCents: builder.totalCents,
             facilityCode: builder.facilityCode, frequencyCode: builder.frequencyCode, lines: lines,
             patientName: patient?.name ?? subscriber.name, subscriberName: subscriber.name,

@@ -48,8 +48,13 @@ public struct BatchStatistics: Encodable, Sendable {
     public var replays = 0
     public var claimProblems: [ClaimProblem] = []
     public var envelopeIssues: [String] = []
+    /// Claims left out of the 835s (pended, not adjudicated, voids with nothing to reverse).
     public var unremitted = 0
+    /// Claims the 835s account for: each with its own CLP, or (a void) the reversal it caused.
     public var remittedClaims = 0
+    /// Reversals of earlier payments (CLP02 22) the replacements and voids caused.
+    public var reversals = 0
+    /// Sum of BPR02, in cents.
     public var paidCents = 0
 
     /// Adds one issued determination. `limitRules`: ids of the policies' limit and interval rules.
@@ -79,7 +84,7 @@ public struct BatchStatistics: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case claims, lines, outcomes, byPayer, topDenialReasons, limitsHit, replays, claimProblems, envelopeIssues
-        case unremitted, remittedClaims, paidCents
+        case unremitted, remittedClaims, reversals, paidCents
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -95,6 +100,7 @@ public struct BatchStatistics: Encodable, Sendable {
         try container.encode(envelopeIssues, forKey: .envelopeIssues)
         try container.encode(unremitted, forKey: .unremitted)
         try container.encode(remittedClaims, forKey: .remittedClaims)
+        try container.encode(reversals, forKey: .reversals)
         try container.encode(paidCents, forKey: .paidCents)
     }
 }

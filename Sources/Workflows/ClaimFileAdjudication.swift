@@ -68,7 +68,8 @@ public final class ClaimFileAdjudication {
             do { totals = try remittances.finish(payer: payer, into: output) } catch let error as RemittanceError {
                 throw WorkflowError.internalFailure("835: \(error.description)")
             }
-            statistics.remittedClaims += totals.claimCount
+            statistics.remittedClaims += totals.remittedClaims
+            statistics.reversals += totals.reversals
             statistics.paidCents += totals.paidCents
         }
         try output.flush()
@@ -96,7 +97,14 @@ public final class ClaimFileAdjudication {
                 let determination = adjudication.determination
                 statistics.add(determination, lineCount: claim.lines.count, limitRules: limitRules)
                 if adjudication.replayed { statistics.replays += 1 }
-                adjudicated.append(AdjudicatedClaim(claim: claim, determination: determination))
+                adjudicated.append(AdjudicatedClaim(
+                    claim: claim, determination: determination,
+                    payerClaimControlNumber: adjudication.record.map(Remittance835Writer.payerClaimControlNumber(record:)),
+                    reversal: adjudication.retired.map {
+                        RemittanceReversal(encounter: $0.encounter, determination: $0.determination,
+                                           payerClaimControlNumber: Remittance835Writer.payerClaimControlNumber(record: $0.record))
+                    },
+                    replayed: adjudication.replayed))
                 try issued(determination)
             case .failure(let refusal):
                 statistics.claimProblems.append(.init(claimId: claim.encounter.id, segment: claim.segmentNumber,

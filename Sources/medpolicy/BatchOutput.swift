@@ -159,7 +159,7 @@ enum BatchSummaryText {
         for (name, path) in outputs {
             guard let path else { continue }
             switch name {
-            case "835": out.append("  835: \(path) (\(stats.remittedClaims) claims, \(BatchReport.dollars(stats.paidCents)) paid at billed charges; \(stats.unremitted) pended, not adjudicated or void claims not in it)")
+            case "835": out.append("  835: \(path) (\(stats.remittedClaims) claims with \(stats.reversals) reversals of earlier payments, \(BatchReport.dollars(stats.paidCents)) paid at billed charges; \(stats.unremitted) pended, not adjudicated or void claims not in it)")
             default: out.append("  \(name): \(path)")
             }
         }

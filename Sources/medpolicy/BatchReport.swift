@@ -32,8 +32,9 @@ enum BatchReport {
         for entry in outcomeColors {
             html += "<tr><td>\(entry.label)</td><td class=\"n\">\(entry.value(stats.outcomes))</td></tr>"
         }
-        html += "</table>\n<p>835: \(stats.remittedClaims) claims remitted, \(dollars(stats.paidCents)) paid; "
-            + "\(stats.unremitted) claims not in the 835 (pended, not adjudicated, or voids).</p>\n"
+        html += "</table>\n<p>835: \(stats.remittedClaims) claims remitted with \(stats.reversals) reversals of earlier payments, "
+            + "\(dollars(stats.paidCents)) paid; \(stats.unremitted) claims not in the 835 (pended, not adjudicated, "
+            + "or voids with no payment to reverse).</p>\n"
 
         html += "<h2>Outcomes by payer</h2>\n" + outcomesByPayer(stats.byPayer)
         html += "<h2>Top denial reasons (denied lines)</h2>\n"

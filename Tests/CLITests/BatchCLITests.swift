@@ -45,9 +45,21 @@ struct BatchCLITests {
         let remittance = try String(contentsOfFile: out, encoding: .utf8)
         let interchanges = remittance.split(separator: "\n").filter { $0.hasPrefix("ISA*") }.count
         #expect(interchanges >= 1 && interchanges <= 5)
-        let remitted = remittance.split(separator: "\n").filter { $0.hasPrefix("CLP*") }.count
-        #expect(remitted == stats["remittedClaims"] as? Int)
+        let clps = remittance.split(separator: "\n").filter { $0.hasPrefix("CLP*") }
+            .map { $0.dropLast().split(separator: "*", omittingEmptySubsequences: false).map(String.init) }
+        let remitted = try #require(stats["remittedClaims"] as? Int)
         #expect(remitted + (stats["unremitted"] as? Int ?? -1) == 400)
+        // Replacements and voids of claims remitted earlier in the file reverse them (CLP02 22): the
+        // same claim and payer claim control number (CLP07), every amount negated.
+        let reversals = clps.filter { $0[2] == "22" }
+        #expect(reversals.count == stats["reversals"] as? Int)
+        #expect(!reversals.isEmpty)
+        for reversal in reversals {
+            let paid = clps.first { $0[1] == reversal[1] && $0[7] == reversal[7] && $0[2] != "22" }
+            #expect(paid.map { ["-" + $0[3], "-" + $0[4]] }?.map { $0 == "-0" ? "0" : $0 } == [reversal[3], reversal[4]],
+                    "\(reversal)")
+        }
+        #expect(clps.count >= remitted)
         // The report opens without a network: inline SVG, no scripts, no external references.
         let html = try String(contentsOfFile: report, encoding: .utf8)
         #expect(html.contains("<svg"))

@@ -120,4 +120,23 @@ struct ConformanceTests {
             #expect(problems == [], "\(remittance.payer)")
         }
     }
+
+    @Test("835s with reversals (CLP02 22, negative amounts) and a forwarded balance (PLB FB) pass x12valid")
+    func reversal835() throws {
+        let fixture = try ReversalClaims()
+        let replacement = fixture.replacement, void = fixture.void
+        let items = [
+            AdjudicatedClaim(claim: replacement, determination: determination(replacement, .approved, lines: [.approved]),
+                             payerClaimControlNumber: "MPH0000000009", reversal: fixture.reversal(of: fixture.original, .denied)),
+            AdjudicatedClaim(claim: void, determination: determination(void, .notApplicable, lines: [.notApplicable]),
+                             reversal: fixture.reversal(of: fixture.original, id: "FB-1000", .approved, number: 3)),
+        ]
+        for written in [items, [items[1]]] {
+            let batch = try Remittance835Writer(settings: remittanceSettings).write(written, firstControlNumber: 40)
+            let remittance = try #require(batch.remittances.first)
+            #expect(remittance.text.contains("*22*"))
+            let problems = try X12Valid.problems(remittance.bytes, name: "reversal.835", ignoring: ["Failed to create 999 response"])
+            #expect(problems == [])
+        }
+    }
 }

@@ -119,42 +119,102 @@ struct Remittance835Tests {
         #expect(written + batch.unremitted.count == claims.count)
         #expect(batch.unremitted.contains { $0.outcome == .pended })
         #expect(batch.unremitted.contains { $0.reason.hasPrefix("void of claim") })
-        for remittance in batch.remittances {
-            let all = segments(remittance.text)
-            var stStart = 0, bpr = 0, clpPaid = 0, claimCharge = 0, claimPaid = 0, svcCharge = 0, svcPaid = 0
-            var lineCharge = 0, linePaid = 0, lineAdjusted = 0, inLine = false, transactions = 0
-            func closeLine() {
-                if inLine { #expect(lineCharge - linePaid == lineAdjusted) }
-                inLine = false; lineAdjusted = 0
-            }
-            func closeClaim() {
-                closeLine()
-                #expect(claimCharge == svcCharge)
-                #expect(claimPaid == svcPaid)
-                svcCharge = 0; svcPaid = 0; claimCharge = 0; claimPaid = 0
-            }
-            for (index, segment) in all.enumerated() {
-                switch segment[0] {
-                case "ST": stStart = index; transactions += 1; bpr = 0; clpPaid = 0
-                case "BPR": bpr = cents(segment[2])
-                case "CLP":
-                    closeClaim()
-                    claimCharge = cents(segment[3]); claimPaid = cents(segment[4]); clpPaid += claimPaid
-                case "SVC":
-                    closeLine()
-                    inLine = true
-                    lineCharge = cents(segment[2]); linePaid = cents(segment[3])
-                    svcCharge += lineCharge; svcPaid += linePaid
-                case "CAS": lineAdjusted += cents(segment[3])
-                case "SE":
-                    closeClaim()
-                    #expect(Int(segment[1]) == index - stStart + 1)
-                    #expect(bpr == clpPaid)
-                case "GE": #expect(Int(segment[1]) == transactions)
-                default: break
-                }
-            }
+        for remittance in batch.remittances { expectBalanced(remittance.text) }
+    }
+
+    @Test("a void reverses the voided claim's payment: CLP02 22, its CLP07, amounts negated; a net negative is forwarded (PLB FB)")
+    func voidIsReversed() throws {
+        let fixture = try ReversalClaims()
+        let void = AdjudicatedClaim(claim: fixture.void, determination: determination(fixture.void, .notApplicable, lines: [.notApplicable]),
+                                    reversal: fixture.reversal(of: fixture.original, id: "FB-1000", .approved))
+        let batch = try Remittance835Writer(settings: remittanceSettings).write([void], firstControlNumber: 1)
+        #expect(batch.unremitted.isEmpty)
+        let remittance = try #require(batch.remittances.first)
+        #expect(remittance.claimCount == 1)
+        #expect(remittance.paidCents == 0)
+        let all = segments(remittance.text)
+        #expect(all.filter { $0[0] == "CLP" } == [["CLP", "FB-1000", "22", "-150", "-150", "", "16", "MPH0000000007", "11", "1"]])
+        #expect(all.contains(["SVC", "HC:20552", "-150", "-150"]))
+        #expect(all.contains(["BPR", "H", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", "20260120"]))
+        // BPR02 may not be negative: the $150 taken back moves to a later payment.
+        #expect(all.filter { $0[0] == "PLB" } == [["PLB", "1234567893", "20261231", "FB:MP1-1", "-150"]])
+        expectBalanced(remittance.text)
+    }
+
+    @Test("a replacement restates the replaced claim reversed, then itself; a denied original reverses its CAS and RARCs")
+    func replacementReversesThenPays() throws {
+        let fixture = try ReversalClaims()
+        let replacement = fixture.replacement
+        func written(_ original: Outcome) throws -> (remittance: Remittance835, segments: [[String]]) {
+            let item = AdjudicatedClaim(claim: replacement, determination: determination(replacement, .approved, lines: [.approved]),
+                                        payerClaimControlNumber: "MPH0000000009", reversal: fixture.reversal(of: fixture.original, original))
+            let batch = try Remittance835Writer(settings: remittanceSettings).write([item], firstControlNumber: 3)
+            #expect(batch.unremitted.isEmpty)
+            let remittance = try #require(batch.remittances.first)
+            expectBalanced(remittance.text)
+            return (remittance, segments(remittance.text))
         }
+        let paid = try written(.approved)
+        #expect(paid.segments.filter { $0[0] == "CLP" } == [
+            ["CLP", "FB-1001", "22", "-150", "-150", "", "16", "MPH0000000007", "11", "1"],
+            ["CLP", "FB-1001R", "1", "175", "175", "", "16", "MPH0000000009", "11", "7"],
+        ])
+        #expect(paid.remittance.claimCount == 2)
+        #expect(paid.remittance.paidCents == 2500)
+        #expect(paid.segments.contains { $0[0] == "BPR" && $0[1] == "I" && $0[2] == "25" })
+        #expect(!paid.segments.contains { $0[0] == "PLB" })
+
+        let denied = try written(.denied)
+        #expect(denied.segments.filter { $0[0] == "CLP" }.map { Array($0[1...4]) } == [["FB-1001", "22", "-150", "0"], ["FB-1001R", "1", "175", "175"]])
+        #expect(denied.segments.contains(["CAS", "CO", "16", "-150"]))
+        #expect(denied.segments.contains(["LQ", "HE", "M76"]))
+        #expect(denied.remittance.paidCents == 17500)
+    }
+
+    @Test("a void with no remittance to reverse is not written, and says why; a pended replacement holds its reversal back")
+    func unreversibleVoids() throws {
+        let fixture = try ReversalClaims()
+        let void = fixture.void
+        let voidDetermination = determination(void, .notApplicable, lines: [.notApplicable])
+        var chargeless = fixture.reversal(of: fixture.original, id: "FB-1000", .approved)
+        chargeless.encounter.lines[0].charge = nil
+        let cases: [(AdjudicatedClaim, String)] = [
+            (AdjudicatedClaim(claim: void, determination: voidDetermination),
+             "void of claim FB-1000: its payment is not known without a claim history (--db), so no reversal is written"),
+            (AdjudicatedClaim(claim: void, determination: voidDetermination, replayed: true),
+             "void of claim FB-1000: a resubmitted void; the reversal was remitted when it was first adjudicated"),
+            (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: fixture.reversal(of: fixture.original, id: "FB-1000", .pended)),
+             "void of claim FB-1000: it was pended, so nothing was paid to reverse"),
+            (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: fixture.reversal(of: fixture.original, id: "FB-1000", .notApplicable)),
+             "void of claim FB-1000: no policy adjudicated it, so nothing was remitted to reverse"),
+            (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: chargeless),
+             "void of claim FB-1000: its recorded line 1 has no charge, so its payment cannot be restated"),
+            (AdjudicatedClaim(claim: fixture.replacement, determination: determination(fixture.replacement, .pended, lines: [.pended]),
+                              reversal: fixture.reversal(of: fixture.original, .approved)),
+             "pended for medical review (the reversal of claim FB-1001 waits for the decision)"),
+        ]
+        for (item, reason) in cases {
+            let batch = try Remittance835Writer(settings: remittanceSettings).write([item], firstControlNumber: 1)
+            #expect(batch.remittances.isEmpty, "\(reason)")
+            #expect(batch.unremitted.map(\.reason) == [reason])
+        }
+    }
+
+    @Test("CLP02 follows the payer's place on the claim (SBR01): 2 secondary, 3 tertiary; 4 when nothing is paid")
+    func coordinationOfBenefitsStatus() throws {
+        var claim = try #require(try read837(try fixture("cob-two-payers.837")).claims.first)
+        #expect(claim.payerResponsibility == "P")
+        for (responsibility, outcome, status) in [("P", Outcome.approved, "1"), ("S", .approved, "2"), ("T", .approved, "3"), ("S", .denied, "4")] {
+            claim.payerResponsibility = responsibility
+            let lines = Array(repeating: outcome, count: claim.lines.count)
+            let batch = try Remittance835Writer(settings: remittanceSettings).write(
+                [AdjudicatedClaim(claim: claim, determination: determination(claim, outcome, lines: lines))], firstControlNumber: 1)
+            let clp = try #require(segments(batch.remittances[0].text).first { $0[0] == "CLP" })
+            #expect(clp[2] == status, "SBR01 \(responsibility), \(outcome.rawValue)")
+        }
+        // The reader takes SBR01 from the subscriber loop (2000B), not from the other payers' 2320 loops.
+        let secondary = try fixture("cob-two-payers.837").replacingOccurrences(of: "SBR*P*18*******HM", with: "SBR*S*18*******HM")
+        #expect(try read837(secondary).claims.first?.payerResponsibility == "S")
     }
 
     @Test("inconsistent input is refused: missing payer settings, a denied line without CARC, a missing line")
@@ -176,6 +236,69 @@ struct Remittance835Tests {
             try full.write([AdjudicatedClaim(claim: claim, determination: determination(claim, .approved, lines: [.approved]))],
                            firstControlNumber: 1)
         }
+    }
+}
+
+/// The 835's totals balance: CLP03 = ΣSVC02, CLP04 = ΣSVC03, SVC02 − SVC03 = ΣCAS,
+/// BPR02 = ΣCLP04 − ΣPLB, BPR02 ≥ 0, SE01 counts the segments, GE01 the transaction sets.
+func expectBalanced(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let all = segments(text)
+    var stStart = 0, bpr = 0, clpPaid = 0, plb = 0, claimCharge = 0, claimPaid = 0, svcCharge = 0, svcPaid = 0
+    var lineCharge = 0, linePaid = 0, lineAdjusted = 0, inLine = false, transactions = 0
+    func closeLine() {
+        if inLine { #expect(lineCharge - linePaid == lineAdjusted, sourceLocation: sourceLocation) }
+        inLine = false; lineAdjusted = 0
+    }
+    func closeClaim() {
+        closeLine()
+        #expect(claimCharge == svcCharge, sourceLocation: sourceLocation)
+        #expect(claimPaid == svcPaid, sourceLocation: sourceLocation)
+        svcCharge = 0; svcPaid = 0; claimCharge = 0; claimPaid = 0
+    }
+    for (index, segment) in all.enumerated() {
+        switch segment[0] {
+        case "ST": stStart = index; transactions += 1; bpr = 0; clpPaid = 0; plb = 0
+        case "BPR": bpr = cents(segment[2])
+        case "CLP":
+            closeClaim()
+            claimCharge = cents(segment[3]); claimPaid = cents(segment[4]); clpPaid += claimPaid
+        case "SVC":
+            closeLine()
+            inLine = true
+            lineCharge = cents(segment[2]); linePaid = cents(segment[3])
+            svcCharge += lineCharge; svcPaid += linePaid
+        case "CAS": lineAdjusted += cents(segment[3])
+        case "PLB":
+            closeClaim()
+            for amount in stride(from: 4, to: segment.count, by: 2) { plb += cents(segment[amount]) }
+        case "SE":
+            closeClaim()
+            #expect(Int(segment[1]) == index - stStart + 1, sourceLocation: sourceLocation)
+            #expect(bpr >= 0, sourceLocation: sourceLocation)
+            #expect(bpr == clpPaid - plb, sourceLocation: sourceLocation)
+        case "GE": #expect(Int(segment[1]) == transactions, sourceLocation: sourceLocation)
+        default: break
+        }
+    }
+}
+
+/// The replacement-void fixture's claims: FB-1001 (20552, $150), its replacement FB-1001R (20553,
+/// $175) and FB-1002V, a void; `recorded` is FB-1001 as a history would hand it back for the void
+/// (the void names FB-1000: the same claim under that id).
+struct ReversalClaims {
+    let original: ParsedClaim, replacement: ParsedClaim, void: ParsedClaim
+
+    init() throws {
+        let claims = try read837(try fixture("replacement-void.837")).claims
+        original = claims[0]; replacement = claims[1]; void = claims[2]
+    }
+
+    func reversal(of claim: ParsedClaim, id: String? = nil, _ outcome: Outcome, number: Int64 = 7) -> RemittanceReversal {
+        var encounter = claim.encounter
+        if let id { encounter.id = id }
+        let lines = Array(repeating: outcome == .partial ? Outcome.approved : outcome, count: claim.lines.count)
+        return RemittanceReversal(encounter: encounter, determination: determination(claim, outcome, lines: lines),
+                                  payerClaimControlNumber: Remittance835Writer.payerClaimControlNumber(record: number))
     }
 }
 
