@@ -42,3 +42,28 @@ final class MemberServicesCache: Sendable {
         }
     }
 }
+
+/// Counting services of the members an open SQLite write transaction has changed, as of the
+/// generation its own writes left them at: within a batch each claim is recorded and the next
+/// claim of the same member reads its services from here instead of from the table (a batch of
+/// 1,000 claims used to re-read and decode each member's whole history per claim). Uncommitted,
+/// so never shared: ``publish(to:)`` hands the entries to the process cache once the transaction
+/// has committed; a rollback drops the object.
+final class TransactionMemberServices {
+    private var entries: [String: (generation: Int64, services: [StoredService])] = [:]
+
+    /// The member's services when this transaction last left them at `generation`.
+    func services(member: String, generation: Int64) -> [StoredService]? {
+        guard let entry = entries[member], entry.generation == generation else { return nil }
+        return entry.services
+    }
+
+    func store(_ services: [StoredService], member: String, generation: Int64) {
+        entries[member] = (generation, services)
+    }
+
+    /// After the transaction committed: its entries are committed data now.
+    func publish(to cache: MemberServicesCache) {
+        for (member, entry) in entries { cache.store(entry.services, member: member, generation: entry.generation) }
+    }
+}

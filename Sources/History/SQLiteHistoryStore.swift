@@ -68,6 +68,9 @@ final class SQLiteHistoryStore: HistoryStore {
                 // GRDB sets NORMAL for WAL databases, which can lose the last commits on power loss;
                 // an adjudication reported as recorded must stay recorded.
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // A batch transaction of 1,000 claims writes several MB of pages; with SQLite's default
+                // 2 MB cache the writer spilled them to the log one pwrite at a time mid-transaction.
+                try db.execute(sql: "PRAGMA cache_size = -16384")
             }
         } catch {
             try? pool.close()
@@ -246,6 +249,7 @@ final class SQLiteHistoryStore: HistoryStore {
                     decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
         try checkOpen()
         let submission = try Submission(encounter)
+        let cache = self.cache
         do {
             if dryRun {
                 return try Self.read(pool) { db in
@@ -254,11 +258,14 @@ final class SQLiteHistoryStore: HistoryStore {
             }
             return try await pool.writeWithoutTransaction { db in
                 var result: Adjudication?
+                let written = TransactionMemberServices()
                 try db.inTransaction(.immediate) {
-                    let adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache, decide: decide)
+                    let adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache, written: written,
+                                                           decide: decide)
                     result = adjudication
                     return adjudication.recorded ? .commit : .rollback
                 }
+                if result!.recorded { written.publish(to: cache) }
                 return result!
             }
         } catch {
@@ -276,6 +283,7 @@ final class SQLiteHistoryStore: HistoryStore {
             return try await pool.writeWithoutTransaction { db in
                 var results: [Result<Adjudication, HistoryError>] = []
                 results.reserveCapacity(submissions.count)
+                let written = TransactionMemberServices()
                 try db.inTransaction(.immediate) {
                     for prepared in submissions {
                         let submission: Submission
@@ -286,7 +294,7 @@ final class SQLiteHistoryStore: HistoryStore {
                         do {
                             var adjudication: Adjudication?
                             try db.inSavepoint {
-                                adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache) {
+                                adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache, written: written) {
                                     decide(submission.encounter, $0)
                                 }
                                 return .commit
@@ -298,6 +306,7 @@ final class SQLiteHistoryStore: HistoryStore {
                     }
                     return .commit
                 }
+                written.publish(to: cache)
                 return results
             }
         } catch {
@@ -307,6 +316,7 @@ final class SQLiteHistoryStore: HistoryStore {
 
     /// The read–decide–write cycle, inside the caller's transaction.
     private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool, cache: MemberServicesCache,
+                                   written: TransactionMemberServices? = nil,
                                    decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {
         // Statements are prepared once per connection (cachedStatement): parsing SQL per claim was
         // a measurable share of a batch.
@@ -339,8 +349,8 @@ final class SQLiteHistoryStore: HistoryStore {
             """), arguments: [latest]) {
             retired = try HistoryCodec.recordedClaim(record: latest, encounter: row[0], determination: row[1])
         }
-        let prior = try countingServices(db, member: submission.memberId, cache: cache, committed: dryRun).map(\.asPriorService)
-        let determination = decide(prior)
+        let stored = try countingServices(db, member: submission.memberId, cache: cache, written: written)
+        let determination = decide(stored.map(\.asPriorService))
         if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
 
         try db.cachedStatement(sql: """
@@ -364,6 +374,11 @@ final class SQLiteHistoryStore: HistoryStore {
                                  submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome,
                                  submission.recordedState.rawValue])
         }
+        if let written {
+            // What the table now holds for the member, derived instead of read back.
+            written.store(try submission.countingServices(after: stored, determination: determination),
+                          member: submission.memberId, generation: try generation(db, member: submission.memberId))
+        }
         try db.cachedStatement(sql: """
             INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
             VALUES (?, ?, ?, ?, ?)
@@ -372,17 +387,27 @@ final class SQLiteHistoryStore: HistoryStore {
         return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
     }
 
-    /// The member's counting services: from `cache` when the member's generation in this snapshot
-    /// is the cached one, else from the table. `committed`: the snapshot holds only committed data
-    /// (not a write transaction that may still roll back), so what is read may be cached.
+    /// The member's counting services: from what this write transaction recorded (`written`) or
+    /// from `cache` when the member's generation in this snapshot is theirs, else from the table.
+    /// Only a read outside a write transaction (`written == nil`: the snapshot holds committed
+    /// data only) fills `cache`; a write transaction may still roll back.
+    ///
+    /// A cache entry at the generation this snapshot sees is the right one even inside a write
+    /// transaction: had the transaction changed the member, the generation would have moved
+    /// past every committed one.
     private static func countingServices(_ db: Database, member: String, cache: MemberServicesCache,
-                                         committed: Bool) throws -> [StoredService] {
-        let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM member_generations WHERE member_id = ?"),
-                                            arguments: [member]) ?? 0
+                                         written: TransactionMemberServices?) throws -> [StoredService] {
+        let generation = try generation(db, member: member)
+        if let services = written?.services(member: member, generation: generation) { return services }
         if let cached = cache.services(member: member, generation: generation) { return cached }
         let services = try countingServices(db, member: member)
-        if committed { cache.store(services, member: member, generation: generation) }
+        if written == nil { cache.store(services, member: member, generation: generation) }
         return services
+    }
+
+    private static func generation(_ db: Database, member: String) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM member_generations WHERE member_id = ?"),
+                           arguments: [member]) ?? 0
     }
 
     private static func countingServices(_ db: Database, member: String) throws -> [StoredService] {
@@ -406,7 +431,7 @@ final class SQLiteHistoryStore: HistoryStore {
     func priorServices(member: String) async throws -> [StoredService] {
         try checkOpen()
         do {
-            return try Self.read(pool) { db in try Self.countingServices(db, member: member, cache: cache, committed: true) }
+            return try Self.read(pool) { db in try Self.countingServices(db, member: member, cache: cache, written: nil) }
         } catch {
             throw Self.mapError(error, path: path)
         }

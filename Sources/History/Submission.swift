@@ -82,6 +82,25 @@ struct Submission: Sendable {
         }
     }
 
+    /// The member's counting services once this claim is recorded, from those before it: the
+    /// services of the claim it replaces or voids stop counting (every current row with that claim
+    /// id is retired), and its own lines count unless denied or a void's. Same order as the
+    /// stores' query (date of service, then as recorded: the new claim is the latest record).
+    func countingServices(after before: [StoredService], determination: Determination) throws -> [StoredService] {
+        var services = before
+        if let target { services.removeAll { $0.claimId == target } }
+        guard recordedState == .current else { return services }
+        let sites = encounter.procedure?.sites ?? []
+        var position = services.firstIndex { $0.dateOfService > encounter.dateOfService } ?? services.count
+        for line in lines(for: determination) where line.outcome != Outcome.denied.rawValue {
+            services.insert(try HistoryCodec.storedService(
+                memberId: memberId, payer: payer, claimId: claimId, lineNumber: line.lineNumber, dateOfService: dateOfService,
+                code: line.code, units: line.units, sites: sites, outcome: line.outcome), at: position)
+            position += 1
+        }
+        return services
+    }
+
     /// The rule for an original claim whose id is already recorded (and not identical).
     func checkNotConflicting(alreadyRecorded: Bool) throws {
         if frequency == .original && alreadyRecorded {
