@@ -86,9 +86,13 @@ struct PolicyRuleEvaluator {
             }
         }
         let unit = limit.count == .procedures ? "procedure" : "date of service"
+        // The services that count, oldest first; past ten only the latest ten are named (the
+        // message is read by a person and stored with every determination).
+        let shown = 10
         let list = { (services: [PriorService]) -> String in
-            services.sorted { $0.dateOfService < $1.dateOfService }
-                .map { "\($0.id) \($0.code) on \($0.dateOfService)" }.joined(separator: ", ")
+            let sorted = services.sorted { $0.dateOfService < $1.dateOfService }
+            let named = sorted.suffix(shown).map { "\($0.id) \($0.code) on \($0.dateOfService)" }.joined(separator: ", ")
+            return sorted.count > shown ? "\(sorted.count - shown) earlier services, then " + named : named
         }
         let knownTotal = total(known)
         if knownTotal > limit.max {

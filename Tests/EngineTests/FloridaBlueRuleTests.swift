@@ -221,6 +221,21 @@ struct FloridaBlueRuleTests {
         #expect(determination.documentation.requests == floridaBlueLOINCTable)
     }
 
+    @Test("fb.limit-30-days names the counted services oldest first, and past ten only the latest ten")
+    func limit30Message() throws {
+        let four = try evaluate(clean.history([prior("H1", "2025-08-12"), prior("H2", "2025-08-20"), prior("H3", "2025-08-27", "20553"),
+                                               prior("H4", "2025-09-03")]))
+        #expect(four.line(1)?.reason("fb.limit-30-days")?.message.contains(
+            "Counted: H1 20552 on 2025-08-12, H2 20552 on 2025-08-20, H3 20553 on 2025-08-27, H4 20552 on 2025-09-03 and this claim.") == true)
+        // Fourteen in the window (a history no payer would pay, but a store can hold it).
+        let many = (1...14).map { prior("M\($0)", LocalDate("2025-08-10")!.adding(days: $0 * 2).description) }
+        let message = try #require(try evaluate(clean.history(many)).line(1)?.reason("fb.limit-30-days")?.message)
+        #expect(message.contains("This is the 15th procedure"))
+        #expect(message.contains("Counted: 4 earlier services, then M5 20552 on 2025-08-20, M6 "))
+        #expect(message.contains("M14 20552 on 2025-09-07 and this claim."))
+        #expect(!message.contains("M4 "))
+    }
+
     @Test("fb.limit-30-days window: a prior 30 days before is outside the 30 days ending on the date of service, 29 days before is inside")
     func limit30Window() throws {
         let others = [prior("H2", "2025-08-20"), prior("H3", "2025-08-27"), prior("H4", "2025-09-03")]
