@@ -63,7 +63,8 @@ public struct Adjudication: Sendable, Equatable {
     public let record: Int64?
     /// For a replacement or void: the claim it takes out of the count, as it was recorded (the
     /// encounter and the latest determination issued on it), so that its payment can be reversed.
-    /// Nil for originals and replays.
+    /// A replayed replacement or void hands it back again, as a replayed claim is remitted again
+    /// (a run that stopped before writing its 835 is run again). Nil for originals.
     public let retired: RecordedClaim?
 
     public init(determination: Determination, recorded: Bool, replayed: Bool, record: Int64? = nil,

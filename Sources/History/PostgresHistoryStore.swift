@@ -254,7 +254,8 @@ final class PostgresHistoryStore: HistoryStore {
         }
         if let stored {
             let determination = try HistoryCodec.decode(Determination.self, stored.determination, what: "determination")
-            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored.record)
+            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored.record,
+                                retired: try await retiredClaim(connection, submission, changedBy: stored.record))
         }
         try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
         var targets: [Int64] = []
@@ -271,16 +272,7 @@ final class PostgresHistoryStore: HistoryStore {
             targets = try submission.checkTarget(rows)
         }
         var retired: RecordedClaim?
-        if let latest = targets.max() {
-            let result = try await connection.query("""
-                SELECT c.encounter, d.determination FROM \(unescaped: s).claims c
-                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-                WHERE c.submission = \(latest) ORDER BY d.sequence DESC LIMIT 1
-                """, logger: logger)
-            for try await (encounter, determination) in result.decode((String, String).self) {
-                retired = try HistoryCodec.recordedClaim(record: latest, encounter: encounter, determination: determination)
-            }
-        }
+        if let latest = targets.max() { retired = try await retiredClaim(connection, submission, number: latest) }
         let prior = try await countingServices(connection, member: submission.memberId).map(\.asPriorService)
         let determination = decide(prior)
         if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
@@ -329,6 +321,24 @@ final class PostgresHistoryStore: HistoryStore {
             throw HistoryError.conflictingResubmission(claimId: submission.claimId)
         }
         return Adjudication(determination: determination, recorded: true, replayed: false, record: record, retired: retired)
+    }
+
+    /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
+    /// one the recorded claim `changedBy` retired (a replay); nil for an original.
+    private func retiredClaim(_ connection: PostgresConnection, _ submission: Submission, number: Int64? = nil,
+                              changedBy: Int64? = nil) async throws -> RecordedClaim? {
+        guard let target = submission.target else { return nil }
+        let result = try await connection.query("""
+            SELECT c.submission, c.encounter, d.determination FROM \(unescaped: s).claims c
+            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+            WHERE c.claim_id = \(target) AND (c.submission = \(number) OR c.changed_by = \(changedBy))
+            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
+            """, logger: logger)
+        var retired: RecordedClaim?
+        for try await (record, encounter, determination) in result.decode((Int64, String, String).self) {
+            retired = try HistoryCodec.recordedClaim(record: record, encounter: encounter, determination: determination)
+        }
+        return retired
     }
 
     private func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {

@@ -325,7 +325,9 @@ final class SQLiteHistoryStore: HistoryStore {
             WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
             """), arguments: [submission.claimId, submission.canonicalJSON]) {
             let determination = try HistoryCodec.decode(Determination.self, stored[1], what: "determination")
-            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored[0])
+            let record: Int64 = stored[0]
+            return Adjudication(determination: determination, recorded: false, replayed: true, record: record,
+                                retired: try retiredClaim(db, submission, changedBy: record))
         }
         let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
                                                 arguments: [submission.claimId]) ?? false
@@ -342,13 +344,7 @@ final class SQLiteHistoryStore: HistoryStore {
                           changedBy: $0["changed_by"])
             })
         }
-        var retired: RecordedClaim?
-        if let latest = targets.max(), let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
-            WHERE c.submission = ? ORDER BY d.sequence DESC LIMIT 1
-            """), arguments: [latest]) {
-            retired = try HistoryCodec.recordedClaim(record: latest, encounter: row[0], determination: row[1])
-        }
+        let retired = try targets.max().flatMap { try retiredClaim(db, submission, number: $0) }
         let stored = try countingServices(db, member: submission.memberId, cache: cache, written: written)
         let determination = decide(stored.map(\.asPriorService))
         if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
@@ -385,6 +381,18 @@ final class SQLiteHistoryStore: HistoryStore {
             """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
                              try HistoryCodec.canonicalJSON(determination)])
         return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
+    }
+
+    /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
+    /// one the recorded claim `changedBy` retired (a replay); nil for an original.
+    private static func retiredClaim(_ db: Database, _ submission: Submission, number: Int64? = nil,
+                                     changedBy: Int64? = nil) throws -> RecordedClaim? {
+        guard let target = submission.target, let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.submission, c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.claim_id = ? AND (c.submission = ? OR c.changed_by = ?)
+            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
+            """), arguments: [target, number, changedBy]) else { return nil }
+        return try HistoryCodec.recordedClaim(record: row[0], encounter: row[1], determination: row[2])
     }
 
     /// The member's counting services: from what this write transaction recorded (`written`) or

@@ -54,13 +54,11 @@ public struct AdjudicatedClaim: Sendable {
     /// For a replacement or void: the claim it retires, as remitted before, when a claim history
     /// knows it. Its payment is reversed (CLP02 22) ahead of the replacement's own claim.
     public var reversal: RemittanceReversal?
-    /// The claim was an identical resubmission answered from the history.
-    public var replayed: Bool
 
     public init(claim: ParsedClaim, determination: Determination, payerClaimControlNumber: String? = nil,
-                reversal: RemittanceReversal? = nil, replayed: Bool = false) {
+                reversal: RemittanceReversal? = nil) {
         self.claim = claim; self.determination = determination
-        self.payerClaimControlNumber = payerClaimControlNumber; self.reversal = reversal; self.replayed = replayed
+        self.payerClaimControlNumber = payerClaimControlNumber; self.reversal = reversal
     }
 }
 
@@ -189,14 +187,8 @@ public struct Remittance835Writer {
         let payer = determination.payer
         let retired = item.claim.encounter.replaces ?? claimId
         if item.claim.encounter.effectiveFrequency == .void {
-            let why: String?
-            if let reversal = item.reversal {
-                why = reversal.notReversible
-            } else if item.replayed {
-                why = "a resubmitted void; the reversal was remitted when it was first adjudicated"
-            } else {
-                why = "its payment is not known without a claim history (--db), so no reversal is written"
-            }
+            let why = item.reversal.map(\.notReversible)
+                ?? "its payment is not known without a claim history (--db), so no reversal is written"
             guard let why else { return nil }
             return UnremittedClaim(claimId: claimId, payer: payer, outcome: determination.outcome,
                                    reason: "void of claim \(retired): \(why)")

@@ -103,8 +103,7 @@ public final class ClaimFileAdjudication {
                     reversal: adjudication.retired.map {
                         RemittanceReversal(encounter: $0.encounter, determination: $0.determination,
                                            payerClaimControlNumber: Remittance835Writer.payerClaimControlNumber(record: $0.record))
-                    },
-                    replayed: adjudication.replayed))
+                    }))
                 try issued(determination)
             case .failure(let refusal):
                 statistics.claimProblems.append(.init(claimId: claim.encounter.id, segment: claim.segmentNumber,

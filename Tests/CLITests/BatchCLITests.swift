@@ -69,11 +69,15 @@ struct BatchCLITests {
         #expect(leftovers.isEmpty)
 
         // The same file again: every claim is replayed from the history, nothing counted twice.
-        let again = try medpolicy(["batch", file, "--db", db, "--json", json])
+        let again = try medpolicy(["batch", file, "--db", db, "--json", json, "--out", path("again.835")])
         #expect(again.status == 0, "\(again.stderr)")
         let (rerun, redetermined) = try summary(json)
         #expect(rerun["replays"] as? Int == 400)
         #expect(redetermined.map { $0["outcome"] as? String } == determinations.map { $0["outcome"] as? String })
+        // A rerun (say, after a run stopped before its 835 was written) remits the same claims and
+        // reversals under the same payer claim control numbers, so a duplicate is recognizable.
+        let rerunCLPs = try String(contentsOfFile: path("again.835"), encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("CLP*") }
+        #expect(rerunCLPs == remittance.split(separator: "\n").filter { $0.hasPrefix("CLP*") })
     }
 
     @Test func batchRecordsIntoPostgreSQLAndReplaysOnARerun() throws {

@@ -223,7 +223,7 @@ struct HistoryStoreTests {
             let first = try await store.adjudicate(original, dryRun: false, decide: approving(original))
             let record = try #require(first.record)
             #expect(first.retired == nil)
-            // A replay is the same recorded claim: the same number.
+            // A replay is the same recorded claim: the same number; an original retires nothing.
             let replay = try await store.adjudicate(original, dryRun: false, decide: approving(original))
             #expect(replay.replayed && replay.record == record && replay.retired == nil)
 
@@ -241,9 +241,13 @@ struct HistoryStoreTests {
             let voided = try await store.adjudicate(void, dryRun: false, decide: { _ in decision(void, .notApplicable) })
             #expect(voided.retired?.record == replacementRecord)
             #expect(voided.retired?.determination.outcome == .denied)
-            // Resubmitting the void replays it, without handing the retired claim back a second time.
+            // Resubmitting the void replays it, with the claim it voided: a replay is remitted again
+            // (its first 835 may never have been written), reversal included.
             let again = try await store.adjudicate(void, dryRun: false, decide: { _ in decision(void, .notApplicable) })
-            #expect(again.replayed && again.record == voided.record && again.retired == nil)
+            #expect(again.replayed && again.record == voided.record)
+            #expect(again.retired == voided.retired)
+            let replayedReplacement = try await store.adjudicate(replacement, dryRun: false, decide: { _ in decision(replacement, .denied) })
+            #expect(replayedReplacement.replayed && replayedReplacement.retired == replaced.retired)
         }
     }
 

@@ -181,8 +181,6 @@ struct Remittance835Tests {
         let cases: [(AdjudicatedClaim, String)] = [
             (AdjudicatedClaim(claim: void, determination: voidDetermination),
              "void of claim FB-1000: its payment is not known without a claim history (--db), so no reversal is written"),
-            (AdjudicatedClaim(claim: void, determination: voidDetermination, replayed: true),
-             "void of claim FB-1000: a resubmitted void; the reversal was remitted when it was first adjudicated"),
             (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: fixture.reversal(of: fixture.original, id: "FB-1000", .pended)),
              "void of claim FB-1000: it was pended, so nothing was paid to reverse"),
             (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: fixture.reversal(of: fixture.original, id: "FB-1000", .notApplicable)),
