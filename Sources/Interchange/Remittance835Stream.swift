@@ -80,9 +80,10 @@ public final class Remittance835Stream {
                 unremitted.append(reason)
                 continue
             }
-            let payer = item.determination.payer
-            if byPayer[payer] == nil { payerOrder.append(payer) }
-            byPayer[payer, default: []].append(item)
+            for (payer, part) in item.byPayer {
+                if byPayer[payer] == nil { payerOrder.append(payer) }
+                byPayer[payer, default: []].append(part)
+            }
         }
         for payer in payerOrder {
             let items = byPayer[payer]!

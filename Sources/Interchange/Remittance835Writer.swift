@@ -54,11 +54,28 @@ public struct AdjudicatedClaim: Sendable {
     /// For a replacement or void: the claim it retires, as remitted before, when a claim history
     /// knows it. Its payment is reversed (CLP02 22) ahead of the replacement's own claim.
     public var reversal: RemittanceReversal?
+    /// Stands only for the reversal: the claim itself is remitted by another payer's 835.
+    var reversalOnly = false
 
     public init(claim: ParsedClaim, determination: Determination, payerClaimControlNumber: String? = nil,
                 reversal: RemittanceReversal? = nil) {
         self.claim = claim; self.determination = determination
         self.payerClaimControlNumber = payerClaimControlNumber; self.reversal = reversal
+    }
+
+    /// The parts of this claim for each payer's 835: a reversal goes to the payer that made the
+    /// payment it takes back, which is not this claim's payer when the replacement or void names
+    /// another one.
+    var byPayer: [(payer: String, item: AdjudicatedClaim)] {
+        guard let reversal, reversal.notReversible == nil, reversal.determination.payer != determination.payer else {
+            return [(determination.payer, self)]
+        }
+        var reversing = self
+        reversing.reversalOnly = true
+        var claiming = self
+        claiming.reversal = nil
+        let isVoid = claim.encounter.effectiveFrequency == .void
+        return [(reversal.determination.payer, reversing)] + (isVoid ? [] : [(determination.payer, claiming)])
     }
 }
 
@@ -155,7 +172,8 @@ public struct RemittanceError: Error, Equatable, Sendable, CustomStringConvertib
 /// SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04 − ΣPLB04 (`BPR*I…CHK` when something is paid, `BPR*H…NON`
 /// with 0 otherwise). BPR02 is never negative: when reversals outweigh payments, the difference
 /// is forwarded to a later payment with `PLB…*FB:<TRN02>*<negative amount>`.
-/// Pended claims and claims with outcome `not_applicable` are not written; they come back in
+/// A reversal goes to the 835 of the payer whose payment it takes back, when a replacement or void
+/// names another payer. Pended claims and claims with outcome `not_applicable` are not written; they come back in
 /// `unremitted` (a pended replacement's reversal waits with it).
 public struct Remittance835Writer {
     public let settings: RemittanceSettings
@@ -274,7 +292,7 @@ public struct Remittance835Writer {
                 controlNumber: reversal.payerClaimControlNumber, facilityCode: original.placeOfService ?? claim.facilityCode,
                 frequencyCode: original.effectiveFrequency == .replacement ? "7" : "1"))
         }
-        guard claim.encounter.effectiveFrequency != .void else { return result }
+        guard claim.encounter.effectiveFrequency != .void, !item.reversalOnly else { return result }
         let lines = try payments(claimId: claim.encounter.id, lines: claim.lines, determination: item.determination, sign: 1)
         // 4 (denied) only when nothing is paid: lines no policy rule governs (an E/M visit, a
         // drug) are paid on a claim whose governed lines are all denied.
@@ -348,7 +366,7 @@ public struct Remittance835Writer {
         writer.segment("LX", ["1"])
         for (item, payments) in zip(items, claims) {
             let claim = item.claim
-            if claim.encounter.effectiveFrequency == .void { totals.reversedVoids += 1 }
+            if claim.encounter.effectiveFrequency == .void && !payments.isEmpty { totals.reversedVoids += 1 }
             for payment in payments {
                 if payment.status == "22" { totals.reversals += 1 }
                 claimCounter += 1

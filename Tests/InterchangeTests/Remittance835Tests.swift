@@ -171,6 +171,35 @@ struct Remittance835Tests {
         #expect(denied.remittance.paidCents == 17500)
     }
 
+    @Test("a reversal goes to the 835 of the payer that paid: a replacement or void naming another payer's claim")
+    func reversalGoesToThePayerThatPaid() throws {
+        let fixture = try ReversalClaims()
+        var paidByAetna = fixture.reversal(of: fixture.original, .approved)
+        paidByAetna.determination.payer = "aetna"
+        let replacement = fixture.replacement, void = fixture.void
+        let batch = try Remittance835Writer(settings: remittanceSettings).write([
+            AdjudicatedClaim(claim: replacement, determination: determination(replacement, .approved, lines: [.approved]),
+                             payerClaimControlNumber: "MPH0000000009", reversal: paidByAetna),
+        ], firstControlNumber: 1)
+        #expect(batch.remittances.map(\.payer) == ["aetna", "florida-blue"])
+        let aetna = segments(batch.remittances[0].text), floridaBlue = segments(batch.remittances[1].text)
+        #expect(aetna.filter { $0[0] == "CLP" }.map { Array($0[1...4]) } == [["FB-1001", "22", "-150", "-150"]])
+        #expect(aetna.contains { $0[0] == "PLB" })
+        #expect(floridaBlue.filter { $0[0] == "CLP" }.map { Array($0[1...4]) } == [["FB-1001R", "1", "175", "175"]])
+        for remittance in batch.remittances { expectBalanced(remittance.text) }
+
+        // A void's reversal alone, in the paying payer's 835; the stream counts the void as remitted once.
+        var voidedAtAetna = paidByAetna
+        voidedAtAetna.encounter.id = "FB-1000"
+        let stream = Remittance835Stream(writer: Remittance835Writer(settings: remittanceSettings), firstControlNumber: 1)
+        let unremitted = try stream.add([AdjudicatedClaim(claim: void, determination: determination(void, .notApplicable, lines: [.notApplicable]),
+                                                          reversal: voidedAtAetna)])
+        #expect(unremitted.isEmpty)
+        #expect(stream.payers == ["aetna"])
+        let totals = try stream.finish(payer: "aetna", into: X12Output())
+        #expect(totals.claimCount == 1 && totals.reversals == 1 && totals.remittedClaims == 1)
+    }
+
     @Test("a void with no remittance to reverse is not written, and says why; a pended replacement holds its reversal back")
     func unreversibleVoids() throws {
         let fixture = try ReversalClaims()
