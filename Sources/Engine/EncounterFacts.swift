@@ -148,13 +148,21 @@ final class EncounterFacts: Sendable {
         diagnoses.first { $0.code == code }?.status ?? .notValid
     }
 
-    /// Prior services of `codes` in `window` (all history when nil), each with whether it shares `scope` with this encounter.
-    func priorServices(codes: [String], window: Window?, scope: LimitScope) -> [(record: PriorRecord, inScope: Truth)] {
-        prior.compactMap { record in
-            guard codes.contains(record.service.code) else { return nil }
-            if let window, !window.contains(record.service.dateOfService, endingOn: dateOfService) { return nil }
-            let inScope = sites.overlaps(record.sites, in: scope)
-            return inScope == .no ? nil : (record, inScope)
+    /// Prior services of `codes` in `window` (all history when nil) that may share `scope` with this
+    /// encounter: their positions in `prior`, each with whether it does (yes or unknown). Positions,
+    /// not copies: a limit usually only counts them.
+    func priorServices(codes: [String], window: Window?, scope: LimitScope) -> [(index: Int, inScope: Truth)] {
+        var found: [(index: Int, inScope: Truth)] = []
+        for index in prior.indices where codes.contains(prior[index].service.code) {
+            if let window, !window.contains(prior[index].service.dateOfService, endingOn: dateOfService) { continue }
+            let inScope = sites.overlaps(prior[index].sites, in: scope)
+            if inScope != .no { found.append((index, inScope)) }
         }
+        return found
+    }
+
+    /// The prior services at `matches` whose scope is `inScope`.
+    func services(_ matches: [(index: Int, inScope: Truth)], _ inScope: Truth) -> [PriorService] {
+        matches.filter { $0.inScope == inScope }.map { prior[$0.index].service }
     }
 }

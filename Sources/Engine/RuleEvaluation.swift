@@ -75,14 +75,17 @@ struct PolicyRuleEvaluator {
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {
         let found = facts.priorServices(codes: limit.codes, window: limit.window, scope: limit.scope)
-        let known = found.filter { $0.inScope == .yes }.map(\.record.service)
-        let open = found.filter { $0.inScope == .unknown }.map(\.record.service)
-        func total(_ services: [PriorService]) -> Int {
+        // Counted first; the services themselves are gathered only for a message.
+        func total(includingOpen: Bool) -> Int {
             switch limit.count {
-            case .procedures: return services.count + 1
+            case .procedures:
+                return (includingOpen ? found.count : found.count { $0.inScope == .yes }) + 1
             case .datesOfService:
-                if services.isEmpty { return 1 }
-                return Set(services.map(\.dateOfService) + [facts.dateOfService]).count
+                var dates: Set<LocalDate> = [facts.dateOfService]
+                for match in found where includingOpen || match.inScope == .yes {
+                    dates.insert(facts.prior[match.index].service.dateOfService)
+                }
+                return dates.count
             }
         }
         let unit = limit.count == .procedures ? "procedure" : "date of service"
@@ -94,12 +97,12 @@ struct PolicyRuleEvaluator {
             let named = sorted.suffix(shown).map { "\($0.id) \($0.code) on \($0.dateOfService)" }.joined(separator: ", ")
             return sorted.count > shown ? "\(sorted.count - shown) earlier services, then " + named : named
         }
-        let knownTotal = total(known)
+        let knownTotal = total(includingOpen: false)
         if knownTotal > limit.max {
-            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(known)) and this claim.")
+            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(facts.services(found, .yes))) and this claim.")
         }
-        if total(known + open) > limit.max {
-            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(open)) or of this claim are not documented well enough to tell.",
+        if total(includingOpen: true) > limit.max {
+            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(facts.services(found, .unknown))) or of this claim are not documented well enough to tell.",
                             [.procedureNote])
         }
         return .pass
@@ -110,10 +113,11 @@ struct PolicyRuleEvaluator {
         let describe = { (service: PriorService) in
             "\(service.id) \(service.code) on \(service.dateOfService), \(service.dateOfService.days(until: self.facts.dateOfService)) day(s) before"
         }
-        if let latest = found.filter({ $0.inScope == .yes }).map(\.record.service).max(by: { $0.dateOfService < $1.dateOfService }) {
+        guard !found.isEmpty else { return .pass }
+        if let latest = facts.services(found, .yes).max(by: { $0.dateOfService < $1.dateOfService }) {
             return .fail("Too soon after the previous service (\(describe(latest))); at least \(interval.minDays) days must pass\(scopeText(interval.scope)).")
         }
-        if let latest = found.map(\.record.service).max(by: { $0.dateOfService < $1.dateOfService }) {
+        if let latest = facts.services(found, .unknown).max(by: { $0.dateOfService < $1.dateOfService }) {
             return .unknown("Possibly too soon after \(describe(latest)): its sites are not documented well enough to tell whether it counts.", [.procedureNote])
         }
         return .pass
