@@ -23,6 +23,8 @@ struct CriterionResult {
 /// Evaluates criteria trees over an encounter's facts (DESIGN.md: Kleene logic; false denies, unknown pends).
 struct CriterionEvaluator {
     unowned(unsafe) let facts: EncounterFacts
+    /// What each fact of the policies requires, in words (``EvaluationContext/factTexts``).
+    let factTexts: [Fact: String]
 
     func evaluate(_ criterion: Criterion) -> CriterionResult {
         // Most criteria hold, and a result that holds carries no explanation: settle the truth
@@ -228,7 +230,15 @@ struct CriterionEvaluator {
     }
 
     func describe(_ fact: Fact) -> String {
-        switch fact {
+        factTexts[fact] ?? fact.requirement
+    }
+}
+
+extension Fact {
+    /// What the fact requires, in words: the same for every encounter, so the context words each
+    /// fact of the policies once (an 837 claim, without clinical facts, leaves every one unknown).
+    var requirement: String {
+        switch self {
         case .finding(let finding):
             switch finding {
             case .regionalPainInReferralPattern: return "regional pain in the expected referral pattern of a trigger point"

@@ -14,6 +14,9 @@ public final class EvaluationContext: Sendable {
     /// By rule (rules are objects, one per policy file entry), then by fiscal year.
     private let supportSets: [ObjectIdentifier: [Int: Set<String>]]
     private let fiscalYears: ClosedRange<Int>
+    /// Every fact the policies' criteria name, in words (explanations repeat them on every claim
+    /// that leaves them unmet or unknown).
+    let factTexts: [Fact: String]
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
         self.library = library
@@ -36,6 +39,19 @@ public final class EvaluationContext: Sendable {
             }
         }
         supportSets = sets
+        var texts: [Fact: String] = [:]
+        func word(_ criterion: Criterion) {
+            switch criterion {
+            case .all(let parts), .any(let parts), .atLeast(_, let parts): parts.forEach(word)
+            case .not(let inner): word(inner)
+            case .fact(let fact): texts[fact] = fact.requirement
+            }
+        }
+        for rule in library.policies.flatMap(\.rules) {
+            if let when = rule.when { word(when) }
+            if case .criteria(let criterion) = rule.check { word(criterion) }
+        }
+        factTexts = texts
     }
 
     /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code

@@ -28,7 +28,7 @@ struct PolicyRuleEvaluator {
     }
 
     func evaluate(_ rule: Rule, on line: ServiceLine) -> RuleVerdict {
-        let criteria = CriterionEvaluator(facts: facts)
+        let criteria = CriterionEvaluator(facts: facts, factTexts: context.factTexts)
         let gate = rule.when.map(criteria.evaluate)
         if gate?.truth == .no { return .pass }
         let verdict = check(rule, line, criteria)

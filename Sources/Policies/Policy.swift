@@ -162,7 +162,7 @@ public indirect enum Criterion: Sendable {
 }
 
 /// A named fact of the encounter that a criterion can test.
-public enum Fact: Sendable {
+public enum Fact: Sendable, Hashable {
     /// An examination finding documented true.
     case finding(Finding)
     /// A course of conservative therapy of one of `types` (any when nil) lasting at least the given
@@ -193,7 +193,7 @@ public enum ResponseMeasure: String, Sendable, CaseIterable {
 }
 
 /// How many prior services of some codes the member has, in a window and scope.
-public struct PriorServiceCount: Sendable {
+public struct PriorServiceCount: Sendable, Hashable {
     public var codes: [String]
     public var scope: LimitScope
     public var window: Window?
@@ -241,7 +241,7 @@ public enum LimitScope: String, Sendable, CaseIterable {
 }
 
 /// A look-back window ending on the date of service (inclusive).
-public enum Window: Sendable, Equatable, CustomStringConvertible {
+public enum Window: Sendable, Hashable, CustomStringConvertible {
     /// The `n` days ending on the date of service: dates d with DOS − d < n.
     case days(Int)
     /// Dates after the same day `n` calendar months before the date of service.
