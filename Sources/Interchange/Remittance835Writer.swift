@@ -211,13 +211,14 @@ public struct Remittance835Writer {
             return UnremittedClaim(claimId: claimId, payer: payer, outcome: determination.outcome,
                                    reason: "void of claim \(retired): \(why)")
         }
+        // A replacement that is not remitted holds back the reversal of the claim it replaces.
+        let waiting = item.reversal.map { $0.notReversible == nil ? " (the reversal of claim \(retired) waits with it)" : "" } ?? ""
         switch determination.outcome {
         case .pended:
-            let waiting = item.reversal.map { $0.notReversible == nil ? " (the reversal of claim \(retired) waits for the decision)" : "" } ?? ""
             return UnremittedClaim(claimId: claimId, payer: payer, outcome: .pended, reason: "pended for medical review" + waiting)
         case .notApplicable:
             return UnremittedClaim(claimId: claimId, payer: payer, outcome: .notApplicable,
-                                   reason: determination.reasons.first?.message ?? "no policy adjudicated the claim")
+                                   reason: (determination.reasons.first?.message ?? "no policy adjudicated the claim") + waiting)
         case .approved, .denied, .partial:
             return nil
         }

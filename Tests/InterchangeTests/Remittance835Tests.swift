@@ -200,7 +200,7 @@ struct Remittance835Tests {
         #expect(totals.claimCount == 1 && totals.reversals == 1 && totals.remittedClaims == 1)
     }
 
-    @Test("a void with no remittance to reverse is not written, and says why; a pended replacement holds its reversal back")
+    @Test("a void with no remittance to reverse is not written, and says why; a replacement not remitted holds its reversal back")
     func unreversibleVoids() throws {
         let fixture = try ReversalClaims()
         let void = fixture.void
@@ -218,7 +218,14 @@ struct Remittance835Tests {
              "void of claim FB-1000: its recorded line 1 has no charge, so its payment cannot be restated"),
             (AdjudicatedClaim(claim: fixture.replacement, determination: determination(fixture.replacement, .pended, lines: [.pended]),
                               reversal: fixture.reversal(of: fixture.original, .approved)),
-             "pended for medical review (the reversal of claim FB-1001 waits for the decision)"),
+             "pended for medical review (the reversal of claim FB-1001 waits with it)"),
+            (AdjudicatedClaim(claim: fixture.replacement,
+                              determination: Determination(encounterId: "FB-1001R", payer: "florida-blue", policy: nil, outcome: .notApplicable,
+                                                           lines: [LineDetermination(index: 1, code: "20553", outcome: .notApplicable, reasons: [])],
+                                                           reasons: [Reason(rule: "policy.none", carc: nil, message: "No policy in effect.", citation: nil)],
+                                                           coding: CodingAdvice(), documentation: DocumentationAdvice()),
+                              reversal: fixture.reversal(of: fixture.original, .approved)),
+             "No policy in effect. (the reversal of claim FB-1001 waits with it)"),
         ]
         for (item, reason) in cases {
             let batch = try Remittance835Writer(settings: remittanceSettings).write([item], firstControlNumber: 1)
