@@ -43,12 +43,13 @@ final class MemberServicesCache: Sendable {
     }
 }
 
-/// Counting services of the members an open SQLite write transaction has changed, as of the
-/// generation its own writes left them at: within a batch each claim is recorded and the next
-/// claim of the same member reads its services from here instead of from the table (a batch of
-/// 1,000 claims used to re-read and decode each member's whole history per claim). Uncommitted,
-/// so never shared: ``publish(to:)`` hands the entries to the process cache once the transaction
-/// has committed; a rollback drops the object.
+/// Counting services of the members an open write transaction has changed, as of the generation
+/// its own writes left them at: within a batch each claim is recorded and the next claim of the
+/// same member reads its services from here instead of from the table (a batch of 1,000 claims
+/// used to re-read and decode each member's whole history per claim). Uncommitted, so never
+/// shared: ``publish(to:)`` hands the entries to the SQLite process cache once the transaction has
+/// committed; a rollback drops the object. (PostgreSQL batches lock their members for the whole
+/// transaction and keep every entry under one generation.)
 final class TransactionMemberServices {
     private var entries: [String: (generation: Int64, services: [StoredService])] = [:]
 

@@ -193,6 +193,12 @@ final class PostgresHistoryStore: HistoryStore {
                 FROM (SELECT DISTINCT hashtext(member) AS key FROM unnest(\(members)::text[]) AS member) AS keys
                 ORDER BY key
                 """, self.logger)
+            // Locked, the members' services change only through this transaction: read them all in
+            // one round trip, then keep them as each claim leaves them.
+            let written = TransactionMemberServices()
+            for (member, services) in try await self.countingServices(connection, members: members) {
+                written.store(services, member: member, generation: Self.lockedGeneration)
+            }
             var results: [Result<Adjudication, HistoryError>] = []
             results.reserveCapacity(submissions.count)
             for prepared in submissions {
@@ -204,7 +210,7 @@ final class PostgresHistoryStore: HistoryStore {
                 // No savepoint per claim: every refusal is found before anything of the claim is
                 // written (a concurrent duplicate original is skipped by ON CONFLICT, not raised).
                 do {
-                    let adjudication = try await self.adjudicate(connection, submission, dryRun: false, memberLocked: true) {
+                    let adjudication = try await self.adjudicate(connection, submission, dryRun: false, written: written) {
                         decide(submission.encounter, $0)
                     }
                     results.append(.success(adjudication))
@@ -227,11 +233,16 @@ final class PostgresHistoryStore: HistoryStore {
         return nil
     }
 
-    /// The read–decide–write cycle, inside the caller's transaction.
+    /// The generation under which a batch keeps its members' services: no other medpolicy writer
+    /// can change them while the batch holds their locks.
+    private static let lockedGeneration: Int64 = 0
+
+    /// The read–decide–write cycle, inside the caller's transaction. `written`: a batch's members,
+    /// locked and with their services read up front.
     private func adjudicate(_ connection: PostgresConnection, _ submission: Submission, dryRun: Bool,
-                            memberLocked: Bool = false,
+                            written: TransactionMemberServices? = nil,
                             decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
-        if !dryRun && !memberLocked {
+        if !dryRun && written == nil {
             try await connection.run("""
                 SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + s)), hashtext(\(submission.memberId)))
                 """, logger)
@@ -273,8 +284,13 @@ final class PostgresHistoryStore: HistoryStore {
         }
         var retired: RecordedClaim?
         if let latest = targets.max() { retired = try await retiredClaim(connection, submission, number: latest) }
-        let prior = try await countingServices(connection, member: submission.memberId).map(\.asPriorService)
-        let determination = decide(prior)
+        let counting: [StoredService]
+        if let kept = written?.services(member: submission.memberId, generation: Self.lockedGeneration) {
+            counting = kept
+        } else {
+            counting = try await countingServices(connection, member: submission.memberId)
+        }
+        let determination = decide(counting.map(\.asPriorService))
         if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
 
         // One statement records the claim, retires the claims it replaces or voids, and records its
@@ -320,6 +336,8 @@ final class PostgresHistoryStore: HistoryStore {
             }
             throw HistoryError.conflictingResubmission(claimId: submission.claimId)
         }
+        written?.store(try submission.countingServices(after: counting, determination: determination),
+                       member: submission.memberId, generation: Self.lockedGeneration)
         return Adjudication(determination: determination, recorded: true, replayed: false, record: record, retired: retired)
     }
 
@@ -342,18 +360,24 @@ final class PostgresHistoryStore: HistoryStore {
     }
 
     private func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
+        try await countingServices(connection, members: [member])[member] ?? []
+    }
+
+    /// The counting services of each of `members` (every one present, with none when it has none),
+    /// oldest first.
+    private func countingServices(_ connection: PostgresConnection, members: [String]) async throws -> [String: [StoredService]] {
         let result = try await connection.query("""
             SELECT member_id, payer, claim_id, line_number, to_char(date_of_service, 'YYYY-MM-DD'), code, units,
                    sites, outcome
             FROM \(unescaped: s).services
-            WHERE member_id = \(member) AND state = 'current' AND outcome <> 'denied'
-            ORDER BY date_of_service, submission, line_number
+            WHERE member_id = ANY (\(members)::text[]) AND state = 'current' AND outcome <> 'denied'
+            ORDER BY member_id, date_of_service, submission, line_number
             """, logger: logger)
-        var services: [StoredService] = []
+        var services = Dictionary(uniqueKeysWithValues: members.map { ($0, [StoredService]()) })
         var decoder = HistoryCodec.ServiceDecoder()
         for try await (memberId, payer, claimId, lineNumber, date, code, units, sites, outcome)
             in result.decode((String, String, String, Int, String, String, Int, String, String).self) {
-            services.append(try decoder.service(
+            services[memberId, default: []].append(try decoder.service(
                 memberId: memberId, payer: payer, claimId: claimId, lineNumber: lineNumber, dateOfService: date,
                 code: code, units: units, sitesJSON: sites, outcome: outcome))
         }
