@@ -17,7 +17,7 @@ public final class Remittance835Stream {
         var transactions = 0
         var claimCount = 0
         var reversals = 0
-        var reversedVoids = 0
+        var remittedClaims = 0
         var paidCents = 0
 
         init(identity: RemittancePayer, controlNumber: Int, file: (url: URL, handle: FileHandle)?) {
@@ -36,11 +36,9 @@ public final class Remittance835Stream {
         public var claimCount: Int
         /// Of those, reversals of earlier payments (CLP02 22).
         public var reversals: Int
-        /// Voids written as the reversal of the claim they void (a void has no CLP of its own).
-        public var reversedVoids: Int
         /// Claims of the input that the interchange accounts for: each has its own CLP, or (a
         /// void) the reversal it caused.
-        public var remittedClaims: Int { claimCount - reversals + reversedVoids }
+        public var remittedClaims: Int
         /// Sum of BPR02, in cents.
         public var paidCents: Int
     }
@@ -104,7 +102,7 @@ public final class Remittance835Stream {
                     control: spool.controlNumber, transactionNumber: spool.transactions, claimCounter: &spool.claimCount)
                 spool.paidCents += totals.paidCents
                 spool.reversals += totals.reversals
-                spool.reversedVoids += totals.reversedVoids
+                spool.remittedClaims += totals.remittedClaims
             }
             try spool.body.flushIfFull()
         }
@@ -134,7 +132,7 @@ public final class Remittance835Stream {
         writer.writeTrailer(&segments, control: spool.controlNumber, transactions: spool.transactions)
         try output.flushIfFull()
         return Totals(controlNumber: spool.controlNumber, transactions: spool.transactions,
-                      claimCount: spool.claimCount, reversals: spool.reversals, reversedVoids: spool.reversedVoids,
+                      claimCount: spool.claimCount, reversals: spool.reversals, remittedClaims: spool.remittedClaims,
                       paidCents: spool.paidCents)
     }
 

@@ -92,17 +92,41 @@ public struct RemittanceReversal: Sendable {
         self.payerClaimControlNumber = payerClaimControlNumber
     }
 
-    /// Why nothing of it can be reversed (it was not remitted, or its lines carry no charges), or nil.
+    /// Why nothing of it can be reversed, or nil.
     var notReversible: String? {
+        if case .failure(let refusal) = restatement { return refusal.reason }
+        return nil
+    }
+
+    /// Why a recorded claim cannot be restated.
+    struct Unrestatable: Error { let reason: String }
+
+    /// Its lines as its remittance echoed them, or why they cannot be restated: it was not
+    /// remitted, or what was recorded (by `check --db` from JSON, or by another version) has a line
+    /// without a charge or with one no 837 can carry, or a line its determination does not decide.
+    var restatement: Result<[ParsedServiceLine], Unrestatable> {
         switch determination.outcome {
-        case .pended: return "it was pended, so nothing was paid to reverse"
-        case .notApplicable: return "no policy adjudicated it, so nothing was remitted to reverse"
+        case .pended: return .failure(Unrestatable(reason: "it was pended, so nothing was paid to reverse"))
+        case .notApplicable: return .failure(Unrestatable(reason: "no policy adjudicated it, so nothing was remitted to reverse"))
         case .approved, .denied, .partial: break
         }
-        if let line = encounter.lines.firstIndex(where: { $0.charge == nil }) {
-            return "its recorded line \(line + 1) has no charge, so its payment cannot be restated"
+        var lines: [ParsedServiceLine] = []
+        for (offset, line) in encounter.lines.enumerated() {
+            let number = offset + 1
+            // The 837 reader's bound on an amount (15 whole digits): beyond it, cents overflow.
+            guard let charge = line.charge, charge.isFinite, charge >= 0, charge < 1e15 else {
+                let what = line.charge.map { "the charge \($0)" } ?? "no charge"
+                return .failure(Unrestatable(reason: "its recorded line \(number) has \(what), so its payment cannot be restated"))
+            }
+            guard let decided = determination.lines.first(where: { $0.index == number }),
+                  [.approved, .denied, .notApplicable].contains(decided.outcome) else {
+                return .failure(Unrestatable(reason: "its recorded determination does not decide line \(number), so its payment cannot be restated"))
+            }
+            lines.append(ParsedServiceLine(lineNumber: number, qualifier: "HC", code: line.code, modifiers: line.modifierList,
+                                           chargeCents: Int((charge * 100).rounded()), unitBasis: "UN", units: line.effectiveUnits,
+                                           diagnosisPointers: line.diagnosisPointers ?? [], serviceDate: encounter.dateOfService))
         }
-        return nil
+        return .success(lines)
     }
 }
 
@@ -243,6 +267,8 @@ public struct Remittance835Writer {
     private struct ClaimPayment {
         var claimId: String
         var status: String
+        /// CLP02 22: the restatement, negated, of a claim remitted before.
+        var isReversal: Bool
         var lines: [LinePayment]
         var controlNumber: String?
         var facilityCode: String
@@ -280,15 +306,10 @@ public struct Remittance835Writer {
     private func claimPayments(for item: AdjudicatedClaim) throws -> [ClaimPayment] {
         var result: [ClaimPayment] = []
         let claim = item.claim
-        if let reversal = item.reversal, reversal.notReversible == nil {
+        if let reversal = item.reversal, case .success(let lines) = reversal.restatement {
             let original = reversal.encounter
-            let lines = original.lines.enumerated().map { offset, line in
-                ParsedServiceLine(lineNumber: offset + 1, qualifier: "HC", code: line.code, modifiers: line.modifierList,
-                                  chargeCents: Int((line.charge! * 100).rounded()), unitBasis: "UN", units: line.effectiveUnits,
-                                  diagnosisPointers: line.diagnosisPointers ?? [], serviceDate: original.dateOfService)
-            }
             result.append(ClaimPayment(
-                claimId: original.id, status: "22",
+                claimId: original.id, status: "22", isReversal: true,
                 lines: try payments(claimId: original.id, lines: lines, determination: reversal.determination, sign: -1),
                 controlNumber: reversal.payerClaimControlNumber, facilityCode: original.placeOfService ?? claim.facilityCode,
                 frequencyCode: original.effectiveFrequency == .replacement ? "7" : "1"))
@@ -299,7 +320,7 @@ public struct Remittance835Writer {
         // drug) are paid on a claim whose governed lines are all denied.
         let paid = lines.reduce(0) { $0 + $1.paidCents }
         let status = item.determination.outcome == .denied && paid == 0 ? "4" : Self.processedStatus(claim.payerResponsibility)
-        result.append(ClaimPayment(claimId: claim.encounter.id, status: status, lines: lines,
+        result.append(ClaimPayment(claimId: claim.encounter.id, status: status, isReversal: false, lines: lines,
                                    controlNumber: item.payerClaimControlNumber, facilityCode: claim.facilityCode,
                                    frequencyCode: claim.frequencyCode))
         return result
@@ -334,8 +355,9 @@ public struct Remittance835Writer {
         var paidCents = 0
         /// CLP loops with CLP02 22.
         var reversals = 0
-        /// Voids, written as the reversal of the claim they void.
-        var reversedVoids = 0
+        /// Claims of the input it accounts for: each with its own CLP, or (a void) the reversal it
+        /// caused. A replacement's reversal written into another payer's 835 is not one of them.
+        var remittedClaims = 0
     }
 
     /// One transaction set (ST…SE) for one payee's claims.
@@ -367,9 +389,11 @@ public struct Remittance835Writer {
         writer.segment("LX", ["1"])
         for (item, payments) in zip(items, claims) {
             let claim = item.claim
-            if claim.encounter.effectiveFrequency == .void && !payments.isEmpty { totals.reversedVoids += 1 }
+            if !payments.isEmpty && (!item.reversalOnly || claim.encounter.effectiveFrequency == .void) {
+                totals.remittedClaims += 1
+            }
             for payment in payments {
-                if payment.status == "22" { totals.reversals += 1 }
+                if payment.isReversal { totals.reversals += 1 }
                 claimCounter += 1
                 writer.segment("CLP", [payment.claimId, payment.status,
                                        X12Values.amount(payment.lines.reduce(0) { $0 + $1.chargeCents }),

@@ -207,6 +207,11 @@ struct Remittance835Tests {
         let voidDetermination = determination(void, .notApplicable, lines: [.notApplicable])
         var chargeless = fixture.reversal(of: fixture.original, id: "FB-1000", .approved)
         chargeless.encounter.lines[0].charge = nil
+        // Recorded by `check --db` from JSON, which bounds a charge only below: no crash converting it.
+        var absurd = chargeless
+        absurd.encounter.lines[0].charge = 1e300
+        var undecided = fixture.reversal(of: fixture.original, id: "FB-1000", .approved)
+        undecided.determination.lines = []
         let cases: [(AdjudicatedClaim, String)] = [
             (AdjudicatedClaim(claim: void, determination: voidDetermination),
              "void of claim FB-1000: its payment is not known without a claim history (--db), so no reversal is written"),
@@ -216,6 +221,10 @@ struct Remittance835Tests {
              "void of claim FB-1000: no policy adjudicated it, so nothing was remitted to reverse"),
             (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: chargeless),
              "void of claim FB-1000: its recorded line 1 has no charge, so its payment cannot be restated"),
+            (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: absurd),
+             "void of claim FB-1000: its recorded line 1 has the charge 1e+300, so its payment cannot be restated"),
+            (AdjudicatedClaim(claim: void, determination: voidDetermination, reversal: undecided),
+             "void of claim FB-1000: its recorded determination does not decide line 1, so its payment cannot be restated"),
             (AdjudicatedClaim(claim: fixture.replacement, determination: determination(fixture.replacement, .pended, lines: [.pended]),
                               reversal: fixture.reversal(of: fixture.original, .approved)),
              "pended for medical review (the reversal of claim FB-1001 waits with it)"),
