@@ -319,7 +319,7 @@ final class PostgresHistoryStore: HistoryStore {
                        \(submission.claimId), \(submission.dateOfService)::date, line.code, line.units,
                        \(submission.sitesJSON), line.outcome, \(recordedState)
                 FROM claim, unnest(\(lines.map(\.lineNumber))::integer[], \(lines.map(\.code))::text[],
-                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome))::text[])
+                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome.rawValue))::text[])
                             AS line (number, code, units, outcome)
             ), issued AS (
                 INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
@@ -336,7 +336,7 @@ final class PostgresHistoryStore: HistoryStore {
             }
             throw HistoryError.conflictingResubmission(claimId: submission.claimId)
         }
-        written?.store(try submission.countingServices(after: counting, determination: determination),
+        written?.store(submission.countingServices(after: counting, determination: determination),
                        member: submission.memberId, generation: Self.lockedGeneration)
         return Adjudication(determination: determination, recorded: true, replayed: false, record: record, retired: retired)
     }

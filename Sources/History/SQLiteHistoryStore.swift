@@ -367,19 +367,18 @@ final class SQLiteHistoryStore: HistoryStore {
                                       sites, outcome, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [number, line.lineNumber, submission.memberId, submission.payer, submission.claimId,
-                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome,
+                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome.rawValue,
                                  submission.recordedState.rawValue])
-        }
-        if let written {
-            // What the table now holds for the member, derived instead of read back.
-            written.store(try submission.countingServices(after: stored, determination: determination),
-                          member: submission.memberId, generation: try generation(db, member: submission.memberId))
         }
         try db.cachedStatement(sql: """
             INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
             VALUES (?, ?, ?, ?, ?)
             """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
                              try HistoryCodec.canonicalJSON(determination)])
+        // The claim is written whole: keep what the table now holds for the member, derived
+        // instead of read back.
+        written?.store(submission.countingServices(after: stored, determination: determination),
+                       member: submission.memberId, generation: try generation(db, member: submission.memberId))
         return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
     }
 

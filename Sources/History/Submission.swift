@@ -18,7 +18,7 @@ struct LineRecord: Sendable {
     let lineNumber: Int
     let code: String
     let units: Int
-    let outcome: String
+    let outcome: Outcome
 }
 
 /// A recorded claim that a replacement or void names.
@@ -78,7 +78,7 @@ struct Submission: Sendable {
         encounter.lines.enumerated().map { offset, line in
             let number = offset + 1
             let outcome = determination.lines.first { $0.index == number }?.outcome ?? determination.outcome
-            return LineRecord(lineNumber: number, code: line.code, units: line.effectiveUnits, outcome: outcome.rawValue)
+            return LineRecord(lineNumber: number, code: line.code, units: line.effectiveUnits, outcome: outcome)
         }
     }
 
@@ -86,16 +86,16 @@ struct Submission: Sendable {
     /// services of the claim it replaces or voids stop counting (every current row with that claim
     /// id is retired), and its own lines count unless denied or a void's. Same order as the
     /// stores' query (date of service, then as recorded: the new claim is the latest record).
-    func countingServices(after before: [StoredService], determination: Determination) throws -> [StoredService] {
+    func countingServices(after before: [StoredService], determination: Determination) -> [StoredService] {
         var services = before
         if let target { services.removeAll { $0.claimId == target } }
         guard recordedState == .current else { return services }
         let sites = encounter.procedure?.sites ?? []
         var position = services.firstIndex { $0.dateOfService > encounter.dateOfService } ?? services.count
-        for line in lines(for: determination) where line.outcome != Outcome.denied.rawValue {
-            services.insert(try HistoryCodec.storedService(
-                memberId: memberId, payer: payer, claimId: claimId, lineNumber: line.lineNumber, dateOfService: dateOfService,
-                code: line.code, units: line.units, sites: sites, outcome: line.outcome), at: position)
+        for line in lines(for: determination) where line.outcome != .denied {
+            services.insert(StoredService(memberId: memberId, payer: payer, claimId: claimId, lineNumber: line.lineNumber,
+                                          dateOfService: encounter.dateOfService, code: line.code, units: line.units,
+                                          sites: sites, outcome: line.outcome), at: position)
             position += 1
         }
         return services
