@@ -55,11 +55,28 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String {
         let (y, m, d) = civil
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        guard (0...9999).contains(y) else {
+            // Only day arithmetic far past a parsed date gets here; such years print in full.
+            let month = m < 10 ? "0\(m)" : "\(m)", day = d < 10 ? "0\(d)" : "\(d)"
+            return "\(y)-\(month)-\(day)"
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        // Written digit by digit into ten bytes: a small string, no allocation. Dates print in
+        // every explanation and every stored record, so the formatting is on the hot path.
+        return String(unsafeUninitializedCapacity: 10) { bytes in
+            func put(_ value: Int, at end: Int, width: Int) {
+                var rest = value
+                for offset in 0..<width {
+                    bytes[end - offset] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+            }
+            put(y, at: 3, width: 4)
+            bytes[4] = UInt8(ascii: "-")
+            put(m, at: 6, width: 2)
+            bytes[7] = UInt8(ascii: "-")
+            put(d, at: 9, width: 2)
+            return 10
+        }
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool { lhs.dayNumber < rhs.dayNumber }

@@ -180,6 +180,23 @@ struct LocalDateTests {
         #expect(LocalDate("2025-09-10")?.description == "2025-09-10")
     }
 
+    /// The digit-by-digit formatter against the parser, over every day of years 1 to 9999 sampled
+    /// every 13 days (all months, all day numbers, leap days included), and past year 9999.
+    @Test func printsWhatItParses() throws {
+        let first = try #require(LocalDate("0001-01-01")), last = try #require(LocalDate("9999-12-31"))
+        var checked = 0
+        for dayNumber in stride(from: first.dayNumber, through: last.dayNumber, by: 13) {
+            let date = LocalDate(dayNumber: dayNumber)
+            let text = date.description
+            #expect(LocalDate(text) == date, "\(text)")
+            #expect(text == String(format: "%04d-%02d-%02d", date.year, date.month, date.day))
+            checked += 1
+        }
+        #expect(checked > 280_000)
+        #expect(LocalDate("2024-02-29")?.description == "2024-02-29")
+        #expect(last.adding(days: 1).description == "10000-01-01")
+    }
+
     @Test func fiscalYearStartsInOctober() {
         #expect(LocalDate("2024-09-30")?.fiscalYear == 2024)
         #expect(LocalDate("2024-10-01")?.fiscalYear == 2025)
