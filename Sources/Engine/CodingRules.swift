@@ -265,13 +265,15 @@ struct CodingRules {
         for index in procedureLines {
             let line = lines[index]
             guard let family = MuscleCountCodes.family(of: line.code) else { continue }
-            for prior in facts.prior where prior.service.dateOfService == facts.dateOfService && family.contains(prior.service.code) {
-                if prior.service.code == line.code {
+            for record in facts.prior where record.dateOfService == facts.dateOfService {
+                let prior = facts.service(record)
+                guard family.contains(prior.code) else { continue }
+                if prior.code == line.code {
                     add(&result, rule: "coding.duplicate", lines: [index], effect: .deny, carc: "18", citation: Self.designDecisions,
-                        message: "Exact duplicate of \(prior.service.id) (\(line.code) on \(facts.dateOfService)). To correct that claim, send a replacement (frequency 7) for \(prior.service.id) instead.")
+                        message: "Exact duplicate of \(prior.id) (\(line.code) on \(facts.dateOfService)). To correct that claim, send a replacement (frequency 7) for \(prior.id) instead.")
                 } else {
                     add(&result, rule: "coding.one-code-per-day", lines: [index], effect: .deny, carc: "97", citation: Self.oneCodePerDay,
-                        message: "\(prior.service.code) was already billed for \(facts.dateOfService) on \(prior.service.id): only one of \(family.small)/\(family.large) a day. If the muscles of both add up to 3 or more, replace \(prior.service.id) with one \(family.large).")
+                        message: "\(prior.code) was already billed for \(facts.dateOfService) on \(prior.id): only one of \(family.small)/\(family.large) a day. If the muscles of both add up to 3 or more, replace \(prior.id) with one \(family.large).")
                 }
             }
         }

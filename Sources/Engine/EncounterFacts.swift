@@ -94,10 +94,14 @@ extension MuscleSide {
     }
 }
 
-/// A prior service with its sites resolved once.
+/// A prior service that counts, by position: the date limits compare is kept inline, the service
+/// and its resolved sites stay in ``EncounterFacts`` arrays (a record copies no reference).
 struct PriorRecord: Sendable {
-    let service: PriorService
-    let sites: ServiceSites
+    /// Position in ``EncounterFacts/priorServices``.
+    let service: Int
+    /// Position in ``EncounterFacts/priorSites``.
+    let sites: Int
+    let dateOfService: LocalDate
 }
 
 /// What the engine derives from an encounter before any rule runs: resolved sites, diagnosis
@@ -108,8 +112,12 @@ final class EncounterFacts: Sendable {
     let sites: ServiceSites
     /// Claim diagnoses with their status on the date of service, in claim order.
     let diagnoses: [(code: String, status: DiagnosisStatus)]
+    /// The prior services as given; ``prior`` says which of them count.
+    let priorServices: [PriorService]
     /// Prior services that count: not this claim (a resubmission), not the claim it replaces.
     let prior: [PriorRecord]
+    /// The distinct site lists of the prior services, resolved.
+    let priorSites: [ServiceSites]
     /// Procedure-code category of each line, in claim order.
     let categories: [ProcedureCategory?]
 
@@ -119,23 +127,33 @@ final class EncounterFacts: Sendable {
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
         diagnoses = encounter.diagnosisList.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
+        self.priorServices = priorServices
         let replaced = encounter.replaces
-        // A member's services usually repeat the same sites: resolve each distinct list once.
-        var resolved: [(sites: [InjectionSite]?, resolved: ServiceSites)] = []
+        // A member's services usually repeat the same sites: resolve each distinct list once
+        // (the first eight distinct lists are remembered; past that each is resolved on its own).
+        var known: [(sites: [InjectionSite]?, index: Int)] = []
+        var resolved: [ServiceSites] = []
         var counting: [PriorRecord] = []
         counting.reserveCapacity(priorServices.count)
-        for service in priorServices
-        where service.id != encounter.id && service.id != replaced && service.dateOfService <= encounter.dateOfService {
-            let sites: ServiceSites
-            if let known = resolved.first(where: { $0.sites == service.sites }) {
-                sites = known.resolved
-            } else {
-                sites = ServiceSites(service.sites, catalog: context.muscles)
-                if resolved.count < 8 { resolved.append((service.sites, sites)) }
+        // Fields are read in place: copying a service out of the array retains its three references.
+        for position in priorServices.indices {
+            let date = priorServices[position].dateOfService
+            guard date <= dateOfService, priorServices[position].id != encounter.id,
+                  priorServices[position].id != replaced else { continue }
+            var sites = -1
+            for entry in known where entry.sites == priorServices[position].sites {
+                sites = entry.index
+                break
             }
-            counting.append(PriorRecord(service: service, sites: sites))
+            if sites < 0 {
+                sites = resolved.count
+                resolved.append(ServiceSites(priorServices[position].sites, catalog: context.muscles))
+                if known.count < 8 { known.append((priorServices[position].sites, sites)) }
+            }
+            counting.append(PriorRecord(service: position, sites: sites, dateOfService: date))
         }
         prior = counting
+        priorSites = resolved
         categories = encounter.lines.map { context.tables.procedure($0.code)?.category }
     }
 
@@ -152,17 +170,33 @@ final class EncounterFacts: Sendable {
     /// encounter: their positions in `prior`, each with whether it does (yes or unknown). Positions,
     /// not copies: a limit usually only counts them.
     func priorServices(codes: [String], window: Window?, scope: LimitScope) -> [(index: Int, inScope: Truth)] {
+        let start = window?.start(endingOn: dateOfService)
+        // Each distinct site list is compared with this encounter's sites once, not once per service.
+        var overlaps = [Truth?](repeating: nil, count: scope == .member ? 0 : priorSites.count)
         var found: [(index: Int, inScope: Truth)] = []
-        for index in prior.indices where codes.contains(prior[index].service.code) {
-            if let window, !window.contains(prior[index].service.dateOfService, endingOn: dateOfService) { continue }
-            let inScope = sites.overlaps(prior[index].sites, in: scope)
+        for index in prior.indices {
+            let record = prior[index]
+            if let start, record.dateOfService < start { continue }
+            guard codes.contains(priorServices[record.service].code) else { continue }
+            let inScope: Truth
+            if scope == .member {
+                inScope = .yes
+            } else if let settled = overlaps[record.sites] {
+                inScope = settled
+            } else {
+                inScope = sites.overlaps(priorSites[record.sites], in: scope)
+                overlaps[record.sites] = inScope
+            }
             if inScope != .no { found.append((index, inScope)) }
         }
         return found
     }
 
+    /// The prior service a record stands for.
+    func service(_ record: PriorRecord) -> PriorService { priorServices[record.service] }
+
     /// The prior services at `matches` whose scope is `inScope`.
     func services(_ matches: [(index: Int, inScope: Truth)], _ inScope: Truth) -> [PriorService] {
-        matches.filter { $0.inScope == inScope }.map { prior[$0.index].service }
+        matches.filter { $0.inScope == inScope }.map { service(prior[$0.index]) }
     }
 }

@@ -75,34 +75,49 @@ struct PolicyRuleEvaluator {
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {
         let found = facts.priorServices(codes: limit.codes, window: limit.window, scope: limit.scope)
+        if found.isEmpty && limit.max >= 1 { return .pass }  // this service alone
         // Counted first; the services themselves are gathered only for a message.
         func total(includingOpen: Bool) -> Int {
             switch limit.count {
             case .procedures:
                 return (includingOpen ? found.count : found.count { $0.inScope == .yes }) + 1
             case .datesOfService:
-                var dates: Set<LocalDate> = [facts.dateOfService]
+                // Distinct dates, this one included: sorted day numbers, counted where they change.
+                var days = [facts.dateOfService.dayNumber]
                 for match in found where includingOpen || match.inScope == .yes {
-                    dates.insert(facts.prior[match.index].service.dateOfService)
+                    days.append(facts.prior[match.index].dateOfService.dayNumber)
                 }
-                return dates.count
+                days.sort()
+                return 1 + zip(days, days.dropFirst()).count { $0 != $1 }
             }
         }
         let unit = limit.count == .procedures ? "procedure" : "date of service"
         // The services that count, oldest first; past ten only the latest ten are named (the
         // message is read by a person and stored with every determination).
         let shown = 10
-        let list = { (services: [PriorService]) -> String in
-            let sorted = services.sorted { $0.dateOfService < $1.dateOfService }
-            let named = sorted.suffix(shown).map { "\($0.id) \($0.code) on \($0.dateOfService)" }.joined(separator: ", ")
-            return sorted.count > shown ? "\(sorted.count - shown) earlier services, then " + named : named
+        let list = { (inScope: Truth) -> String in
+            let records = found.filter { $0.inScope == inScope }.map { facts.prior[$0.index] }
+                .sorted { $0.dateOfService < $1.dateOfService }
+            // One string appended to in place: interpolating and joining ten entries allocated each.
+            var text = records.count > shown ? "\(records.count - shown) earlier services, then " : ""
+            text.reserveCapacity(text.utf8.count + min(records.count, shown) * 40)
+            for (position, record) in records.suffix(shown).enumerated() {
+                if position > 0 { text += ", " }
+                let service = facts.service(record)
+                text += service.id
+                text += " "
+                text += service.code
+                text += " on "
+                text += service.dateOfService.description
+            }
+            return text
         }
         let knownTotal = total(includingOpen: false)
         if knownTotal > limit.max {
-            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(facts.services(found, .yes))) and this claim.")
+            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(.yes)) and this claim.")
         }
         if total(includingOpen: true) > limit.max {
-            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(facts.services(found, .unknown))) or of this claim are not documented well enough to tell.",
+            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(.unknown)) or of this claim are not documented well enough to tell.",
                             [.procedureNote])
         }
         return .pass

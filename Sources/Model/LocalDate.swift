@@ -39,6 +39,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The US federal fiscal year the date falls in: FY N runs 1 October N-1 to 30 September N.
     public var fiscalYear: Int { month >= 10 ? year + 1 : year }
 
+    /// 1 January of the date's year.
+    public var firstDayOfYear: LocalDate { LocalDate(dayNumber: LocalDate.days(fromCivil: year, 1, 1)) }
+
     public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
 
     /// Calendar-month arithmetic; the day is clamped to the target month's length (Aug 31 − 6 months = Feb 28/29).

@@ -250,11 +250,16 @@ public enum Window: Sendable, Hashable, CustomStringConvertible {
     case calendarYear
 
     public func contains(_ date: LocalDate, endingOn end: LocalDate) -> Bool {
-        guard date <= end else { return false }
+        date <= end && date >= start(endingOn: end)
+    }
+
+    /// The first date of the window that ends on `end` (after `end` when the window is empty).
+    /// Worked out once, a long history is checked with two comparisons per service.
+    public func start(endingOn end: LocalDate) -> LocalDate {
         switch self {
-        case .days(let n): return date.days(until: end) < n
-        case .months(let n): return date > end.adding(months: -n)
-        case .calendarYear: return date.year == end.year
+        case .days(let n): return end.adding(days: 1 - n)
+        case .months(let n): return end.adding(months: -n).adding(days: 1)
+        case .calendarYear: return end.firstDayOfYear
         }
     }
 
