@@ -2,13 +2,12 @@ import CodeSets
 import Model
 import Policies
 
-/// Why part of a criterion is not met or not known, kept unrendered: most evaluations pass,
-/// and the text is built only for the ones that do not.
+/// Why part of a criterion is not met or not known, kept unrendered (nodes of the
+/// ``CriterionProgram``): most evaluations pass, and the text is built only for the ones that do not.
 enum Explanation {
-    case criterion(Criterion)
-    case fact(Fact)
-    case noneOf([Criterion])
-    case fewerThan(Int, [Criterion])
+    case node(Int)
+    case noneOf(Range<Int>)
+    case fewerThan(Int, Range<Int>)
 }
 
 /// The result of a criterion, with what to tell the user: which parts are documented as not
@@ -20,26 +19,29 @@ struct CriterionResult {
     var missing: Set<DocumentationElement> = []
 }
 
-/// Evaluates criteria trees over an encounter's facts (DESIGN.md: Kleene logic; false denies, unknown pends).
+/// Evaluates compiled criteria over an encounter's facts (DESIGN.md: Kleene logic; false denies,
+/// unknown pends).
 struct CriterionEvaluator {
     unowned(unsafe) let facts: EncounterFacts
-    /// What each fact of the policies requires, in words (``EvaluationContext/factTexts``).
-    let factTexts: [Fact: String]
+    let program: CriterionProgram
+    /// Fact truths already decided for this encounter.
+    let memo: FactMemo
 
-    func evaluate(_ criterion: Criterion) -> CriterionResult {
+    /// The criterion rooted at `node`, explained when it does not hold.
+    func evaluate(_ node: Int) -> CriterionResult {
         // Most criteria hold, and a result that holds carries no explanation: settle the truth
         // first, without building results, and explain only what does not hold.
-        let truth = truth(criterion)
-        return truth == .yes ? CriterionResult(truth: .yes) : explain(criterion)
+        let truth = truth(node)
+        return truth == .yes ? CriterionResult(truth: .yes) : explain(node)
     }
 
-    /// The truth of a criterion alone.
-    func truth(_ criterion: Criterion) -> Truth {
-        switch criterion {
+    /// The truth of the criterion rooted at `node` alone.
+    func truth(_ node: Int) -> Truth {
+        switch program.nodes[node] {
         case .all(let parts):
             var sawUnknown = false
             for part in parts {
-                switch truth(part) {
+                switch truth(program.children[part]) {
                 case .no: return .no
                 case .unknown: sawUnknown = true
                 case .yes: break
@@ -49,7 +51,7 @@ struct CriterionEvaluator {
         case .any(let parts):
             var sawUnknown = false
             for part in parts {
-                switch truth(part) {
+                switch truth(program.children[part]) {
                 case .yes: return .yes
                 case .unknown: sawUnknown = true
                 case .no: break
@@ -59,7 +61,7 @@ struct CriterionEvaluator {
         case .atLeast(let n, let parts):
             var yes = 0, open = 0
             for part in parts {
-                switch truth(part) {
+                switch truth(program.children[part]) {
                 case .yes: yes += 1
                 case .unknown: open += 1
                 case .no: break
@@ -69,23 +71,26 @@ struct CriterionEvaluator {
         case .not(let inner):
             return truth(inner).negated
         case .fact(let fact):
-            return evaluate(fact)
+            if let known = memo[fact] { return known }
+            let decided = decide(program.facts[fact])
+            memo[fact] = decided
+            return decided
         }
     }
 
     /// The result of a criterion that does not hold, with what is not met or not known.
-    private func explain(_ criterion: Criterion) -> CriterionResult {
-        switch criterion {
+    private func explain(_ node: Int) -> CriterionResult {
+        switch program.nodes[node] {
         case .all(let parts):
-            let results = parts.map(evaluate)
+            let results = parts.map { evaluate(program.children[$0]) }
             let truth = Truth.all(results.map(\.truth))
             return combine(truth, results, notMetWhenFalse: results.filter { $0.truth == .no }.flatMap(\.notMet))
         case .any(let parts):
-            let results = parts.map(evaluate)
+            let results = parts.map { evaluate(program.children[$0]) }
             let truth = Truth.any(results.map(\.truth))
             return combine(truth, results, notMetWhenFalse: [.noneOf(parts)])
         case .atLeast(let n, let parts):
-            let results = parts.map(evaluate)
+            let results = parts.map { evaluate(program.children[$0]) }
             let yes = results.filter { $0.truth == .yes }.count
             let open = results.filter { $0.truth == .unknown }.count
             let truth: Truth = yes >= n ? .yes : (yes + open >= n ? .unknown : .no)
@@ -94,19 +99,18 @@ struct CriterionEvaluator {
             let result = evaluate(inner)
             var negated = CriterionResult(truth: result.truth.negated)
             switch negated.truth {
-            case .no: negated.notMet = [.criterion(criterion)]
+            case .no: negated.notMet = [.node(node)]
             case .unknown: negated.unknown = result.unknown; negated.missing = result.missing
             case .yes: break
             }
             return negated
         case .fact(let fact):
-            let truth = evaluate(fact)
-            var result = CriterionResult(truth: truth)
-            switch truth {
-            case .no: result.notMet = [.fact(fact)]
+            var result = CriterionResult(truth: truth(node))
+            switch result.truth {
+            case .no: result.notMet = [.node(node)]
             case .unknown:
-                result.unknown = [.fact(fact)]
-                result.missing = Set(documents(for: fact))
+                result.unknown = [.node(node)]
+                result.missing = Set(documents(for: program.facts[fact]))
             case .yes: break
             }
             return result
@@ -126,7 +130,8 @@ struct CriterionEvaluator {
         return result
     }
 
-    func evaluate(_ fact: Fact) -> Truth {
+    /// Decides one fact from the record (``FactTest``: the fact with its sets as bit masks).
+    private func decide(_ fact: FactTest) -> Truth {
         let dos = facts.dateOfService
         switch fact {
         case .finding(let finding):
@@ -134,25 +139,39 @@ struct CriterionEvaluator {
 
         case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
             guard let courses = facts.clinical?.conservativeTherapy else { return .unknown }
-            return Truth.any(courses.lazy.filter { types?.contains($0.type) ?? true }.map { course in
-                let outcomeOK: Truth = outcomes.map { wanted in course.outcome.map { Truth(wanted.contains($0)) } ?? .unknown } ?? .yes
-                return outcomeOK.and(lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths))
-            })
+            var found = Truth.no
+            for course in courses where types.map({ $0 & FactMasks.therapyTypes.bit(course.type) != 0 }) ?? true {
+                let outcomeOK: Truth = outcomes.map { wanted in
+                    course.outcome.map { Truth(wanted & FactMasks.therapyOutcomes.bit($0) != 0) } ?? .unknown
+                } ?? .yes
+                switch outcomeOK.and(lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths)) {
+                case .yes: return .yes
+                case .unknown: found = .unknown
+                case .no: break
+                }
+            }
+            return found
 
         case .pharmacotherapy(let classes, let minDays):
             guard let drugs = facts.clinical?.pharmacotherapy else { return .unknown }
-            return Truth.any(drugs.lazy.filter { classes?.contains($0.drugClass) ?? true }.map {
-                lasted(from: $0.start, to: $0.end, minDays: minDays, minMonths: nil)
-            })
+            var found = Truth.no
+            for drug in drugs where classes.map({ $0 & FactMasks.drugClasses.bit(drug.drugClass) != 0 }) ?? true {
+                switch lasted(from: drug.start, to: drug.end, minDays: minDays, minMonths: nil) {
+                case .yes: return .yes
+                case .unknown: found = .unknown
+                case .no: break
+                }
+            }
+            return found
 
         case .treatmentPlan(let components):
             guard let plan = facts.clinical?.treatmentPlan else { return .unknown }
-            return plan.contains(where: components.contains) ? .yes : .no
+            return FactMasks.therapyTypes.mask(plan) & components != 0 ? .yes : .no
 
         case .documented(let elements):
             // A document not listed may simply not have been attached: never "documented as absent".
             guard let documentation = facts.clinical?.documentation else { return .unknown }
-            return elements.allSatisfy(documentation.contains) ? .yes : .unknown
+            return FactMasks.documents.mask(documentation) & elements == elements ? .yes : .unknown
 
         case .painOnset(let months):
             guard let onset = facts.clinical?.painOnset else { return .unknown }
@@ -162,15 +181,13 @@ struct CriterionEvaluator {
             guard let percent = facts.clinical?.priorInjectionResponse?.percentPainImprovement else { return .unknown }
             return Truth(percent >= minPercent)
 
-        case .priorResponse(let measures):
+        case .priorResponse(let pain, let function, let rangeOfMotion):
             let response = facts.clinical?.priorInjectionResponse
-            return Truth.any(measures.lazy.map { measure -> Truth in
-                switch measure {
-                case .pain: return Truth(response?.percentPainImprovement.map { $0 > 0 })
-                case .function: return Truth(response?.functionalImprovement)
-                case .rangeOfMotion: return Truth(response?.rangeOfMotionImproved)
-                }
-            })
+            var measured: [Truth] = []
+            if pain { measured.append(Truth(response?.percentPainImprovement.map { $0 > 0 })) }
+            if function { measured.append(Truth(response?.functionalImprovement)) }
+            if rangeOfMotion { measured.append(Truth(response?.rangeOfMotionImproved)) }
+            return Truth.any(measured)
 
         case .sitesDocumented:
             return facts.sites.isComplete ? .yes : .unknown
@@ -194,13 +211,14 @@ struct CriterionEvaluator {
     }
 
     /// The records that would establish a fact the encounter leaves unknown.
-    func documents(for fact: Fact) -> [DocumentationElement] {
+    private func documents(for fact: FactTest) -> [DocumentationElement] {
         switch fact {
         case .finding, .painOnset: return [.historyAndPhysical]
         case .conservativeTherapy: return [.visitNote, .physicalTherapyProgressNote]
         case .pharmacotherapy: return [.medicationList]
         case .treatmentPlan: return [.treatmentPlan]
-        case .documented(let elements): return elements.filter { !(facts.clinical?.documentation ?? []).contains($0) }
+        case .documented(let elements):
+            return FactMasks.documents.values(elements & ~FactMasks.documents.mask(facts.clinical?.documentation ?? []))
         case .priorImprovement, .priorResponse: return [.priorTreatmentResults]
         case .sitesDocumented, .priorServices: return [.procedureNote]
         }
@@ -208,10 +226,9 @@ struct CriterionEvaluator {
 
     func describe(_ explanation: Explanation) -> String {
         switch explanation {
-        case .criterion(let criterion): return describe(criterion)
-        case .fact(let fact): return describe(fact)
-        case .noneOf(let parts): return "none of: " + parts.map(describe).joined(separator: "; ")
-        case .fewerThan(let n, let parts): return "fewer than \(n) of: " + parts.map(describe).joined(separator: "; ")
+        case .node(let node): return describe(node)
+        case .noneOf(let parts): return "none of: " + parts.map { describe(program.children[$0]) }.joined(separator: "; ")
+        case .fewerThan(let n, let parts): return "fewer than \(n) of: " + parts.map { describe(program.children[$0]) }.joined(separator: "; ")
         }
     }
 
@@ -219,18 +236,16 @@ struct CriterionEvaluator {
         explanations.map(describe).joined(separator: "; ")
     }
 
-    func describe(_ criterion: Criterion) -> String {
-        switch criterion {
-        case .all(let parts): return parts.map(describe).joined(separator: " and ")
-        case .any(let parts): return "one of (" + parts.map(describe).joined(separator: "; ") + ")"
-        case .atLeast(let n, let parts): return "at least \(n) of (" + parts.map(describe).joined(separator: "; ") + ")"
+    /// The criterion rooted at `node`, in words.
+    func describe(_ node: Int) -> String {
+        let words = { (parts: Range<Int>, separator: String) in parts.map { describe(program.children[$0]) }.joined(separator: separator) }
+        switch program.nodes[node] {
+        case .all(let parts): return words(parts, " and ")
+        case .any(let parts): return "one of (" + words(parts, "; ") + ")"
+        case .atLeast(let n, let parts): return "at least \(n) of (" + words(parts, "; ") + ")"
         case .not(let inner): return "not (" + describe(inner) + ")"
-        case .fact(let fact): return describe(fact)
+        case .fact(let fact): return program.requirements[fact]
         }
-    }
-
-    func describe(_ fact: Fact) -> String {
-        factTexts[fact] ?? fact.requirement
     }
 }
 

@@ -106,12 +106,14 @@ struct PriorRecord: Sendable {
 
 /// What the engine derives from an encounter before any rule runs: resolved sites, diagnosis
 /// status on the date of service, and the prior services that count.
-final class EncounterFacts: Sendable {
+final class EncounterFacts {
     let encounter: Encounter
     let dateOfService: LocalDate
     let sites: ServiceSites
     /// Claim diagnoses with their status on the date of service, in claim order.
     let diagnoses: [(code: String, status: DiagnosisStatus)]
+    /// Truths of the policies' facts, decided once for this encounter whichever rules and payers ask.
+    let memo: FactMemo
     /// The prior services as given; ``prior`` says which of them count.
     let priorServices: [PriorService]
     /// Prior services that count: not this claim (a resubmission), not the claim it replaces.
@@ -154,6 +156,7 @@ final class EncounterFacts: Sendable {
         }
         prior = counting
         priorSites = resolved
+        memo = FactMemo(count: context.criteria.facts.count)
         categories = encounter.lines.map { context.tables.procedure($0.code)?.category }
     }
 

@@ -14,9 +14,10 @@ public final class EvaluationContext: Sendable {
     /// By rule (rules are objects, one per policy file entry), then by fiscal year.
     private let supportSets: [ObjectIdentifier: [Int: Set<String>]]
     private let fiscalYears: ClosedRange<Int>
-    /// Every fact the policies' criteria name, in words (explanations repeat them on every claim
-    /// that leaves them unmet or unknown).
-    let factTexts: [Fact: String]
+    /// Every rule's criteria (its `when` and a criteria check), compiled once.
+    let criteria: CriterionProgram
+    /// By rule: the roots of its `when` and of its criteria check in ``criteria``.
+    private let ruleCriteria: [ObjectIdentifier: RuleCriteria]
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
         self.library = library
@@ -39,20 +40,16 @@ public final class EvaluationContext: Sendable {
             }
         }
         supportSets = sets
-        var texts: [Fact: String] = [:]
-        func word(_ criterion: Criterion) {
-            switch criterion {
-            case .all(let parts), .any(let parts), .atLeast(_, let parts): parts.forEach(word)
-            case .not(let inner): word(inner)
-            case .fact(let fact): texts[fact] = fact.requirement
-            }
-        }
-        for rule in library.policies.flatMap(\.rules) {
-            if let when = rule.when { word(when) }
-            if case .criteria(let criterion) = rule.check { word(criterion) }
-        }
-        factTexts = texts
+        var program = CriterionProgram()
+        var roots: [ObjectIdentifier: RuleCriteria] = [:]
+        for rule in library.policies.flatMap(\.rules) { roots[ObjectIdentifier(rule)] = program.compile(rule) }
+        criteria = program
+        ruleCriteria = roots
     }
+
+    /// Where the criteria of `rule` start in ``criteria``; `nil` for a rule that is not one of the
+    /// context's policies.
+    func criteria(of rule: Rule) -> RuleCriteria? { ruleCriteria[ObjectIdentifier(rule)] }
 
     /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code
     /// itself, a listed header's billable descendants, and every billable code in a listed range.
@@ -82,4 +79,12 @@ public final class EvaluationContext: Sendable {
         let year = min(max(date.fiscalYear, fiscalYears.lowerBound), fiscalYears.upperBound)
         return byYear[year] ?? []
     }
+}
+
+/// Where a rule's criteria start in a ``CriterionProgram``.
+struct RuleCriteria: Sendable {
+    /// The root of the rule's `when`.
+    var when: Int?
+    /// The root of its criteria check.
+    var check: Int?
 }

@@ -28,10 +28,20 @@ struct PolicyRuleEvaluator {
     }
 
     func evaluate(_ rule: Rule, on line: ServiceLine) -> RuleVerdict {
-        let criteria = CriterionEvaluator(facts: facts, factTexts: context.factTexts)
-        let gate = rule.when.map(criteria.evaluate)
+        let criteria: CriterionEvaluator
+        let roots: RuleCriteria
+        if let compiled = context.criteria(of: rule) {
+            criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
+            roots = compiled
+        } else {
+            // Not one of the context's policies: compiled here, and its facts decided afresh.
+            var program = CriterionProgram()
+            roots = program.compile(rule)
+            criteria = CriterionEvaluator(facts: facts, program: program, memo: FactMemo(count: program.facts.count))
+        }
+        let gate = roots.when.map(criteria.evaluate)
         if gate?.truth == .no { return .pass }
-        let verdict = check(rule, line, criteria)
+        let verdict = check(rule, line, criteria, roots)
         // A rule whose condition the record leaves open can pass, but never deny: it pends.
         if let gate, gate.truth == .unknown, case .fail(let message) = verdict {
             return .unknown("\(message) (the rule applies if \(criteria.describe(gate.unknown)), which the record does not settle)",
@@ -40,12 +50,13 @@ struct PolicyRuleEvaluator {
         return verdict
     }
 
-    private func check(_ rule: Rule, _ line: ServiceLine, _ criteria: CriterionEvaluator) -> RuleVerdict {
+    private func check(_ rule: Rule, _ line: ServiceLine, _ criteria: CriterionEvaluator, _ roots: RuleCriteria) -> RuleVerdict {
         switch rule.check {
         case .diagnoses:
             return diagnoses(rule, line)
-        case .criteria(let criterion):
-            let result = criteria.evaluate(criterion)
+        case .criteria:
+            guard let root = roots.check else { preconditionFailure("a criteria check is compiled with its rule") }
+            let result = criteria.evaluate(root)
             switch result.truth {
             case .yes: return .pass
             case .no: return .fail("Not met: " + criteria.describe(result.notMet) + ".")

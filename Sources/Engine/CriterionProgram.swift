@@ -1,0 +1,161 @@
+import Model
+import Policies
+
+/// The policies' criteria, flattened once per context: nodes in one array, each node's children
+/// by position, and every distinct fact once, reduced to plain values (bit sets instead of Swift
+/// sets). Settling a criterion walks integers: nothing is hashed, copied or retained, and a fact
+/// that several rules or payers ask about is decided once per encounter (``FactMemo``).
+struct CriterionProgram: Sendable {
+    enum Node: Sendable {
+        /// Children are `children[range]`.
+        case all(Range<Int>)
+        case any(Range<Int>)
+        case atLeast(Int, Range<Int>)
+        case not(Int)
+        case fact(Int)
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var children: [Int] = []
+    /// Distinct facts, by index.
+    private(set) var facts: [FactTest] = []
+    /// What each fact requires, in words, by index (explanations repeat them on every claim that
+    /// leaves them unmet or unknown).
+    private(set) var requirements: [String] = []
+    private var factIndex: [Fact: Int] = [:]
+
+    /// Adds a rule's `when` and criteria check; returns their roots.
+    mutating func compile(_ rule: Rule) -> RuleCriteria {
+        var roots = RuleCriteria(when: rule.when.map { compile($0) })
+        if case .criteria(let criterion) = rule.check { roots.check = compile(criterion) }
+        return roots
+    }
+
+    /// Adds a criterion; returns its root node.
+    mutating func compile(_ criterion: Criterion) -> Int {
+        switch criterion {
+        case .all(let parts): return append(.all(compile(parts)))
+        case .any(let parts): return append(.any(compile(parts)))
+        case .atLeast(let n, let parts): return append(.atLeast(n, compile(parts)))
+        case .not(let inner): return append(.not(compile(inner)))
+        case .fact(let fact):
+            if let known = factIndex[fact] { return append(.fact(known)) }
+            factIndex[fact] = facts.count
+            facts.append(FactTest(fact))
+            requirements.append(fact.requirement)
+            return append(.fact(facts.count - 1))
+        }
+    }
+
+    private mutating func compile(_ parts: [Criterion]) -> Range<Int> {
+        var roots: [Int] = []
+        for part in parts { roots.append(compile(part)) }
+        children.append(contentsOf: roots)
+        return (children.count - roots.count)..<children.count
+    }
+
+    private mutating func append(_ node: Node) -> Int {
+        nodes.append(node)
+        return nodes.count - 1
+    }
+}
+
+/// A fact with its sets as bit masks (``CaseBits``), so that testing it copies no set.
+enum FactTest: Sendable {
+    case finding(Finding)
+    /// `nil` masks and bounds mean "any".
+    case conservativeTherapy(types: UInt64?, minDays: Int?, minMonths: Int?, outcomes: UInt64?)
+    case pharmacotherapy(classes: UInt64?, minDays: Int?)
+    case treatmentPlan(UInt64)
+    case documented(UInt64)
+    case painOnset(withinMonths: Int)
+    case priorImprovement(minPercent: Int)
+    case priorResponse(pain: Bool, function: Bool, rangeOfMotion: Bool)
+    case sitesDocumented
+    case priorServices(PriorServiceCount)
+
+    init(_ fact: Fact) {
+        switch fact {
+        case .finding(let finding): self = .finding(finding)
+        case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
+            self = .conservativeTherapy(types: types.map(FactMasks.therapyTypes.mask), minDays: minDays, minMonths: minMonths,
+                                        outcomes: outcomes.map(FactMasks.therapyOutcomes.mask))
+        case .pharmacotherapy(let classes, let minDays):
+            self = .pharmacotherapy(classes: classes.map(FactMasks.drugClasses.mask), minDays: minDays)
+        case .treatmentPlan(let components): self = .treatmentPlan(FactMasks.therapyTypes.mask(components))
+        case .documented(let elements): self = .documented(FactMasks.documents.mask(elements))
+        case .painOnset(let months): self = .painOnset(withinMonths: months)
+        case .priorImprovement(let percent): self = .priorImprovement(minPercent: percent)
+        case .priorResponse(let measures):
+            self = .priorResponse(pain: measures.contains(.pain), function: measures.contains(.function),
+                                  rangeOfMotion: measures.contains(.rangeOfMotion))
+        case .sitesDocumented: self = .sitesDocumented
+        case .priorServices(let count): self = .priorServices(count)
+        }
+    }
+}
+
+/// One bit per case of a small enum, in declaration order (`allCases`, kept once: the synthesized
+/// `allCases` builds a new array on every call).
+struct CaseBits<Value: CaseIterable & Equatable>: Sendable where Value: Sendable {
+    let order: [Value]
+
+    init() {
+        order = Array(Value.allCases)
+        precondition(order.count <= 64, "\(Value.self) has more cases than a 64-bit mask holds")
+    }
+
+    func bit(_ value: Value) -> UInt64 {
+        // Every case is in `order`: the loop always returns.
+        for (position, candidate) in order.enumerated() where candidate == value { return 1 << UInt64(position) }
+        return 0
+    }
+
+    func mask(_ values: some Sequence<Value>) -> UInt64 { values.reduce(0) { $0 | bit($1) } }
+
+    /// The values whose bits are set, in declaration order.
+    func values(_ mask: UInt64) -> [Value] {
+        order.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { order[$0] }
+    }
+}
+
+/// The masks of the sets facts test, by the enum they are sets of.
+enum FactMasks {
+    static let therapyTypes = CaseBits<TherapyType>()
+    static let therapyOutcomes = CaseBits<TherapyOutcome>()
+    static let drugClasses = CaseBits<DrugClass>()
+    static let documents = CaseBits<DocumentationElement>()
+}
+
+/// The truth of each fact of the program for one encounter, decided on first use.
+///
+/// Owned by one ``EncounterFacts`` and used by the one decision (or all-payers view) that made it,
+/// on one thread.
+final class FactMemo {
+    private let truths: UnsafeMutablePointer<UInt8>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        truths = .allocate(capacity: max(count, 1))
+        truths.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { truths.deallocate() }
+
+    subscript(index: Int) -> Truth? {
+        get {
+            guard index < count else { return nil }
+            switch truths[index] {
+            case 1: return .yes
+            case 2: return .no
+            case 3: return .unknown
+            default: return nil
+            }
+        }
+        set {
+            guard index < count, let newValue else { return }
+            truths[index] = newValue == .yes ? 1 : newValue == .no ? 2 : 3
+        }
+    }
+}
