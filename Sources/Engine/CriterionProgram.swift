@@ -5,7 +5,9 @@ import Policies
 /// by position, and every distinct fact once, reduced to plain values (bit sets instead of Swift
 /// sets). Settling a criterion walks integers: nothing is hashed, copied or retained, and a fact
 /// that several rules or payers ask about is decided once per encounter (``FactMemo``).
-struct CriterionProgram: Sendable {
+/// A class: every rule evaluation refers to it, and a struct of four arrays would be retained
+/// four times over on each.
+final class CriterionProgram: Sendable {
     enum Node: Sendable {
         /// Children are `children[range]`.
         case all(Range<Int>)
@@ -15,12 +17,27 @@ struct CriterionProgram: Sendable {
         case fact(Int)
     }
 
-    private(set) var nodes: [Node] = []
-    private(set) var children: [Int] = []
+    let nodes: [Node]
+    let children: [Int]
     /// Distinct facts, by index.
-    private(set) var facts: [FactTest] = []
+    let facts: [FactTest]
     /// What each fact requires, in words, by index (explanations repeat them on every claim that
     /// leaves them unmet or unknown).
+    let requirements: [String]
+
+    init(_ compiler: CriterionCompiler) {
+        nodes = compiler.nodes
+        children = compiler.children
+        facts = compiler.facts
+        requirements = compiler.requirements
+    }
+}
+
+/// Builds a ``CriterionProgram`` rule by rule.
+struct CriterionCompiler {
+    private(set) var nodes: [CriterionProgram.Node] = []
+    private(set) var children: [Int] = []
+    private(set) var facts: [FactTest] = []
     private(set) var requirements: [String] = []
     private var factIndex: [Fact: Int] = [:]
 
@@ -54,7 +71,7 @@ struct CriterionProgram: Sendable {
         return (children.count - roots.count)..<children.count
     }
 
-    private mutating func append(_ node: Node) -> Int {
+    private mutating func append(_ node: CriterionProgram.Node) -> Int {
         nodes.append(node)
         return nodes.count - 1
     }

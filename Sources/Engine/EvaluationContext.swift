@@ -40,10 +40,10 @@ public final class EvaluationContext: Sendable {
             }
         }
         supportSets = sets
-        var program = CriterionProgram()
+        var compiler = CriterionCompiler()
         var roots: [ObjectIdentifier: RuleCriteria] = [:]
-        for rule in library.policies.flatMap(\.rules) { roots[ObjectIdentifier(rule)] = program.compile(rule) }
-        criteria = program
+        for rule in library.policies.flatMap(\.rules) { roots[ObjectIdentifier(rule)] = compiler.compile(rule) }
+        criteria = CriterionProgram(compiler)
         ruleCriteria = roots
     }
 

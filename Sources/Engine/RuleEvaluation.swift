@@ -35,9 +35,9 @@ struct PolicyRuleEvaluator {
             roots = compiled
         } else {
             // Not one of the context's policies: compiled here, and its facts decided afresh.
-            var program = CriterionProgram()
-            roots = program.compile(rule)
-            criteria = CriterionEvaluator(facts: facts, program: program, memo: FactMemo(count: program.facts.count))
+            var compiler = CriterionCompiler()
+            roots = compiler.compile(rule)
+            criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: FactMemo(count: compiler.facts.count))
         }
         let gate = roots.when.map(criteria.evaluate)
         if gate?.truth == .no { return .pass }
