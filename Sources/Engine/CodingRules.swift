@@ -84,7 +84,7 @@ struct CodingRules {
 
     private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
         let encounter = facts.encounter
-        let undiagnosed = procedureLines.filter { encounter.diagnoses(for: encounter.lines[$0]).isEmpty }
+        let undiagnosed = procedureLines.filter { !encounter.hasDiagnosis(encounter.lines[$0]) }
         if !undiagnosed.isEmpty {
             add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: ["M76"],
                 citation: Self.designDecisions,

@@ -16,8 +16,8 @@ public final class EvaluationContext: Sendable {
     private let fiscalYears: ClosedRange<Int>
     /// Every rule's criteria (its `when` and a criteria check), compiled once.
     let criteria: CriterionProgram
-    /// By rule: the roots of its `when` and of its criteria check in ``criteria``.
-    private let ruleCriteria: [ObjectIdentifier: RuleCriteria]
+    /// By policy, then by rule position: the roots of each rule's `when` and criteria check in ``criteria``.
+    private let policyCriteria: [ObjectIdentifier: [RuleCriteria]]
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
         self.library = library
@@ -41,15 +41,15 @@ public final class EvaluationContext: Sendable {
         }
         supportSets = sets
         var compiler = CriterionCompiler()
-        var roots: [ObjectIdentifier: RuleCriteria] = [:]
-        for rule in library.policies.flatMap(\.rules) { roots[ObjectIdentifier(rule)] = compiler.compile(rule) }
+        var roots: [ObjectIdentifier: [RuleCriteria]] = [:]
+        for policy in library.policies { roots[ObjectIdentifier(policy)] = policy.rules.map { compiler.compile($0) } }
         criteria = CriterionProgram(compiler)
-        ruleCriteria = roots
+        policyCriteria = roots
     }
 
-    /// Where the criteria of `rule` start in ``criteria``; `nil` for a rule that is not one of the
-    /// context's policies.
-    func criteria(of rule: Rule) -> RuleCriteria? { ruleCriteria[ObjectIdentifier(rule)] }
+    /// Where the criteria of each rule of `policy` start in ``criteria``, by rule position; `nil`
+    /// for a policy that is not one of the context's.
+    func criteria(of policy: Policy) -> [RuleCriteria]? { policyCriteria[ObjectIdentifier(policy)] }
 
     /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code
     /// itself, a listed header's billable descendants, and every billable code in a listed range.

@@ -79,15 +79,16 @@ public struct Evaluator: Sendable {
             var reasons: [Reason] = []
             var evaluated: [String] = []
             var denied = false, pended = false
-            for finding in coding.findings where finding.line == index {
-                reasons.append(finding.reason)
-                if finding.effect == .deny { denied = true } else { pended = true }
+            // By position: a for-in over the findings would copy each one, reasons and all.
+            for position in coding.findings.indices where coding.findings[position].line == index {
+                reasons.append(coding.findings[position].reason)
+                if coding.findings[position].effect == .deny { denied = true } else { pended = true }
             }
             var governed = !reasons.isEmpty
-            for rule in policy.rules where rules.governs(rule, line) {
+            for (position, rule) in policy.rules.enumerated() where rules.governs(rule, line) {
                 governed = true
                 evaluated.append(rule.id)
-                switch rules.evaluate(rule, on: line) {
+                switch rules.evaluate(position, on: line) {
                 case .pass:
                     break
                 case .fail(let message):

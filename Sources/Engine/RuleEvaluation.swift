@@ -16,6 +16,24 @@ struct PolicyRuleEvaluator {
     let policy: Policy
     let facts: EncounterFacts
     let context: EvaluationContext
+    /// The policy's criteria and, by rule position, where each rule's start.
+    private let criteria: CriterionEvaluator
+    private let roots: [RuleCriteria]
+
+    init(policy: Policy, facts: EncounterFacts, context: EvaluationContext) {
+        self.policy = policy
+        self.facts = facts
+        self.context = context
+        if let compiled = context.criteria(of: policy) {
+            criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
+            roots = compiled
+        } else {
+            // Not one of the context's policies: compiled here, its facts decided afresh.
+            var compiler = CriterionCompiler()
+            roots = policy.rules.map { compiler.compile($0) }
+            criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: FactMemo(count: compiler.facts.count))
+        }
+    }
 
     /// Whether `rule` governs the line: its codes, or the codes it excludes.
     func governs(_ rule: Rule, _ line: ServiceLine) -> Bool {
@@ -27,21 +45,12 @@ struct PolicyRuleEvaluator {
         return rule.appliesTo.contains(line.code)
     }
 
-    func evaluate(_ rule: Rule, on line: ServiceLine) -> RuleVerdict {
-        let criteria: CriterionEvaluator
-        let roots: RuleCriteria
-        if let compiled = context.criteria(of: rule) {
-            criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
-            roots = compiled
-        } else {
-            // Not one of the context's policies: compiled here, and its facts decided afresh.
-            var compiler = CriterionCompiler()
-            roots = compiler.compile(rule)
-            criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: FactMemo(count: compiler.facts.count))
-        }
+    /// The verdict of the rule at `position` in the policy on `line`.
+    func evaluate(_ position: Int, on line: ServiceLine) -> RuleVerdict {
+        let rule = policy.rules[position], roots = roots[position]
         let gate = roots.when.map(criteria.evaluate)
         if gate?.truth == .no { return .pass }
-        let verdict = check(rule, line, criteria, roots)
+        let verdict = check(rule, line, roots)
         // A rule whose condition the record leaves open can pass, but never deny: it pends.
         if let gate, gate.truth == .unknown, case .fail(let message) = verdict {
             return .unknown("\(message) (the rule applies if \(criteria.describe(gate.unknown)), which the record does not settle)",
@@ -50,7 +59,7 @@ struct PolicyRuleEvaluator {
         return verdict
     }
 
-    private func check(_ rule: Rule, _ line: ServiceLine, _ criteria: CriterionEvaluator, _ roots: RuleCriteria) -> RuleVerdict {
+    private func check(_ rule: Rule, _ line: ServiceLine, _ roots: RuleCriteria) -> RuleVerdict {
         switch rule.check {
         case .diagnoses:
             return diagnoses(rule, line)

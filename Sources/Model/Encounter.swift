@@ -33,6 +33,14 @@ public struct Encounter: Codable, Equatable, Sendable {
     /// Diagnoses in claim order, `[]` when none were given.
     public var diagnosisList: [String] { diagnoses ?? [] }
 
+    /// Whether the line points to at least one claim diagnosis (any, when it has no pointers);
+    /// `diagnoses(for:).isEmpty` without building the list.
+    public func hasDiagnosis(_ line: ServiceLine) -> Bool {
+        let count = diagnoses?.count ?? 0
+        guard let pointers = line.diagnosisPointers else { return count > 0 }
+        return pointers.contains { 1 <= $0 && $0 <= count }
+    }
+
     /// The claim diagnoses a line points to, in pointer order (all of them when it has no pointers).
     public func diagnoses(for line: ServiceLine) -> [String] {
         let all = diagnosisList

@@ -94,7 +94,9 @@ public struct PolicyLibrary: Sendable {
     public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {
         // Not `filter`: that copies every candidate policy, and this runs once per decision.
         for policy in policies where policy.payer == payer && policy.isEffective(on: date) {
-            if let exception = policy.exceptions.first(where: { $0.linesOfBusiness.contains(lineOfBusiness) }) {
+            // By position: `first(where:)` copies each exception it looks at, retaining its strings.
+            if let found = policy.exceptions.indices.first(where: { policy.exceptions[$0].linesOfBusiness.contains(lineOfBusiness) }) {
+                let exception = policy.exceptions[found]
                 switch exception.action {
                 case .defer: return .deferred(policy, exception)
                 case .route(let target):

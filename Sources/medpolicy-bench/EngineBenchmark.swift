@@ -26,15 +26,25 @@ func runEngineBenchmark() {
         ("florida-blue", .commercial, "M62.838"), ("harvard-pilgrim", .commercial, "M79.18"),
         ("medicare", .medicare, "M60.811"), ("truecare", .medicaid, "M62.838"), ("aetna", .commercial, "M62.838"),
     ]
-    for item in cases {
+    for item in cases where ProcessInfo.processInfo.environment["ONLYHIST"] == nil {
         let encounter = typicalEncounter(payer: item.payer, line: item.line, diagnosis: item.diagnosis)
         let outcome = evaluator.evaluate(encounter).outcome
         let rate = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter) }
         print("engine: \(item.payer.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Int(rate)) decisions/s (outcome \(outcome.rawValue))")
     }
     let encounter = typicalEncounter(payer: "florida-blue", line: .commercial, diagnosis: "M62.838")
-    let rate = measure(iterations: 40_000) { _ = evaluator.evaluateAllPayers(encounter) }
+    let rate = measure(iterations: ProcessInfo.processInfo.environment["ONLYHIST"] == nil ? 40_000 : 200_000) { _ = evaluator.evaluateAllPayers(encounter) }
     print("engine: all payers      \(Int(rate)) encounters/s (\(Int(rate) * library.payers.count) decisions/s)")
+    // The history benchmark's member: 50 prior 20552s at the same region, one every 14 days, so
+    // both of Florida Blue's limits are over and the decision explains the count.
+    let start = LocalDate("2023-09-01")!
+    let prior = (0..<50).map {
+        PriorService(id: "SEED-\($0)", dateOfService: start.adding(days: $0 * 14), code: "20552", units: 1,
+                     sites: [InjectionSite(muscle: "trapezius", laterality: .right)])
+    }
+    let withHistory = evaluator.evaluate(encounter, priorServices: prior).outcome
+    let historyRate = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter, priorServices: prior) }
+    print("engine: florida-blue, 50 prior services \(Int(historyRate)) decisions/s (outcome \(withHistory.rawValue))")
 }
 
 private func typicalEncounter(payer: String, line: LineOfBusiness, diagnosis: String) -> Encounter {
@@ -55,15 +65,21 @@ private func typicalEncounter(payer: String, line: LineOfBusiness, diagnosis: St
             documentation: [.historyAndPhysical, .procedureNote, .reasonForTherapy, .injectionFrequencyPlan, .priorTreatmentResults]))
 }
 
-/// Runs `body` `iterations` times after a warm-up and returns the rate per second.
+/// Runs `body` `iterations` times after a warm-up, in five rounds, and returns the best round's
+/// rate per second: this VM's neighbours slow some rounds by a third, never speed one up.
 func measure(iterations: Int, _ body: () -> Void) -> Double {
     for _ in 0..<min(1000, iterations / 10) { body() }
     let clock = ContinuousClock()
-    let start = clock.now
-    for _ in 0..<iterations { body() }
-    let elapsed = clock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return Double(iterations) / seconds
+    let perRound = max(1, iterations / 5)
+    var best = 0.0
+    for _ in 0..<5 {
+        let start = clock.now
+        for _ in 0..<perRound { body() }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        best = max(best, Double(perRound) / seconds)
+    }
+    return best
 }
 
 func format(_ duration: Duration) -> String {

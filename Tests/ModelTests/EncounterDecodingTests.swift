@@ -64,6 +64,21 @@ struct EncounterDecodingTests {
         #expect(encounter.dateOfService == LocalDate("2025-09-10"))
     }
 
+    /// `hasDiagnosis` is `diagnoses(for:)` being non-empty, for every mix of claim diagnoses and
+    /// pointers (none, in range, out of range, zero, negative).
+    @Test func hasDiagnosisAgreesWithTheList() throws {
+        let base = try EncounterReader.decode(Data(validEncounterJSON.utf8))
+        for diagnoses in [nil, [], ["M79.18"], ["M79.18", "M54.2"]] as [[String]?] {
+            for pointers in [nil, [], [1], [2], [3], [0], [-1], [4, 1], [0, 5]] as [[Int]?] {
+                var encounter = base
+                encounter.diagnoses = diagnoses
+                let line = ServiceLine(code: "20552", diagnosisPointers: pointers)
+                #expect(encounter.hasDiagnosis(line) == !encounter.diagnoses(for: line).isEmpty,
+                        "diagnoses \(String(describing: diagnoses)), pointers \(String(describing: pointers))")
+            }
+        }
+    }
+
     @Test func roundTripsToTheSameJSON() throws {
         let encounter = try EncounterReader.decode(Data(validEncounterJSON.utf8))
         let encoded = try JSONEncoder().encode(encounter)
