@@ -24,7 +24,14 @@ struct MuscleCountCodes: Sendable {
 
     func code(forMuscles count: Int) -> String { count >= 3 ? large : small }
     func contains(_ code: String) -> Bool { code == small || code == large }
-    static func family(of code: String) -> MuscleCountCodes? { all.first { $0.contains(code) } }
+    static func family(of code: String) -> MuscleCountCodes? {
+        // A switch, not a search of `all`: every line of every decision asks.
+        switch code {
+        case injection.small, injection.large: return injection
+        case needling.small, needling.large: return needling
+        default: return nil
+        }
+    }
 }
 
 /// The correct-coding rules every payer applies (DESIGN.md § Where the sources disagree):
@@ -225,6 +232,8 @@ struct CodingRules {
 
     private func checkUnitsPerDay(_ result: inout Result, procedureLines: [Int]) {
         let lines = facts.encounter.lines
+        // The usual claim: one procedure line of one unit, nothing to sum and no pair.
+        if procedureLines.count == 1 && lines[procedureLines[0]].effectiveUnits <= 1 { return }
         // A claim has a few procedure lines: a list searched in place beats a dictionary here.
         var byCode: [(code: String, indices: [Int])] = []
         for index in procedureLines {

@@ -135,10 +135,10 @@ struct CriterionEvaluator {
         let dos = facts.dateOfService
         switch fact {
         case .finding(let finding):
-            return Truth(facts.clinical?.findings?[finding])
+            return Truth(facts.findings?[finding])
 
         case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
-            guard let courses = facts.clinical?.conservativeTherapy else { return .unknown }
+            guard let courses = facts.conservativeTherapy else { return .unknown }
             var found = Truth.no
             for course in courses where types.map({ $0 & FactMasks.therapyTypes.bit(course.type) != 0 }) ?? true {
                 let outcomeOK: Truth = outcomes.map { wanted in
@@ -153,7 +153,7 @@ struct CriterionEvaluator {
             return found
 
         case .pharmacotherapy(let classes, let minDays):
-            guard let drugs = facts.clinical?.pharmacotherapy else { return .unknown }
+            guard let drugs = facts.pharmacotherapy else { return .unknown }
             var found = Truth.no
             for drug in drugs where classes.map({ $0 & FactMasks.drugClasses.bit(drug.drugClass) != 0 }) ?? true {
                 switch lasted(from: drug.start, to: drug.end, minDays: minDays, minMonths: nil) {
@@ -165,24 +165,24 @@ struct CriterionEvaluator {
             return found
 
         case .treatmentPlan(let components):
-            guard let plan = facts.clinical?.treatmentPlan else { return .unknown }
+            guard let plan = facts.treatmentPlan else { return .unknown }
             return FactMasks.therapyTypes.mask(plan) & components != 0 ? .yes : .no
 
         case .documented(let elements):
             // A document not listed may simply not have been attached: never "documented as absent".
-            guard let documentation = facts.clinical?.documentation else { return .unknown }
+            guard let documentation = facts.documentation else { return .unknown }
             return FactMasks.documents.mask(documentation) & elements == elements ? .yes : .unknown
 
         case .painOnset(let months):
-            guard let onset = facts.clinical?.painOnset else { return .unknown }
+            guard let onset = facts.painOnset else { return .unknown }
             return Truth(onset <= dos && onset > dos.adding(months: -months))
 
         case .priorImprovement(let minPercent):
-            guard let percent = facts.clinical?.priorInjectionResponse?.percentPainImprovement else { return .unknown }
+            guard let percent = facts.priorInjectionResponse?.percentPainImprovement else { return .unknown }
             return Truth(percent >= minPercent)
 
         case .priorResponse(let pain, let function, let rangeOfMotion):
-            let response = facts.clinical?.priorInjectionResponse
+            let response = facts.priorInjectionResponse
             var measured: [Truth] = []
             if pain { measured.append(Truth(response?.percentPainImprovement.map { $0 > 0 })) }
             if function { measured.append(Truth(response?.functionalImprovement)) }
@@ -218,7 +218,7 @@ struct CriterionEvaluator {
         case .pharmacotherapy: return [.medicationList]
         case .treatmentPlan: return [.treatmentPlan]
         case .documented(let elements):
-            return FactMasks.documents.values(elements & ~FactMasks.documents.mask(facts.clinical?.documentation ?? []))
+            return FactMasks.documents.values(elements & ~FactMasks.documents.mask(facts.documentation ?? []))
         case .priorImprovement, .priorResponse: return [.priorTreatmentResults]
         case .sitesDocumented, .priorServices: return [.procedureNote]
         }

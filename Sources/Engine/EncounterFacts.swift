@@ -125,7 +125,14 @@ final class EncounterFacts {
 
     init(encounter: Encounter, priorServices: [PriorService], context: EvaluationContext) {
         self.encounter = encounter
-        clinical = encounter.clinical
+        let clinical = encounter.clinical
+        findings = clinical?.findings
+        conservativeTherapy = clinical?.conservativeTherapy
+        pharmacotherapy = clinical?.pharmacotherapy
+        treatmentPlan = clinical?.treatmentPlan
+        documentation = clinical?.documentation
+        painOnset = clinical?.painOnset
+        priorInjectionResponse = clinical?.priorInjectionResponse
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
         diagnoses = encounter.diagnosisList.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
@@ -160,9 +167,15 @@ final class EncounterFacts {
         categories = encounter.lines.map { context.tables.procedure($0.code)?.category }
     }
 
-    /// Stored, not computed from `encounter`: a computed property would copy the whole record
-    /// (every field retained) for each fact evaluated.
-    let clinical: Clinical?
+    // The clinical record's parts, each stored on its own: reading `clinical?.findings` through
+    // this class copied the whole record (every array retained) for each fact decided.
+    let findings: Findings?
+    let conservativeTherapy: [ConservativeTherapy]?
+    let pharmacotherapy: [Pharmacotherapy]?
+    let treatmentPlan: [TherapyType]?
+    let documentation: [DocumentationElement]?
+    let painOnset: LocalDate?
+    let priorInjectionResponse: PriorInjectionResponse?
 
     /// Status of a diagnosis code on the date of service.
     func status(of code: String) -> DiagnosisStatus {
