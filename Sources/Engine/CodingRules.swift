@@ -90,15 +90,15 @@ struct CodingRules {
     // MARK: diagnoses
 
     private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
-        let encounter = facts.encounter
-        let undiagnosed = procedureLines.filter { !encounter.hasDiagnosis(encounter.lines[$0]) }
+        let lines = facts.encounter.lines
+        let undiagnosed = procedureLines.filter { !facts.encounter.hasDiagnosis(lines[$0]) }
         if !undiagnosed.isEmpty {
             add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: ["M76"],
                 citation: Self.designDecisions,
                 message: "The line carries no diagnosis: report the ICD-10-CM code of the condition treated (the specific muscle or pain diagnosis).")
         }
         for (code, status) in facts.diagnoses where status != .billable {
-            let pointing = encounter.lines.indices.filter { encounter.diagnoses(for: encounter.lines[$0]).contains(code) }
+            let pointing = lines.indices.filter { facts.encounter.diagnoses(for: lines[$0]).contains(code) }
             let message: String
             let effect: Effect
             switch status {

@@ -26,24 +26,25 @@ public struct Evaluator: Sendable {
         return context.library.payers.map { evaluate(facts, coding: coding, payer: $0) }
     }
 
+    // `facts.encounter` is read field by field, never bound whole: a binding copies the record
+    // and retains every field of it.
     private func evaluate(_ facts: EncounterFacts, coding: CodingRules.Result, payer: String) -> Determination {
-        let encounter = facts.encounter
         let advice = CodingAdvice(recommended: coding.recommended, issues: coding.issues)
 
-        if encounter.effectiveFrequency == .void {
-            return notApplicable(encounter, payer: payer, policy: nil, advice: advice,
+        if facts.encounter.effectiveFrequency == .void {
+            return notApplicable(facts, payer: payer, policy: nil, advice: advice,
                                  reason: Reason(rule: "claim.void", carc: nil,
-                                                message: "A void cancels claim \(encounter.replaces ?? "?"); there is nothing to adjudicate.", citation: nil))
+                                                message: "A void cancels claim \(facts.encounter.replaces ?? "?"); there is nothing to adjudicate.", citation: nil))
         }
 
-        let lineOfBusiness = payer == encounter.coverage.payer ? encounter.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, encounter)
-        switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: encounter.dateOfService) {
+        let lineOfBusiness = payer == facts.encounter.coverage.payer ? facts.encounter.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, facts.encounter)
+        switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: facts.dateOfService) {
         case .none(let why):
-            return notApplicable(encounter, payer: payer, policy: nil, advice: advice,
+            return notApplicable(facts, payer: payer, policy: nil, advice: advice,
                                  reason: Reason(rule: "policy.none", carc: nil, message: why.prefix(1).uppercased() + why.dropFirst() + ".", citation: nil))
         case .deferred(let policy, let exception):
             guard case .defer(let message) = exception.action else { preconditionFailure("deferred selection carries a defer action") }
-            return notApplicable(encounter, payer: payer, policy: policy.reference, advice: advice,
+            return notApplicable(facts, payer: payer, policy: policy.reference, advice: advice,
                                  reason: Reason(rule: exception.id, carc: nil, message: message, citation: exception.citation))
         case .policy(let policy, let routedBy):
             return decide(facts, payer: payer, policy: policy, routedBy: routedBy, coding: coding, advice: advice)
@@ -59,23 +60,22 @@ public struct Evaluator: Sendable {
         return LineOfBusiness.allCases.first { line in policies.contains { $0.covers(line) } } ?? own
     }
 
-    private func notApplicable(_ encounter: Encounter, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {
+    private func notApplicable(_ facts: EncounterFacts, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {
         Determination(
-            encounterId: encounter.id, payer: payer, policy: policy, outcome: .notApplicable,
-            lines: encounter.lines.enumerated().map { LineDetermination(index: $0.offset + 1, code: $0.element.code, outcome: .notApplicable, reasons: []) },
+            encounterId: facts.encounter.id, payer: payer, policy: policy, outcome: .notApplicable,
+            lines: facts.encounter.lines.enumerated().map { LineDetermination(index: $0.offset + 1, code: $0.element.code, outcome: .notApplicable, reasons: []) },
             reasons: [reason], coding: advice, documentation: DocumentationAdvice())
     }
 
     private func decide(_ facts: EncounterFacts, payer: String, policy: Policy, routedBy: (Policy, ProgramException)?,
                         coding: CodingRules.Result, advice: CodingAdvice) -> Determination {
-        let encounter = facts.encounter
         let rules = PolicyRuleEvaluator(policy: policy, facts: facts, context: context)
         var missing = coding.missing
         var anyPended = false
         var lines: [LineDetermination] = []
-        lines.reserveCapacity(encounter.lines.count)
+        lines.reserveCapacity(facts.encounter.lines.count)
 
-        for (index, line) in encounter.lines.enumerated() {
+        for (index, line) in facts.encounter.lines.enumerated() {
             var reasons: [Reason] = []
             var evaluated: [String] = []
             var denied = false, pended = false
@@ -115,12 +115,12 @@ public struct Evaluator: Sendable {
         var claimReasons = coding.claimReasons
         if let (routing, exception) = routedBy {
             claimReasons.insert(Reason(rule: exception.id, carc: nil,
-                                       message: "\(routing.id) sends \(encounter.coverage.effectiveLineOfBusiness.rawValue) members to \(policy.id).",
+                                       message: "\(routing.id) sends \(facts.encounter.coverage.effectiveLineOfBusiness.rawValue) members to \(policy.id).",
                                        citation: exception.citation), at: 0)
         }
-        return Determination(encounterId: encounter.id, payer: payer, policy: policy.reference,
+        return Determination(encounterId: facts.encounter.id, payer: payer, policy: policy.reference,
                              outcome: claimOutcome(lines.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
-                             documentation: documentation(policy: policy, missing: missing, encounter: encounter, pended: anyPended))
+                             documentation: documentation(policy: policy, missing: missing, documented: facts.documentation, pended: anyPended))
     }
 
     private func reason(_ rule: Rule, carc: String, rarc: [String], message: String) -> Reason {
@@ -140,8 +140,9 @@ public struct Evaluator: Sendable {
 
     /// What the record lacks, always; and for a pended claim the payer's own requests plus a request
     /// for each missing record they do not already name.
-    private func documentation(policy: Policy, missing: Set<DocumentationElement>, encounter: Encounter, pended: Bool) -> DocumentationAdvice {
-        let absent = missing.isEmpty ? [] : missing.subtracting(encounter.clinical?.documentation ?? [])
+    private func documentation(policy: Policy, missing: Set<DocumentationElement>, documented: [DocumentationElement]?,
+                               pended: Bool) -> DocumentationAdvice {
+        let absent = missing.isEmpty ? [] : missing.subtracting(documented ?? [])
             .sorted { $0.rawValue < $1.rawValue }
         guard pended else { return DocumentationAdvice(requests: [], missing: absent.map(\.rawValue)) }
         var requests = policy.documentationRequests

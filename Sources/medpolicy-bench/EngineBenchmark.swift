@@ -26,14 +26,14 @@ func runEngineBenchmark() {
         ("florida-blue", .commercial, "M62.838"), ("harvard-pilgrim", .commercial, "M79.18"),
         ("medicare", .medicare, "M60.811"), ("truecare", .medicaid, "M62.838"), ("aetna", .commercial, "M62.838"),
     ]
-    for item in cases where ProcessInfo.processInfo.environment["ONLYHIST"] == nil {
+    for item in cases {
         let encounter = typicalEncounter(payer: item.payer, line: item.line, diagnosis: item.diagnosis)
         let outcome = evaluator.evaluate(encounter).outcome
         let rate = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter) }
         print("engine: \(item.payer.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Int(rate)) decisions/s (outcome \(outcome.rawValue))")
     }
     let encounter = typicalEncounter(payer: "florida-blue", line: .commercial, diagnosis: "M62.838")
-    let rate = measure(iterations: ProcessInfo.processInfo.environment["ONLYHIST"] == nil ? 40_000 : 200_000) { _ = evaluator.evaluateAllPayers(encounter) }
+    let rate = measure(iterations: 40_000) { _ = evaluator.evaluateAllPayers(encounter) }
     print("engine: all payers      \(Int(rate)) encounters/s (\(Int(rate) * library.payers.count) decisions/s)")
     // The history benchmark's member: 50 prior 20552s at the same region, one every 14 days, so
     // both of Florida Blue's limits are over and the decision explains the count.
@@ -43,7 +43,7 @@ func runEngineBenchmark() {
                      sites: [InjectionSite(muscle: "trapezius", laterality: .right)])
     }
     let withHistory = evaluator.evaluate(encounter, priorServices: prior).outcome
-    let historyRate = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter, priorServices: prior) }
+    let historyRate = measure(iterations: 40_000) { _ = evaluator.evaluate(encounter, priorServices: prior) }
     print("engine: florida-blue, 50 prior services \(Int(historyRate)) decisions/s (outcome \(withHistory.rawValue))")
 }
 
@@ -67,7 +67,12 @@ private func typicalEncounter(payer: String, line: LineOfBusiness, diagnosis: St
 
 /// Runs `body` `iterations` times after a warm-up, in five rounds, and returns the best round's
 /// rate per second: this VM's neighbours slow some rounds by a third, never speed one up.
+///
+/// `MEDPOLICY_BENCH_ITERATIONS` replaces every suite's count: a small one lets the suite run under
+/// an instruction counter (`valgrind --tool=callgrind`), which, unlike the clock, gives the same
+/// number on every run.
 func measure(iterations: Int, _ body: () -> Void) -> Double {
+    let iterations = ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_ITERATIONS"].flatMap(Int.init) ?? iterations
     for _ in 0..<min(1000, iterations / 10) { body() }
     let clock = ContinuousClock()
     let perRound = max(1, iterations / 5)
