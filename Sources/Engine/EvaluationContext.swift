@@ -16,8 +16,8 @@ public final class EvaluationContext: Sendable {
     private let fiscalYears: ClosedRange<Int>
     /// Every rule's criteria (its `when` and a criteria check), compiled once.
     let criteria: CriterionProgram
-    /// By policy, then by rule position: the roots of each rule's `when` and criteria check in ``criteria``.
-    private let policyCriteria: [ObjectIdentifier: [RuleCriteria]]
+    /// By policy: what the context derived from it once.
+    private let policyPlans: [ObjectIdentifier: PolicyPlan]
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
         self.library = library
@@ -41,15 +41,14 @@ public final class EvaluationContext: Sendable {
         }
         supportSets = sets
         var compiler = CriterionCompiler()
-        var roots: [ObjectIdentifier: [RuleCriteria]] = [:]
-        for policy in library.policies { roots[ObjectIdentifier(policy)] = policy.rules.map { compiler.compile($0) } }
+        var plans: [ObjectIdentifier: PolicyPlan] = [:]
+        for policy in library.policies { plans[ObjectIdentifier(policy)] = PolicyPlan(policy, compiler: &compiler) }
         criteria = CriterionProgram(compiler)
-        policyCriteria = roots
+        policyPlans = plans
     }
 
-    /// Where the criteria of each rule of `policy` start in ``criteria``, by rule position; `nil`
-    /// for a policy that is not one of the context's.
-    func criteria(of policy: Policy) -> [RuleCriteria]? { policyCriteria[ObjectIdentifier(policy)] }
+    /// What the context derived from `policy`; `nil` for a policy that is not one of the context's.
+    func plan(of policy: Policy) -> PolicyPlan? { policyPlans[ObjectIdentifier(policy)] }
 
     /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code
     /// itself, a listed header's billable descendants, and every billable code in a listed range.
@@ -79,6 +78,30 @@ public final class EvaluationContext: Sendable {
         let year = min(max(date.fiscalYear, fiscalYears.lowerBound), fiscalYears.upperBound)
         return byYear[year] ?? []
     }
+}
+
+/// A policy's rules arranged for deciding: by rule position, where each rule's criteria start in
+/// the ``CriterionProgram``; by procedure code, the positions of the rules that may govern a line
+/// of that code (its own codes, or the codes it excludes), in policy order.
+final class PolicyPlan: Sendable {
+    let criteria: [RuleCriteria]
+    private let rulesByCode: [String: [Int]]
+
+    init(_ policy: Policy, compiler: inout CriterionCompiler) {
+        var criteria: [RuleCriteria] = []
+        var byCode: [String: [Int]] = [:]
+        for (position, rule) in policy.rules.enumerated() {
+            criteria.append(compiler.compile(rule))
+            let codes: [String]
+            if case .exclusion(let exclusion) = rule.check { codes = exclusion.codes } else { codes = rule.appliesTo }
+            for code in Set(codes) { byCode[code, default: []].append(position) }
+        }
+        self.criteria = criteria
+        rulesByCode = byCode
+    }
+
+    /// Positions of the rules that may govern a line of `code`, in policy order.
+    func rules(for code: String) -> [Int] { rulesByCode[code] ?? [] }
 }
 
 /// Where a rule's criteria start in a ``CriterionProgram``.

@@ -85,7 +85,8 @@ public struct Evaluator: Sendable {
                 if coding.findings[position].effect == .deny { denied = true } else { pended = true }
             }
             var governed = !reasons.isEmpty
-            for (position, rule) in policy.rules.enumerated() where rules.governs(rule, line) {
+            for position in rules.plan.rules(for: line.code) where rules.governs(policy.rules[position], line) {
+                let rule = policy.rules[position]
                 governed = true
                 evaluated.append(rule.id)
                 switch rules.evaluate(position, on: line) {

@@ -18,36 +18,33 @@ struct PolicyRuleEvaluator {
     let context: EvaluationContext
     /// The policy's criteria and, by rule position, where each rule's start.
     private let criteria: CriterionEvaluator
-    private let roots: [RuleCriteria]
+    let plan: PolicyPlan
 
     init(policy: Policy, facts: EncounterFacts, context: EvaluationContext) {
         self.policy = policy
         self.facts = facts
         self.context = context
-        if let compiled = context.criteria(of: policy) {
+        if let known = context.plan(of: policy) {
             criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
-            roots = compiled
+            plan = known
         } else {
             // Not one of the context's policies: compiled here, its facts decided afresh.
             var compiler = CriterionCompiler()
-            roots = policy.rules.map { compiler.compile($0) }
+            plan = PolicyPlan(policy, compiler: &compiler)
             criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: FactMemo(count: compiler.facts.count))
         }
     }
 
-    /// Whether `rule` governs the line: its codes, or the codes it excludes.
+    /// Whether `rule`, one of the plan's rules for the line's code, governs the line: an exclusion
+    /// "when billed with" other codes says nothing about the code billed alone.
     func governs(_ rule: Rule, _ line: ServiceLine) -> Bool {
-        if case .exclusion(let exclusion) = rule.check {
-            // An exclusion "when billed with" other codes says nothing about the code billed alone.
-            guard exclusion.codes.contains(line.code) else { return false }
-            return exclusion.withCodes.map { with in facts.encounter.lines.contains { with.contains($0.code) } } ?? true
-        }
-        return rule.appliesTo.contains(line.code)
+        guard case .exclusion(let exclusion) = rule.check, let with = exclusion.withCodes else { return true }
+        return facts.encounter.lines.contains { with.contains($0.code) }
     }
 
     /// The verdict of the rule at `position` in the policy on `line`.
     func evaluate(_ position: Int, on line: ServiceLine) -> RuleVerdict {
-        let rule = policy.rules[position], roots = roots[position]
+        let rule = policy.rules[position], roots = plan.criteria[position]
         let gate = roots.when.map(criteria.evaluate)
         if gate?.truth == .no { return .pass }
         let verdict = check(rule, line, roots)
