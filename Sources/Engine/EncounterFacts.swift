@@ -112,6 +112,9 @@ final class EncounterFacts {
     let sites: ServiceSites
     /// Claim diagnoses with their status on the date of service, in claim order.
     let diagnoses: [(code: String, status: DiagnosisStatus)]
+    /// The claim diagnoses in compact form (no dot, upper case), in claim order: how supporting
+    /// diagnosis sets hold them.
+    let compactDiagnoses: [String]
     /// Truths of the policies' facts, decided once for this encounter whichever rules and payers ask.
     let memo: FactMemo
     /// The prior services as given; ``prior`` says which of them count.
@@ -136,6 +139,7 @@ final class EncounterFacts {
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
         diagnoses = encounter.diagnosisList.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
+        compactDiagnoses = encounter.diagnosisList.map(DiagnosisCodeShape.compact)
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once

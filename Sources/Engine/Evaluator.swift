@@ -120,7 +120,7 @@ public struct Evaluator: Sendable {
                                        citation: exception.citation), at: 0)
         }
         return Determination(encounterId: facts.encounter.id, payer: payer, policy: policy.reference,
-                             outcome: claimOutcome(lines.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
+                             outcome: claimOutcome(lines.lazy.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
                              documentation: documentation(policy: policy, missing: missing, documented: facts.documentation, pended: anyPended))
     }
 
@@ -130,13 +130,17 @@ public struct Evaluator: Sendable {
     }
 
     /// DESIGN.md: pended if any line is; approved if every governed line is; denied if every governed line is; else partial.
-    func claimOutcome(_ outcomes: [Outcome]) -> Outcome {
-        let governed = outcomes.filter { $0 != .notApplicable }
-        if governed.isEmpty { return .notApplicable }
-        if governed.contains(.pended) { return .pended }
-        if governed.allSatisfy({ $0 == .approved }) { return .approved }
-        if governed.allSatisfy({ $0 == .denied }) { return .denied }
-        return .partial
+    func claimOutcome(_ outcomes: some Sequence<Outcome>) -> Outcome {
+        var governed = false, pended = false, allApproved = true, allDenied = true
+        for outcome in outcomes where outcome != .notApplicable {
+            governed = true
+            if outcome == .pended { pended = true }
+            if outcome != .approved { allApproved = false }
+            if outcome != .denied { allDenied = false }
+        }
+        if !governed { return .notApplicable }
+        if pended { return .pended }
+        return allApproved ? .approved : allDenied ? .denied : .partial
     }
 
     /// What the record lacks, always; and for a pended claim the payer's own requests plus a request

@@ -83,10 +83,21 @@ struct PolicyRuleEvaluator {
 
     private func diagnoses(_ rule: Rule, _ line: ServiceLine) -> RuleVerdict {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
-        let candidates = facts.encounter.diagnoses(for: line).filter { facts.status(of: $0) == .billable }
-        guard !candidates.isEmpty else { return .pass }
+        // The line's diagnoses by position (as `Encounter.diagnoses(for:)` picks them), without building the list.
         let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
-        if candidates.contains(where: { supported.contains(DiagnosisCodeShape.compact($0)) }) { return .pass }
+        var billable = false
+        func supports(_ position: Int) -> Bool {
+            guard facts.diagnoses.indices.contains(position), facts.diagnoses[position].status == .billable else { return false }
+            billable = true
+            return supported.contains(facts.compactDiagnoses[position])
+        }
+        if let pointers = line.diagnosisPointers {
+            if pointers.contains(where: { supports($0 - 1) }) { return .pass }
+        } else if facts.diagnoses.indices.contains(where: supports) {
+            return .pass
+        }
+        guard billable else { return .pass }
+        let candidates = facts.encounter.diagnoses(for: line).filter { facts.status(of: $0) == .billable }
         return .fail("None of the line's diagnoses (\(candidates.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
     }
 

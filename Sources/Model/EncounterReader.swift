@@ -304,12 +304,16 @@ public enum DiagnosisCodeShape {
     /// The code without its dot, upper-cased: the form ranges and lookups compare.
     public static func compact(_ text: String) -> String {
         // Byte-level: this runs on every diagnosis of every decision, and Foundation's string calls are slow on Linux.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 where byte != UInt8(ascii: ".") {
-            bytes.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
+        // Written straight into the string's storage: a diagnosis code fits a small string, so
+        // nothing is allocated.
+        String(unsafeUninitializedCapacity: text.utf8.count) { buffer in
+            var count = 0
+            for byte in text.utf8 where byte != UInt8(ascii: ".") {
+                buffer[count] = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte
+                count += 1
+            }
+            return count
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -242,3 +242,13 @@ struct BlankStringTests {
         #expect(refused == text.trimmingCharacters(in: .whitespaces).isEmpty)
     }
 }
+
+/// The compact form supporting-diagnosis sets are keyed by: no dot, upper case, whatever the length.
+@Suite("Diagnosis code shape")
+struct DiagnosisCodeShapeTests {
+    @Test(arguments: [("M62.838", "M62838"), ("m79.18", "M7918"), ("S13.4xxA", "S134XXA"), ("A00", "A00"), ("", ""),
+                      ("m..1", "M1"), ("a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q", "ABCDEFGHIJKLMNOPQ"), ("é.1", "é1")])
+    func compactDropsDotsAndUppercases(code: String, compact: String) {
+        #expect(DiagnosisCodeShape.compact(code) == compact)
+    }
+}
