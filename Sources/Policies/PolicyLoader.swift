@@ -7,6 +7,11 @@ import Yams
 /// The schema is documented in `Policies/README.md`. Unknown keys, unknown facts, malformed
 /// codes and ranges whose ends are out of order are errors with `file:line`.
 public enum PolicyLoader {
+    /// The longest span a window, a duration or an interval may name: 100 years. Date arithmetic
+    /// on a claim's date with a span far past any calendar would overflow, and no policy means one.
+    static let maximumDays = 36_525
+    static let maximumMonths = 1_200
+
     /// Parses a policy from YAML text; `file` names it in messages. Returns the policy (when it has
     /// no errors) and every issue found.
     public static func parse(yaml: String, file: String) -> (policy: Policy?, issues: [PolicyIssue]) {
@@ -295,8 +300,8 @@ struct PolicyFileSchema {
             return .calendarYear
         }
         guard let m = reader.mapping(node, "window", allowed: ["days", "months"]) else { return nil }
-        let days = m.optional("days") { reader.integer($0, "window days", minimum: 1) }
-        let months = m.optional("months") { reader.integer($0, "window months", minimum: 1) }
+        let days = m.optional("days") { reader.integer($0, "window days", minimum: 1, maximum: PolicyLoader.maximumDays) }
+        let months = m.optional("months") { reader.integer($0, "window months", minimum: 1, maximum: PolicyLoader.maximumMonths) }
         switch (days, months) {
         case let (n?, nil): return .days(n)
         case let (nil, n?): return .months(n)
@@ -319,7 +324,7 @@ struct PolicyFileSchema {
 
     func minimumInterval(_ node: Node, governs: [String]) -> MinimumInterval? {
         guard let m = reader.mapping(node, "interval", allowed: ["minDays", "scope", "codes"]) else { return nil }
-        let minDays = m.required("minDays") { reader.integer($0, "interval minDays", minimum: 1) }
+        let minDays = m.required("minDays") { reader.integer($0, "interval minDays", minimum: 1, maximum: PolicyLoader.maximumDays) }
         let scope = m.required("scope") { reader.enumeration($0, "interval scope", LimitScope.self) }
         let codes = m.optional("codes") { procedureCodes($0, "interval codes") } ?? governs
         guard let minDays, let scope else { return nil }
@@ -375,14 +380,14 @@ struct PolicyFileSchema {
         case "conservativeTherapy":
             guard let m = reader.mapping(value, "conservativeTherapy", allowed: ["types", "minDays", "minMonths", "outcomes"]) else { return nil }
             let types = m.optional("types") { node in reader.list(node, "types") { reader.enumeration($0, "therapy type", TherapyType.self) } }
-            let minDays = m.optional("minDays") { reader.integer($0, "minDays", minimum: 1) }
-            let minMonths = m.optional("minMonths") { reader.integer($0, "minMonths", minimum: 1) }
+            let minDays = m.optional("minDays") { reader.integer($0, "minDays", minimum: 1, maximum: PolicyLoader.maximumDays) }
+            let minMonths = m.optional("minMonths") { reader.integer($0, "minMonths", minimum: 1, maximum: PolicyLoader.maximumMonths) }
             let outcomes = m.optional("outcomes") { node in reader.list(node, "outcomes") { reader.enumeration($0, "therapy outcome", TherapyOutcome.self) } }
             return .fact(.conservativeTherapy(types: types.map(Set.init), minDays: minDays, minMonths: minMonths, outcomes: outcomes.map(Set.init)))
         case "pharmacotherapy":
             guard let m = reader.mapping(value, "pharmacotherapy", allowed: ["classes", "minDays"]) else { return nil }
             let classes = m.optional("classes") { node in reader.list(node, "classes") { reader.enumeration($0, "drug class", DrugClass.self) } }
-            let minDays = m.optional("minDays") { reader.integer($0, "minDays", minimum: 1) }
+            let minDays = m.optional("minDays") { reader.integer($0, "minDays", minimum: 1, maximum: PolicyLoader.maximumDays) }
             return .fact(.pharmacotherapy(classes: classes.map(Set.init), minDays: minDays))
         case "treatmentPlan":
             return reader.list(value, "treatmentPlan") { reader.enumeration($0, "treatment plan component", TherapyType.self) }
@@ -392,7 +397,7 @@ struct PolicyFileSchema {
                 .map { .fact(.documented($0)) }
         case "painOnset":
             guard let m = reader.mapping(value, "painOnset", allowed: ["withinMonths"]) else { return nil }
-            return m.required("withinMonths") { reader.integer($0, "withinMonths", minimum: 1) }.map { .fact(.painOnset(withinMonths: $0)) }
+            return m.required("withinMonths") { reader.integer($0, "withinMonths", minimum: 1, maximum: PolicyLoader.maximumMonths) }.map { .fact(.painOnset(withinMonths: $0)) }
         case "priorImprovement":
             guard let m = reader.mapping(value, "priorImprovement", allowed: ["minPercent"]) else { return nil }
             return m.required("minPercent") { node -> Int? in

@@ -58,10 +58,11 @@ final class YAMLNodeReader {
         return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
-    func integer(_ node: Node, _ context: String, minimum: Int = 0) -> Int? {
+    func integer(_ node: Node, _ context: String, minimum: Int = 0, maximum: Int = .max) -> Int? {
         guard let text = string(node, context) else { return nil }
         guard let value = Int(text) else { error(node, "\(context) must be a whole number, got '\(text)'"); return nil }
         guard value >= minimum else { error(node, "\(context) must be ≥ \(minimum), got \(value)"); return nil }
+        guard value <= maximum else { error(node, "\(context) must be ≤ \(maximum), got \(value)"); return nil }
         return value
     }
 
