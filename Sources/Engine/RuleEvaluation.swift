@@ -83,18 +83,11 @@ struct PolicyRuleEvaluator {
 
     private func diagnoses(_ rule: Rule, _ line: ServiceLine) -> RuleVerdict {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
-        // The line's diagnoses by position (as `Encounter.diagnoses(for:)` picks them), without building the list.
         let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
         var billable = false
-        func supports(_ position: Int) -> Bool {
-            guard facts.diagnoses.indices.contains(position), facts.diagnoses[position].status == .billable else { return false }
+        for position in facts.encounter.diagnosisPositions(for: line) where facts.diagnoses[position].status == .billable {
+            if supported.contains(facts.compactDiagnoses[position]) { return .pass }
             billable = true
-            return supported.contains(facts.compactDiagnoses[position])
-        }
-        if let pointers = line.diagnosisPointers {
-            if pointers.contains(where: { supports($0 - 1) }) { return .pass }
-        } else if facts.diagnoses.indices.contains(where: supports) {
-            return .pass
         }
         guard billable else { return .pass }
         let candidates = facts.encounter.diagnoses(for: line).filter { facts.status(of: $0) == .billable }

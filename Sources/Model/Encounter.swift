@@ -33,20 +33,52 @@ public struct Encounter: Codable, Equatable, Sendable {
     /// Diagnoses in claim order, `[]` when none were given.
     public var diagnosisList: [String] { diagnoses ?? [] }
 
-    /// Whether the line points to at least one claim diagnosis (any, when it has no pointers);
-    /// `diagnoses(for:).isEmpty` without building the list.
+    /// Positions in `diagnoses` of the claim diagnoses a line points to, in pointer order (all of
+    /// them when it has no pointers); pointers past the list are skipped. Lazy: the engine walks
+    /// them on every decision without building a list.
+    public func diagnosisPositions(for line: ServiceLine) -> DiagnosisPositions {
+        DiagnosisPositions(pointers: line.diagnosisPointers, count: diagnoses?.count ?? 0)
+    }
+
+    /// Whether the line points to at least one claim diagnosis.
     public func hasDiagnosis(_ line: ServiceLine) -> Bool {
-        let count = diagnoses?.count ?? 0
-        guard let pointers = line.diagnosisPointers else { return count > 0 }
-        return pointers.contains { 1 <= $0 && $0 <= count }
+        var positions = diagnosisPositions(for: line).makeIterator()
+        return positions.next() != nil
     }
 
     /// The claim diagnoses a line points to, in pointer order (all of them when it has no pointers).
     public func diagnoses(for line: ServiceLine) -> [String] {
         let all = diagnosisList
-        guard let pointers = line.diagnosisPointers else { return all }
-        return pointers.compactMap { all.indices.contains($0 - 1) ? all[$0 - 1] : nil }
+        return diagnosisPositions(for: line).map { all[$0] }
     }
+}
+
+/// The positions of a line's claim diagnoses (``Encounter/diagnosisPositions(for:)``).
+public struct DiagnosisPositions: Sequence, Sendable {
+    let pointers: [Int]?
+    let count: Int
+
+    public struct Iterator: IteratorProtocol {
+        let pointers: [Int]?
+        let count: Int
+        /// The next position to yield (no pointers) or the next pointer to read.
+        var cursor = 0
+
+        public mutating func next() -> Int? {
+            guard let pointers else {
+                defer { cursor += 1 }
+                return cursor < count ? cursor : nil
+            }
+            while cursor < pointers.count {
+                let position = pointers[cursor] - 1
+                cursor += 1
+                if position >= 0 && position < count { return position }
+            }
+            return nil
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(pointers: pointers, count: count) }
 }
 
 /// Claim frequency (X12 CLM05-3: 1 original, 7 replacement, 8 void).

@@ -79,6 +79,25 @@ struct EncounterDecodingTests {
         }
     }
 
+    /// The diagnoses a line points to, spelled out: pointer order, duplicates kept, pointers past
+    /// either end skipped, all of them without pointers.
+    @Test func diagnosesFollowThePointers() throws {
+        var encounter = try EncounterReader.decode(Data(validEncounterJSON.utf8))
+        encounter.diagnoses = ["M79.18", "M54.2"]
+        let cases: [([Int]?, [String])] = [
+            (nil, ["M79.18", "M54.2"]), ([], []), ([2, 1], ["M54.2", "M79.18"]), ([1, 1], ["M79.18", "M79.18"]),
+            ([4, 1], ["M79.18"]), ([0, -1, 3], []),
+        ]
+        for (pointers, expected) in cases {
+            let line = ServiceLine(code: "20552", diagnosisPointers: pointers)
+            #expect(encounter.diagnoses(for: line) == expected, "pointers \(String(describing: pointers))")
+            #expect(Array(encounter.diagnosisPositions(for: line)).map { encounter.diagnosisList[$0] } == expected)
+        }
+        encounter.diagnoses = nil
+        #expect(encounter.diagnoses(for: ServiceLine(code: "20552", diagnosisPointers: [1])).isEmpty)
+        #expect(!encounter.hasDiagnosis(ServiceLine(code: "20552")))
+    }
+
     @Test func roundTripsToTheSameJSON() throws {
         let encounter = try EncounterReader.decode(Data(validEncounterJSON.utf8))
         let encoded = try JSONEncoder().encode(encounter)
