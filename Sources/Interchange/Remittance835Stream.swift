@@ -100,7 +100,13 @@ public final class Remittance835Stream {
                 let totals = try writer.writeTransaction(
                     &segments, identity: spool.identity, payee: payee, claims: byPayee[payee]!,
                     control: spool.controlNumber, transactionNumber: spool.transactions, claimCounter: &spool.claimCount)
-                spool.paidCents += totals.paidCents
+                // Each transaction fits an amount; enough of them could still add up past Int.
+                let (paid, overflow) = spool.paidCents.addingReportingOverflow(totals.paidCents)
+                guard !overflow else {
+                    throw RemittanceError(claimId: byPayee[payee]![0].claim.encounter.id,
+                                          message: "the payments of this file for \(payer) add up past what can be totalled", isCallersToFix: true)
+                }
+                spool.paidCents = paid
                 spool.reversals += totals.reversals
                 spool.remittedClaims += totals.remittedClaims
             }

@@ -173,8 +173,13 @@ public struct RemittanceBatch: Sendable {
 public struct RemittanceError: Error, Equatable, Sendable, CustomStringConvertible {
     public var claimId: String
     public var message: String
+    /// The input asks for what an 835 cannot say (amounts past its largest), rather than the
+    /// determinations contradicting the claims: the caller's to fix.
+    public var isCallersToFix: Bool
 
-    public init(claimId: String, message: String) { self.claimId = claimId; self.message = message }
+    public init(claimId: String, message: String, isCallersToFix: Bool = false) {
+        self.claimId = claimId; self.message = message; self.isCallersToFix = isCallersToFix
+    }
 
     public var description: String { "claim \"\(claimId)\": \(message)" }
 }
@@ -366,7 +371,18 @@ public struct Remittance835Writer {
                           claimCounter: inout Int) throws -> TransactionTotals {
         let date = X12Values.dateText(settings.productionDate)
         let claims = try items.map { try claimPayments(for: $0) }
-        let total = claims.joined().reduce(0) { $0 + $1.paidCents }
+        // Summed with a bound: each CLP fits an amount, but enough of them add up past BPR02's
+        // largest (and, further on, past Int).
+        var total = 0
+        for payment in claims.joined() {
+            let (sum, overflow) = total.addingReportingOverflow(payment.paidCents)
+            guard !overflow, abs(sum) <= X12Values.largestAmountCents else {
+                throw RemittanceError(claimId: payment.claimId,
+                                      message: "the payments of this transaction add up past \(X12Values.amount(X12Values.largestAmountCents)), the largest amount an 835 carries",
+                                      isCallersToFix: true)
+            }
+            total = sum
+        }
         // BPR02 may not be negative: reversals that outweigh payments are forwarded (PLB FB).
         let paid = max(total, 0)
         var totals = TransactionTotals(paidCents: paid)

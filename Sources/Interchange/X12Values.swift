@@ -2,6 +2,10 @@ import Model
 
 /// Byte-level readers for X12 simple data types (R decimal, N0 integer, DT date).
 enum X12Values {
+    /// The largest amount an R element of 18 characters carries with cents: 999999999999999.99
+    /// (15 whole digits, as `cents` reads them). A total past it cannot be written.
+    static let largestAmountCents = 99_999_999_999_999_999
+
     /// An R (decimal) amount in cents: `150`, `150.5`, `150.25`, `-3`. `nil` when not a number
     /// or when it has non-zero digits past the cents.
     static func cents(_ buffer: UnsafeBufferPointer<UInt8>) -> Int? {

@@ -66,11 +66,13 @@ public final class ClaimFileAdjudication {
         for payer in remittances.payers {
             let totals: Remittance835Stream.Totals
             do { totals = try remittances.finish(payer: payer, into: output) } catch let error as RemittanceError {
-                throw WorkflowError.internalFailure("835: \(error.description)")
+                throw WorkflowError(error)
             }
             statistics.remittedClaims += totals.remittedClaims
             statistics.reversals += totals.reversals
-            statistics.paidCents += totals.paidCents
+            let (paid, overflow) = statistics.paidCents.addingReportingOverflow(totals.paidCents)
+            guard !overflow else { throw WorkflowError.badInput("835: the payments of this file add up past what can be totalled") }
+            statistics.paidCents = paid
         }
         try output.flush()
     }
@@ -113,7 +115,7 @@ public final class ClaimFileAdjudication {
         do {
             statistics.unremitted += try remittances.add(adjudicated).count
         } catch let error as RemittanceError {
-            throw WorkflowError.internalFailure("835: \(error.description)")
+            throw WorkflowError(error)
         }
     }
 

@@ -260,6 +260,41 @@ struct Remittance835Tests {
         #expect(try read837(secondary).claims.first?.payerResponsibility == "S")
     }
 
+    @Test("payments that add up past the largest 835 amount (R1/18) are refused with the claim that overflows, not trapped")
+    func totalsPastTheLargestAmountAreRefused() throws {
+        var claim = try read837(try fixture("multiple-claims.837")).claims[0]
+        let largest = 99_999_999_999_999_999  // 999,999,999,999,999.99: an 837 amount's limit, one line
+        claim.lines = [claim.lines[0]]
+        claim.lines[0].chargeCents = largest
+        claim.totalChargeCents = largest
+        // 93 such approved claims for one payee sum past Int.max cents; 2 already past R1/18.
+        let items = (1...93).map { number in
+            var copy = claim
+            copy.encounter.id = "BIG-\(number)"
+            return AdjudicatedClaim(claim: copy, determination: determination(copy, .approved, lines: [.approved]))
+        }
+        let writer = Remittance835Writer(settings: remittanceSettings)
+        #expect(throws: RemittanceError(claimId: "BIG-2", message: "the payments of this transaction add up past 999999999999999.99, the largest amount an 835 carries",
+                                        isCallersToFix: true)) {
+            try writer.write(items, firstControlNumber: 1)
+        }
+        // One alone is written.
+        let one = try writer.write([items[0]], firstControlNumber: 1)
+        #expect(one.remittances.first?.paidCents == largest)
+
+        // One such claim per payee: every transaction fits, the file's total would pass Int.
+        let stream = Remittance835Stream(writer: writer, firstControlNumber: 1)
+        let separate = items.enumerated().map { offset, item in
+            var copy = item
+            copy.claim.billingProvider = BillingProvider(name: "PAYEE \(offset)", npi: String(1_000_000_000 + offset))
+            return copy
+        }
+        #expect(throws: RemittanceError(claimId: "BIG-93", message: "the payments of this file for aetna add up past what can be totalled",
+                                        isCallersToFix: true)) {
+            _ = try stream.add(separate)
+        }
+    }
+
     @Test("inconsistent input is refused: missing payer settings, a denied line without CARC, a missing line")
     func refusals() throws {
         let claim = try #require(try read837(try fixture("commercial.837")).claims.first)
