@@ -1,3 +1,4 @@
+import Model
 import Synchronization
 
 /// Decoded counting services per member, as of a member generation, for the SQLite store.
@@ -17,6 +18,8 @@ final class MemberServicesCache: Sendable {
     private struct Entry {
         let generation: Int64
         let services: [StoredService]
+        /// The same services as the engine takes them, converted once: a check reads them as is.
+        let priors: [PriorService]
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -28,17 +31,27 @@ final class MemberServicesCache: Sendable {
 
     /// The cached services of `member` when they are those of `generation`.
     func services(member: String, generation: Int64) -> [StoredService]? {
+        entry(member: member, generation: generation)?.services
+    }
+
+    /// The cached services of `member` as prior services, when they are those of `generation`.
+    func priorServices(member: String, generation: Int64) -> [PriorService]? {
+        entry(member: member, generation: generation)?.priors
+    }
+
+    private func entry(member: String, generation: Int64) -> Entry? {
         entries.withLock { entries in
             guard let entry = entries[member], entry.generation == generation else { return nil }
-            return entry.services
+            return entry
         }
     }
 
     /// Keeps the services of `member` as of `generation` (read from a committed snapshot).
     func store(_ services: [StoredService], member: String, generation: Int64) {
+        let priors = services.map(\.asPriorService)
         entries.withLock { entries in
             if entries.count >= capacity && entries[member] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[member] = Entry(generation: generation, services: services)
+            entries[member] = Entry(generation: generation, services: services, priors: priors)
         }
     }
 }

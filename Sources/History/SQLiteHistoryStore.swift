@@ -24,10 +24,12 @@ final class SQLiteHistoryStore: HistoryStore {
     private let path: String
     private let isClosed = Mutex(false)
     private let cache = MemberServicesCache()
+    private let probe: SQLiteClaimProbe
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool
         self.path = path
+        probe = SQLiteClaimProbe(path: path, busyTimeoutMilliseconds: Int32(Self.busyTimeout * 1000))
     }
 
     // MARK: Opening
@@ -248,9 +250,12 @@ final class SQLiteHistoryStore: HistoryStore {
     func adjudicate(_ encounter: Encounter, dryRun: Bool,
                     decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
         try checkOpen()
-        let submission = try Submission(encounter)
         let cache = self.cache
         do {
+            if dryRun, let adjudication = try Self.dryRunOfNewClaim(probe, encounter, cache: cache, decide: decide) {
+                return adjudication
+            }
+            let submission = try Submission(encounter)
             if dryRun {
                 return try Self.read(pool) { db in
                     try Self.adjudicate(db, submission, dryRun: true, cache: cache, decide: decide)
@@ -382,6 +387,23 @@ final class SQLiteHistoryStore: HistoryStore {
         return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
     }
 
+    /// The common dry run, answered from one statement: an original claim whose id is not recorded
+    /// (so neither a replay nor a conflicting resubmission) for a member whose services this
+    /// process holds at the generation the file is at. Nil when it is anything else; the full
+    /// path answers that. One statement reads one snapshot, so the id test and the generation
+    /// agree without opening a transaction, and nothing is encoded: the claim is neither compared
+    /// with a recorded one nor written.
+    private static func dryRunOfNewClaim(_ probe: SQLiteClaimProbe, _ encounter: Encounter, cache: MemberServicesCache,
+                                         decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication? {
+        guard encounter.effectiveFrequency == .original else { return nil }
+        let member = encounter.member.id
+        let answer = try probe.answer(claimId: encounter.id, member: member)
+        guard !answer.claimRecorded, let priors = cache.priorServices(member: member, generation: answer.generation) else {
+            return nil
+        }
+        return Adjudication(determination: decide(priors), recorded: false, replayed: false)
+    }
+
     /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
     /// one the recorded claim `changedBy` retired (a replay); nil for an original.
     private static func retiredClaim(_ db: Database, _ submission: Submission, number: Int64? = nil,
@@ -468,6 +490,7 @@ final class SQLiteHistoryStore: HistoryStore {
             return closed
         }
         if wasClosed { return }
+        probe.close()
         do {
             try pool.close()
         } catch {

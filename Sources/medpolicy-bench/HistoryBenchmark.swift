@@ -7,7 +7,8 @@ import Policies
 
 /// Checks per second with history on SQLite for members with 50 prior services (read only; recorded
 /// one per transaction; recorded in batches), and the time to insert 1 M history rows
-/// (`MEDPOLICY_BENCH_ROWS` overrides the row count).
+/// (`MEDPOLICY_BENCH_ROWS` overrides the row count, `MEDPOLICY_BENCH_DRY_RUNS` the dry runs: many of
+/// them give a profiler enough samples of the read path).
 func runHistoryBenchmark() async {
     let clock = ContinuousClock()
     guard let icd = try? ICD10CM.loadBundled(), let tables = try? CodeTables.loadBundled(),
@@ -36,7 +37,7 @@ func runHistoryBenchmark() async {
         }
         let checked = claim(id: "CHECK", member: "M-0", date: LocalDate("2025-08-20")!, lines: 1)
         let outcome = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }.determination.outcome
-        let dryRuns = 5_000
+        let dryRuns = Int(ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_DRY_RUNS"] ?? "") ?? 5_000
         var began = clock.now
         for _ in 0..<dryRuns {
             _ = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }

@@ -116,13 +116,29 @@ struct HistoryStoreTests {
                 _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
             }
             #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-1", "CLM-2"])
+            // Dry runs read the history the same way; the second of each pair is answered from the
+            // store's one-statement probe and its cache.
+            let log = DecideLog()
+            let probe = encounter("PROBE", date: "2025-12-01")
+            func preview() async throws {
+                for _ in 0..<2 { _ = try await store.adjudicate(probe, dryRun: true, decide: approving(probe, log: log)) }
+            }
+            try await preview()
             let outside = try DatabaseQueue(path: location.place)
             try await outside.write { db in
                 try db.execute(sql: "UPDATE services SET state = 'voided' WHERE claim_id = 'CLM-1'")
             }
             #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-2"])
+            try await preview()
             try await outside.write { db in try db.execute(sql: "DELETE FROM services WHERE claim_id = 'CLM-2'") }
             #expect(try await store.priorServices(member: "M1").isEmpty)
+            try await preview()
+            #expect(log.priors.map { $0.map(\.id) } == [["CLM-1", "CLM-2"], ["CLM-1", "CLM-2"], ["CLM-2"], ["CLM-2"], [], []])
+            // Once the probe's claim id is recorded, a dry run of it is its replay: not decided again.
+            _ = try await store.adjudicate(probe, dryRun: false, decide: approving(probe))
+            let replay = try await store.adjudicate(probe, dryRun: true, decide: { _ in decision(probe, .denied) })
+            #expect(replay.replayed)
+            #expect(replay.determination.outcome == .approved)
             try await outside.close()
         }
     }
@@ -313,6 +329,14 @@ struct HistoryStoreTests {
             await #expect(throws: HistoryError.conflictingResubmission(claimId: "CLM-1")) {
                 _ = try await store.adjudicate(changed, dryRun: true, decide: approving(changed))
             }
+            // A dry run of the recorded claim replays its answer too, with the member's history cached.
+            let preview = try await store.adjudicate(claim, dryRun: true, decide: { prior in
+                log.record(prior)
+                return decision(claim, .denied)
+            })
+            #expect(preview.replayed)
+            #expect(preview.determination == first.determination)
+            #expect(log.priors.isEmpty)
             #expect(try await store.priorServices(member: "M1").map(\.dateOfService.description) == ["2025-09-10"])
             #expect(try await store.determinations(claimId: "CLM-1").count == 1)
         }
@@ -401,6 +425,9 @@ struct HistoryStoreTests {
         let claim = encounter("CLM-1")
         await #expect(throws: HistoryError.closed) {
             _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+        }
+        await #expect(throws: HistoryError.closed) {
+            _ = try await store.adjudicate(claim, dryRun: true, decide: approving(claim))
         }
         // Nothing was recorded.
         let reopened = try await location.open()
