@@ -12,6 +12,23 @@ public enum AnatomicRegion: String, Sendable, CaseIterable, Codable {
     case lowerBack = "lower_back"
     case hipPelvis = "hip_pelvis"
     case lowerLimb = "lower_limb"
+
+    /// The region in words ("upper back"), as messages name it; a switch, since every limit message
+    /// by location names the encounter's regions.
+    public var words: String {
+        switch self {
+        case .headJaw: "head jaw"
+        case .neck: "neck"
+        case .upperBack: "upper back"
+        case .shoulderGirdle: "shoulder girdle"
+        case .chest: "chest"
+        case .abdomen: "abdomen"
+        case .upperLimb: "upper limb"
+        case .lowerBack: "lower back"
+        case .hipPelvis: "hip pelvis"
+        case .lowerLimb: "lower limb"
+        }
+    }
 }
 
 /// One skeletal muscle of the catalog.

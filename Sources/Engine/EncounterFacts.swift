@@ -194,6 +194,9 @@ final class EncounterFacts {
         // Each distinct site list is compared with this encounter's sites once, not once per service.
         var overlaps = [Truth?](repeating: nil, count: scope == .member ? 0 : priorSites.count)
         var found: [(index: Int, inScope: Truth)] = []
+        // Room for every record at once: growing one append at a time reallocated the list
+        // six times for a member with 50 services.
+        found.reserveCapacity(prior.count)
         for index in prior.indices {
             let record = prior[index]
             if let start, record.dateOfService < start { continue }

@@ -125,7 +125,7 @@ public struct Evaluator: Sendable {
     }
 
     private func reason(_ rule: Rule, carc: String, rarc: [String], message: String) -> Reason {
-        let text = rule.summary.map { "\(message) Policy: \($0)" } ?? message
+        let text = rule.summary.map { ("\(message) Policy: \($0)" as MessageText).string } ?? message
         return Reason(rule: rule.id, carc: carc, rarc: rarc, message: text, citation: rule.citation, interpretation: rule.interpretation)
     }
 

@@ -116,30 +116,30 @@ struct PolicyRuleEvaluator {
         // The services that count, oldest first; past ten only the latest ten are named (the
         // message is read by a person and stored with every determination).
         let shown = 10
-        let list = { (inScope: Truth) -> String in
+        let list = { (inScope: Truth) -> MessageText in
             let records = found.filter { $0.inScope == inScope }.map { facts.prior[$0.index] }
                 .sorted { $0.dateOfService < $1.dateOfService }
-            // One string appended to in place: interpolating and joining ten entries allocated each.
-            var text = records.count > shown ? "\(records.count - shown) earlier services, then " : ""
-            text.reserveCapacity(text.utf8.count + min(records.count, shown) * 40)
+            var text = MessageText(capacity: 40 + min(records.count, shown) * 48)
+            if records.count > shown { text.append(records.count - shown); text.append(" earlier services, then ") }
             for (position, record) in records.suffix(shown).enumerated() {
-                if position > 0 { text += ", " }
                 let service = facts.service(record)
-                text += service.id
-                text += " "
-                text += service.code
-                text += " on "
-                text += service.dateOfService.description
+                if position > 0 { text.append(", ") }
+                text.append(service.id)
+                text.append(" ")
+                text.append(service.code)
+                text.append(" on ")
+                text.append(service.dateOfService.description)
             }
             return text
         }
         let knownTotal = total(includingOpen: false)
         if knownTotal > limit.max {
-            return .fail("This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(.yes)) and this claim.")
+            let message: MessageText = "This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(.yes)) and this claim."
+            return .fail(message.string)
         }
         if total(includingOpen: true) > limit.max {
-            return .unknown("Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(.unknown)) or of this claim are not documented well enough to tell.",
-                            [.procedureNote])
+            let message: MessageText = "Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(.unknown)) or of this claim are not documented well enough to tell."
+            return .unknown(message.string, [.procedureNote])
         }
         return .pass
     }
@@ -163,7 +163,7 @@ struct PolicyRuleEvaluator {
         switch scope {
         case .member: return ""
         case .anatomicRegion:
-            let regions = facts.sites.regions.map { $0.rawValue.replacingUnderscores }.sorted()
+            let regions = facts.sites.regions.map(\.words).sorted()
             return regions.isEmpty ? " at the same anatomic location" : " at the same anatomic location (\(regions.joined(separator: ", ")))"
         case .muscle: return " in the same muscle"
         }

@@ -26,6 +26,14 @@ struct MuscleCatalogTests {
         #expect(!catalog.muscles(in: .hipPelvis).contains { $0.name == "quadratus lumborum" })
     }
 
+    @Test("a region in words is its code with spaces for underscores, for every region")
+    func regionWords() {
+        for region in AnatomicRegion.allCases {
+            #expect(region.words == region.rawValue.split(separator: "_").joined(separator: " "))
+        }
+        #expect(AnatomicRegion.upperBack.words == "upper back")
+    }
+
     @Test func namesAreUnique() {
         let names = catalog.muscles.map(\.name)
         #expect(Set(names).count == names.count)
