@@ -304,6 +304,7 @@ struct CodingRules {
     private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
         let lines = facts.encounter.lines
         var recommended: [RecommendedLine] = []
+        recommended.reserveCapacity(lines.count)
         if !procedureLines.isEmpty || expected?.code != nil {
             let billed = procedureLines.map { lines[$0].code }
             let code: String

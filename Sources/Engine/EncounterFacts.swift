@@ -42,6 +42,9 @@ struct ServiceSites: Sendable {
     init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
         guard let sites, !sites.isEmpty else { return }
         documented = true
+        // Room for every site at once (a bilateral site is two muscles): growing reallocated.
+        muscles.reserveCapacity(sites.count * 2)
+        regions.reserveCapacity(sites.count)
         for site in sites {
             switch catalog.resolve(site.muscle) {
             case .muscle(let muscle):

@@ -85,7 +85,9 @@ public struct Evaluator: Sendable {
                 if coding.findings[position].effect == .deny { denied = true } else { pended = true }
             }
             var governed = !reasons.isEmpty
-            for position in rules.plan.rules(for: line.code) where rules.governs(policy.rules[position], line) {
+            let positions = rules.plan.rules(for: line.code)
+            evaluated.reserveCapacity(positions.count)  // grown one id at a time, it was reallocated thrice
+            for position in positions where rules.governs(policy.rules[position], line) {
                 let rule = policy.rules[position]
                 governed = true
                 evaluated.append(rule.id)

@@ -45,13 +45,15 @@ struct PolicyRuleEvaluator {
     /// The verdict of the rule at `position` in the policy on `line`.
     func evaluate(_ position: Int, on line: ServiceLine) -> RuleVerdict {
         let rule = policy.rules[position], roots = plan.criteria[position]
-        let gate = roots.when.map(criteria.evaluate)
-        if gate?.truth == .no { return .pass }
+        // The condition's truth alone: it is explained only when it is open and the check fails.
+        let gate = roots.when.map(criteria.truth)
+        if gate == .no { return .pass }
         let verdict = check(rule, line, roots)
         // A rule whose condition the record leaves open can pass, but never deny: it pends.
-        if let gate, gate.truth == .unknown, case .fail(let message) = verdict {
-            return .unknown("\(message) (the rule applies if \(criteria.describe(gate.unknown)), which the record does not settle)",
-                            gate.missing)
+        if gate == .unknown, let when = roots.when, case .fail(let message) = verdict {
+            let open = criteria.evaluate(when)
+            return .unknown("\(message) (the rule applies if \(criteria.describe(open.unknown)), which the record does not settle)",
+                            open.missing)
         }
         return verdict
     }

@@ -198,6 +198,10 @@ struct LCDRuleChecks {
         expectReason(determination, rule: rule("no-relief-same-muscle"), carc: "252", lineOutcome: .pended, claimOutcome: .pended,
                      citation: cite(utilization))
         #expect(determination.line(1)?.reasons.allSatisfy { $0.carc != "50" } == true)
+        // The open condition is explained.
+        let message = determination.line(1)?.reason(rule("no-relief-same-muscle"))?.message ?? ""
+        #expect(message.contains("(the rule applies if "), "\(message)")
+        #expect(message.contains("which the record does not settle)"), "\(message)")
     }
 
     // MARK: exclusions
