@@ -61,7 +61,7 @@ struct CodingRules {
 
     func evaluate() -> Result {
         var result = Result()
-        let lines = facts.encounter.lines
+        let lines = facts.lines
         let procedureLines = lines.indices.filter { MuscleCountCodes.family(of: lines[$0].code) != nil }
 
         checkDiagnoses(&result, procedureLines: procedureLines)
@@ -90,15 +90,15 @@ struct CodingRules {
     // MARK: diagnoses
 
     private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
-        let lines = facts.encounter.lines
-        let undiagnosed = procedureLines.filter { !facts.encounter.hasDiagnosis(lines[$0]) }
+        let lines = facts.lines
+        let undiagnosed = procedureLines.filter { facts.diagnosisPositions(for: lines[$0]).isEmpty }
         if !undiagnosed.isEmpty {
             add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: ["M76"],
                 citation: Self.designDecisions,
                 message: "The line carries no diagnosis: report the ICD-10-CM code of the condition treated (the specific muscle or pain diagnosis).")
         }
         for (code, status) in facts.diagnoses where status != .billable {
-            let pointing = lines.indices.filter { facts.encounter.diagnoses(for: lines[$0]).contains(code) }
+            let pointing = lines.indices.filter { facts.diagnosisCodes(for: lines[$0]).contains(code) }
             let message: String
             let effect: Effect
             switch status {
@@ -166,10 +166,10 @@ struct CodingRules {
     }
 
     private func expectedProcedure(procedureLines: [Int]) -> ExpectedProcedure? {
-        let lines = facts.encounter.lines
+        let lines = facts.lines
         let billedFamily = procedureLines.first.flatMap { MuscleCountCodes.family(of: lines[$0].code) }
         let family: MuscleCountCodes
-        switch facts.encounter.procedure?.injectate.map({ !$0.isEmpty }) {
+        switch facts.procedure?.injectate.map({ !$0.isEmpty }) {
         case true?: family = .injection
         case false?: family = .needling
         case nil:
@@ -197,7 +197,7 @@ struct CodingRules {
     }
 
     private func checkProcedureLine(_ index: Int, expected: ExpectedProcedure?, _ result: inout Result) {
-        let line = facts.encounter.lines[index]
+        let line = facts.lines[index]
         guard let family = MuscleCountCodes.family(of: line.code) else { return }
         if line.modifierList.contains("50") {
             add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.oneCodePerDay,
@@ -206,14 +206,14 @@ struct CodingRules {
         }
         guard let expected else { return }
         if expected.family.small != family.small {
-            let injectate = facts.encounter.procedure?.injectate ?? []
+            let injectate = facts.procedure?.injectate ?? []
             let message = expected.family.small == MuscleCountCodes.needling.small
                 ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(line.code)."
                 : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(line.code) (needle insertion without injection)."
             add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors, message: message)
             return
         }
-        let bothBilled = facts.encounter.lines.contains { $0.code == family.small } && facts.encounter.lines.contains { $0.code == family.large }
+        let bothBilled = facts.lines.contains { $0.code == family.small } && facts.lines.contains { $0.code == family.large }
         if bothBilled { return }  // the pair rule decides which of the two stands
         if let code = expected.code, code != line.code {
             let descriptor = context.tables.procedure(code)?.descriptor ?? code
@@ -231,7 +231,7 @@ struct CodingRules {
     // MARK: units and pairs
 
     private func checkUnitsPerDay(_ result: inout Result, procedureLines: [Int]) {
-        let lines = facts.encounter.lines
+        let lines = facts.lines
         // The usual claim: one procedure line of one unit, nothing to sum and no pair.
         if procedureLines.count == 1 && lines[procedureLines[0]].effectiveUnits <= 1 { return }
         // A claim has a few procedure lines: a list searched in place beats a dictionary here.
@@ -270,7 +270,7 @@ struct CodingRules {
     }
 
     private func checkSameDayHistory(_ result: inout Result, procedureLines: [Int]) {
-        let lines = facts.encounter.lines
+        let lines = facts.lines
         for index in procedureLines {
             let line = lines[index]
             guard let family = MuscleCountCodes.family(of: line.code) else { continue }
@@ -292,7 +292,7 @@ struct CodingRules {
 
     private func checkEvaluationAndManagement(_ result: inout Result, hasProcedure: Bool) {
         guard hasProcedure else { return }
-        let lines = facts.encounter.lines
+        let lines = facts.lines
         for index in lines.indices where facts.categories[index] == .evaluationAndManagement && !lines[index].modifierList.contains("25") {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
@@ -302,7 +302,7 @@ struct CodingRules {
     // MARK: recommendation
 
     private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
-        let lines = facts.encounter.lines
+        let lines = facts.lines
         var recommended: [RecommendedLine] = []
         recommended.reserveCapacity(lines.count)
         if !procedureLines.isEmpty || expected?.code != nil {
@@ -322,7 +322,7 @@ struct CodingRules {
                     modifiers.append(modifier)
                 }
             }
-            if !procedureLines.isEmpty || facts.encounter.procedure?.sites != nil {
+            if !procedureLines.isEmpty || facts.procedure?.sites != nil {
                 recommended.append(RecommendedLine(code: code, units: 1, modifiers: modifiers))
             }
         }

@@ -110,7 +110,18 @@ struct PriorRecord: Sendable {
 /// What the engine derives from an encounter before any rule runs: resolved sites, diagnosis
 /// status on the date of service, and the prior services that count.
 final class EncounterFacts {
-    let encounter: Encounter
+    // The parts of the encounter the rules read, each stored on its own: keeping the encounter
+    // whole copied it, and retained every field of it (clinical record and history included),
+    // on every decision.
+    let id: String
+    let frequency: ClaimFrequency
+    /// The claim a replacement or void names (``Model/Encounter/replaces``).
+    let replaces: String?
+    let coverage: Coverage
+    let lines: [ServiceLine]
+    /// The claim diagnoses as billed, in claim order.
+    let diagnosisCodes: [String]
+    let procedure: Procedure?
     let dateOfService: LocalDate
     let sites: ServiceSites
     /// Claim diagnoses with their status on the date of service, in claim order.
@@ -130,7 +141,13 @@ final class EncounterFacts {
     let categories: [ProcedureCategory?]
 
     init(encounter: Encounter, priorServices: [PriorService], context: EvaluationContext) {
-        self.encounter = encounter
+        id = encounter.id
+        frequency = encounter.effectiveFrequency
+        replaces = encounter.replaces
+        coverage = encounter.coverage
+        lines = encounter.lines
+        diagnosisCodes = encounter.diagnosisList
+        procedure = encounter.procedure
         let clinical = encounter.clinical
         findings = clinical?.findings
         conservativeTherapy = clinical?.conservativeTherapy
@@ -141,8 +158,8 @@ final class EncounterFacts {
         priorInjectionResponse = clinical?.priorInjectionResponse
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
-        diagnoses = encounter.diagnosisList.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
-        compactDiagnoses = encounter.diagnosisList.map(DiagnosisCodeShape.compact)
+        diagnoses = diagnosisCodes.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
+        compactDiagnoses = diagnosisCodes.map(DiagnosisCodeShape.compact)
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once
@@ -183,6 +200,14 @@ final class EncounterFacts {
     let documentation: [DocumentationElement]?
     let painOnset: LocalDate?
     let priorInjectionResponse: PriorInjectionResponse?
+
+    /// Positions in ``diagnosisCodes`` of the diagnoses `line` points to (``Model/Encounter/diagnosisPositions(for:)``).
+    func diagnosisPositions(for line: ServiceLine) -> DiagnosisPositions {
+        DiagnosisPositions(line, diagnosisCount: diagnosisCodes.count)
+    }
+
+    /// The claim diagnoses `line` points to, in pointer order.
+    func diagnosisCodes(for line: ServiceLine) -> [String] { diagnosisPositions(for: line).map { diagnosisCodes[$0] } }
 
     /// Status of a diagnosis code on the date of service.
     func status(of code: String) -> DiagnosisStatus {

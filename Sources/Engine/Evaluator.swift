@@ -26,18 +26,18 @@ public struct Evaluator: Sendable {
         return context.library.payers.map { evaluate(facts, coding: coding, payer: $0) }
     }
 
-    // `facts.encounter` is read field by field, never bound whole: a binding copies the record
+    // The facts' fields are read where used, never bound whole: a binding of a struct copies it
     // and retains every field of it.
     private func evaluate(_ facts: EncounterFacts, coding: CodingRules.Result, payer: String) -> Determination {
         let advice = CodingAdvice(recommended: coding.recommended, issues: coding.issues)
 
-        if facts.encounter.effectiveFrequency == .void {
+        if facts.frequency == .void {
             return notApplicable(facts, payer: payer, policy: nil, advice: advice,
                                  reason: Reason(rule: "claim.void", carc: nil,
-                                                message: "A void cancels claim \(facts.encounter.replaces ?? "?"); there is nothing to adjudicate.", citation: nil))
+                                                message: "A void cancels claim \(facts.replaces ?? "?"); there is nothing to adjudicate.", citation: nil))
         }
 
-        let lineOfBusiness = payer == facts.encounter.coverage.payer ? facts.encounter.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, facts.encounter)
+        let lineOfBusiness = payer == facts.coverage.payer ? facts.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, facts)
         switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: facts.dateOfService) {
         case .none(let why):
             return notApplicable(facts, payer: payer, policy: nil, advice: advice,
@@ -53,17 +53,17 @@ public struct Evaluator: Sendable {
 
     /// For a side-by-side view under another payer: the encounter's line of business when that
     /// payer covers it, else the line of business its policies are written for (medicare → medicare).
-    private func lineOfBusiness(for payer: String, _ encounter: Encounter) -> LineOfBusiness {
-        let own = encounter.coverage.effectiveLineOfBusiness
-        let policies = context.library.policies.filter { $0.payer == payer && $0.isEffective(on: encounter.dateOfService) }
+    private func lineOfBusiness(for payer: String, _ facts: EncounterFacts) -> LineOfBusiness {
+        let own = facts.coverage.effectiveLineOfBusiness
+        let policies = context.library.policies.filter { $0.payer == payer && $0.isEffective(on: facts.dateOfService) }
         if policies.isEmpty || policies.contains(where: { $0.covers(own) }) { return own }
         return LineOfBusiness.allCases.first { line in policies.contains { $0.covers(line) } } ?? own
     }
 
     private func notApplicable(_ facts: EncounterFacts, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {
         Determination(
-            encounterId: facts.encounter.id, payer: payer, policy: policy, outcome: .notApplicable,
-            lines: facts.encounter.lines.enumerated().map { LineDetermination(index: $0.offset + 1, code: $0.element.code, outcome: .notApplicable, reasons: []) },
+            encounterId: facts.id, payer: payer, policy: policy, outcome: .notApplicable,
+            lines: facts.lines.enumerated().map { LineDetermination(index: $0.offset + 1, code: $0.element.code, outcome: .notApplicable, reasons: []) },
             reasons: [reason], coding: advice, documentation: DocumentationAdvice())
     }
 
@@ -73,9 +73,9 @@ public struct Evaluator: Sendable {
         var missing = coding.missing
         var anyPended = false
         var lines: [LineDetermination] = []
-        lines.reserveCapacity(facts.encounter.lines.count)
+        lines.reserveCapacity(facts.lines.count)
 
-        for (index, line) in facts.encounter.lines.enumerated() {
+        for (index, line) in facts.lines.enumerated() {
             var reasons: [Reason] = []
             var evaluated: [String] = []
             var denied = false, pended = false
@@ -118,10 +118,10 @@ public struct Evaluator: Sendable {
         var claimReasons = coding.claimReasons
         if let (routing, exception) = routedBy {
             claimReasons.insert(Reason(rule: exception.id, carc: nil,
-                                       message: "\(routing.id) sends \(facts.encounter.coverage.effectiveLineOfBusiness.rawValue) members to \(policy.id).",
+                                       message: "\(routing.id) sends \(facts.coverage.effectiveLineOfBusiness.rawValue) members to \(policy.id).",
                                        citation: exception.citation), at: 0)
         }
-        return Determination(encounterId: facts.encounter.id, payer: payer, policy: policy.reference,
+        return Determination(encounterId: facts.id, payer: payer, policy: policy.reference,
                              outcome: claimOutcome(lines.lazy.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
                              documentation: documentation(policy: policy, missing: missing, documented: facts.documentation, pended: anyPended))
     }

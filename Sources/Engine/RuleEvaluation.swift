@@ -39,7 +39,7 @@ struct PolicyRuleEvaluator {
     /// "when billed with" other codes says nothing about the code billed alone.
     func governs(_ rule: Rule, _ line: ServiceLine) -> Bool {
         guard case .exclusion(let exclusion) = rule.check, let with = exclusion.withCodes else { return true }
-        return facts.encounter.lines.contains { with.contains($0.code) }
+        return facts.lines.contains { with.contains($0.code) }
     }
 
     /// The verdict of the rule at `position` in the policy on `line`.
@@ -75,7 +75,7 @@ struct PolicyRuleEvaluator {
         case .interval(let interval):
             return minimumInterval(interval)
         case .exclusion(let exclusion):
-            if let with = exclusion.withCodes, !facts.encounter.lines.contains(where: { with.contains($0.code) }) { return .pass }
+            if let with = exclusion.withCodes, !facts.lines.contains(where: { with.contains($0.code) }) { return .pass }
             let what = context.tables.procedure(line.code)?.descriptor ?? line.code
             let status = exclusion.status == .investigational ? "experimental or investigational" : "not a covered service"
             let context = exclusion.withCodes.map { " when billed with " + $0.joined(separator: "/") } ?? ""
@@ -87,12 +87,12 @@ struct PolicyRuleEvaluator {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
         let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
         var billable = false
-        for position in facts.encounter.diagnosisPositions(for: line) where facts.diagnoses[position].status == .billable {
+        for position in facts.diagnosisPositions(for: line) where facts.diagnoses[position].status == .billable {
             if supported.contains(facts.compactDiagnoses[position]) { return .pass }
             billable = true
         }
         guard billable else { return .pass }
-        let candidates = facts.encounter.diagnoses(for: line).filter { facts.status(of: $0) == .billable }
+        let candidates = facts.diagnosisCodes(for: line).filter { facts.status(of: $0) == .billable }
         return .fail("None of the line's diagnoses (\(candidates.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
     }
 

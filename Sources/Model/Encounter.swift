@@ -37,14 +37,11 @@ public struct Encounter: Codable, Equatable, Sendable {
     /// them when it has no pointers); pointers past the list are skipped. Lazy: the engine walks
     /// them on every decision without building a list.
     public func diagnosisPositions(for line: ServiceLine) -> DiagnosisPositions {
-        DiagnosisPositions(pointers: line.diagnosisPointers, count: diagnoses?.count ?? 0)
+        DiagnosisPositions(line, diagnosisCount: diagnoses?.count ?? 0)
     }
 
     /// Whether the line points to at least one claim diagnosis.
-    public func hasDiagnosis(_ line: ServiceLine) -> Bool {
-        var positions = diagnosisPositions(for: line).makeIterator()
-        return positions.next() != nil
-    }
+    public func hasDiagnosis(_ line: ServiceLine) -> Bool { !diagnosisPositions(for: line).isEmpty }
 
     /// The claim diagnoses a line points to, in pointer order (all of them when it has no pointers).
     public func diagnoses(for line: ServiceLine) -> [String] {
@@ -57,6 +54,18 @@ public struct Encounter: Codable, Equatable, Sendable {
 public struct DiagnosisPositions: Sequence, Sendable {
     let pointers: [Int]?
     let count: Int
+
+    /// The positions `line` points to in a claim of `diagnosisCount` diagnoses.
+    public init(_ line: ServiceLine, diagnosisCount: Int) {
+        pointers = line.diagnosisPointers
+        count = diagnosisCount
+    }
+
+    /// True when the line points to no claim diagnosis.
+    public var isEmpty: Bool {
+        var positions = makeIterator()
+        return positions.next() == nil
+    }
 
     public struct Iterator: IteratorProtocol {
         let pointers: [Int]?
