@@ -140,7 +140,11 @@ final class EncounterFacts {
     /// Procedure-code category of each line, in claim order.
     let categories: [ProcedureCategory?]
 
-    init(encounter: Encounter, priorServices: [PriorService], context: EvaluationContext) {
+    /// - Parameter given: the member's prior services; the encounter's `history` when nil.
+    init(encounter: borrowing Encounter, priorServices given: [PriorService]?, context: EvaluationContext) {
+        // `borrowing`: an initializer takes its arguments owned by default, and the caller copied
+        // the whole encounter (every field retained) to hand it over.
+        let priorServices = given ?? encounter.history ?? []
         id = encounter.id
         frequency = encounter.effectiveFrequency
         replaces = encounter.replaces

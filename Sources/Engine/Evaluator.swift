@@ -14,14 +14,14 @@ public struct Evaluator: Sendable {
     /// Decides an encounter for its own payer (or `payer` when given).
     /// - Parameter priorServices: the member's prior services; the encounter's `history` when nil.
     public func evaluate(_ encounter: Encounter, payer: String? = nil, priorServices: [PriorService]? = nil) -> Determination {
-        let facts = EncounterFacts(encounter: encounter, priorServices: priorServices ?? encounter.history ?? [], context: context)
-        return evaluate(facts, coding: CodingRules(facts: facts, context: context).evaluate(), payer: payer ?? encounter.coverage.payer)
+        let facts = EncounterFacts(encounter: encounter, priorServices: priorServices, context: context)
+        return evaluate(facts, coding: CodingRules(facts: facts, context: context).evaluate(), payer: payer ?? facts.coverage.payer)
     }
 
     /// Decides an encounter for every payer that has policies (the `--all-payers` view). The facts
     /// and the correct-coding findings do not depend on the payer and are derived once.
     public func evaluateAllPayers(_ encounter: Encounter, priorServices: [PriorService]? = nil) -> [Determination] {
-        let facts = EncounterFacts(encounter: encounter, priorServices: priorServices ?? encounter.history ?? [], context: context)
+        let facts = EncounterFacts(encounter: encounter, priorServices: priorServices, context: context)
         let coding = CodingRules(facts: facts, context: context).evaluate()
         return context.library.payers.map { evaluate(facts, coding: coding, payer: $0) }
     }
