@@ -201,6 +201,9 @@ public struct CodeTables: Sendable {
     public let rarcCodes: [RemittanceCode]
 
     private let proceduresByCode: [String: ProcedureCode]
+    /// Each procedure code's category alone: reading it from `proceduresByCode` copied the entry
+    /// (retaining its descriptor strings), and every line of every decision asks.
+    private let categoriesByCode: [String: ProcedureCategory]
     private let modifiersByCode: [String: ProcedureModifier]
     private let carcByCode: [String: RemittanceCode]
     private let rarcByCode: [String: RemittanceCode]
@@ -233,6 +236,7 @@ public struct CodeTables: Sendable {
         self.placesOfService = try Self.parsePlacesOfService(placesOfService)
 
         proceduresByCode = Dictionary(uniqueKeysWithValues: procedures.map { ($0.code, $0) })
+        categoriesByCode = proceduresByCode.mapValues(\.category)
         modifiersByCode = Dictionary(uniqueKeysWithValues: self.modifiers.map { ($0.code, $0) })
         carcByCode = Dictionary(uniqueKeysWithValues: carcCodes.map { ($0.code, $0) })
         rarcByCode = Dictionary(uniqueKeysWithValues: rarcCodes.map { ($0.code, $0) })
@@ -246,8 +250,14 @@ public struct CodeTables: Sendable {
     // MARK: Lookups
 
     /// A procedure code (`"20552"`, `"m0076"`); case and surrounding space are ignored.
-    public func procedure(_ code: String) -> ProcedureCode? {
-        proceduresByCode[code] ?? proceduresByCode[Self.normalizeCode(code)]
+    public func procedure(_ code: String) -> ProcedureCode? { Self.find(code, in: proceduresByCode) }
+
+    /// The category of a procedure code: `procedure(code)?.category`, without copying the entry.
+    public func category(of code: String) -> ProcedureCategory? { Self.find(code, in: categoriesByCode) }
+
+    /// An entry by procedure code as given, else as normalized (trimmed, upper case).
+    private static func find<Value>(_ code: String, in table: [String: Value]) -> Value? {
+        table[code] ?? table[normalizeCode(code)]
     }
 
     /// The codes of a category, in file order.

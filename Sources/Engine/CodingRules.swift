@@ -97,7 +97,8 @@ struct CodingRules {
                 citation: Self.designDecisions,
                 message: "The line carries no diagnosis: report the ICD-10-CM code of the condition treated (the specific muscle or pain diagnosis).")
         }
-        for (code, status) in facts.diagnoses where status != .billable {
+        for (position, code) in facts.diagnosisCodes.enumerated() where facts.diagnoses[position].status != .billable {
+            let status = facts.diagnoses[position].status
             let pointing = lines.indices.filter { facts.diagnosisCodes(for: lines[$0]).contains(code) }
             let message: String
             let effect: Effect

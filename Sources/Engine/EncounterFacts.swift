@@ -124,11 +124,10 @@ final class EncounterFacts {
     let procedure: Procedure?
     let dateOfService: LocalDate
     let sites: ServiceSites
-    /// Claim diagnoses with their status on the date of service, in claim order.
-    let diagnoses: [(code: String, status: DiagnosisStatus)]
-    /// The claim diagnoses in compact form (no dot, upper case), in claim order: how supporting
-    /// diagnosis sets hold them.
-    let compactDiagnoses: [String]
+    /// By position in ``diagnosisCodes``: each diagnosis's status on the date of service, and its
+    /// compact form (no dot, upper case), which is how supporting diagnosis sets hold them. One
+    /// list, not two: each costs an allocation per decision.
+    let diagnoses: [(status: DiagnosisStatus, compact: String)]
     /// Truths of the policies' facts, decided once for this encounter whichever rules and payers ask.
     let memo: FactMemo
     /// The prior services as given; ``prior`` says which of them count.
@@ -162,8 +161,7 @@ final class EncounterFacts {
         priorInjectionResponse = clinical?.priorInjectionResponse
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
-        diagnoses = diagnosisCodes.map { ($0, context.icd.status(of: $0, on: encounter.dateOfService)) }
-        compactDiagnoses = diagnosisCodes.map(DiagnosisCodeShape.compact)
+        diagnoses = diagnosisCodes.map { (context.icd.status(of: $0, on: encounter.dateOfService), DiagnosisCodeShape.compact($0)) }
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once
@@ -192,7 +190,7 @@ final class EncounterFacts {
         prior = counting
         priorSites = resolved
         memo = FactMemo(count: context.criteria.facts.count)
-        categories = encounter.lines.map { context.tables.procedure($0.code)?.category }
+        categories = encounter.lines.map { context.tables.category(of: $0.code) }
     }
 
     // The clinical record's parts, each stored on its own: reading `clinical?.findings` through
@@ -215,7 +213,7 @@ final class EncounterFacts {
 
     /// Status of a diagnosis code on the date of service.
     func status(of code: String) -> DiagnosisStatus {
-        diagnoses.first { $0.code == code }?.status ?? .notValid
+        diagnosisCodes.firstIndex(of: code).map { diagnoses[$0].status } ?? .notValid
     }
 
     /// Prior services of `codes` in `window` (all history when nil) that may share `scope` with this

@@ -88,7 +88,7 @@ struct PolicyRuleEvaluator {
         let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
         var billable = false
         for position in facts.diagnosisPositions(for: line) where facts.diagnoses[position].status == .billable {
-            if supported.contains(facts.compactDiagnoses[position]) { return .pass }
+            if supported.contains(facts.diagnoses[position].compact) { return .pass }
             billable = true
         }
         guard billable else { return .pass }

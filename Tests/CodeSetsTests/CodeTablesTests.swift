@@ -54,6 +54,16 @@ struct CodeTablesTests {
         #expect(tables.procedure("") == nil)
     }
 
+    @Test("a code's category alone is its entry's category, for every code, as given or normalized")
+    func categoryMatchesTheEntry() {
+        for procedure in tables.procedures {
+            #expect(tables.category(of: procedure.code) == procedure.category)
+            #expect(tables.category(of: " \(procedure.code.lowercased()) ") == procedure.category)
+        }
+        #expect(tables.category(of: "J2000") == nil)
+        #expect(tables.category(of: "") == nil)
+    }
+
     // MARK: Modifiers
 
     @Test func modifiers() {
