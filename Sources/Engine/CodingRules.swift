@@ -13,22 +13,35 @@ struct LineFinding: Sendable {
 }
 
 /// A pair of CPT codes split by muscle count: 1–2 muscles, 3 or more.
-struct MuscleCountCodes: Sendable {
-    let small: String
-    let large: String
-    let what: String
+///
+/// An enum whose codes are literals, not a struct of strings: the expected procedure carrying it
+/// is copied several times per decision, and each copy of a struct retained its three strings.
+enum MuscleCountCodes: Sendable {
+    case injection, needling
 
-    static let injection = MuscleCountCodes(small: "20552", large: "20553", what: "trigger point injection")
-    static let needling = MuscleCountCodes(small: "20560", large: "20561", what: "needle insertion without injection (dry needling)")
-    static let all = [injection, needling]
+    static let all: [MuscleCountCodes] = [.injection, .needling]
+
+    var small: String {
+        switch self {
+        case .injection: "20552"
+        case .needling: "20560"
+        }
+    }
+
+    var large: String {
+        switch self {
+        case .injection: "20553"
+        case .needling: "20561"
+        }
+    }
 
     func code(forMuscles count: Int) -> String { count >= 3 ? large : small }
     func contains(_ code: String) -> Bool { code == small || code == large }
     static func family(of code: String) -> MuscleCountCodes? {
         // A switch, not a search of `all`: every line of every decision asks.
         switch code {
-        case injection.small, injection.large: return injection
-        case needling.small, needling.large: return needling
+        case "20552", "20553": return .injection
+        case "20560", "20561": return .needling
         default: return nil
         }
     }
@@ -206,9 +219,9 @@ struct CodingRules {
                 interpretation: "DESIGN.md: muscles are counted as (muscle, side) pairs; modifier 50 never applies to 20552/20553.")
         }
         guard let expected else { return }
-        if expected.family.small != family.small {
+        if expected.family != family {
             let injectate = facts.procedure?.injectate ?? []
-            let message = expected.family.small == MuscleCountCodes.needling.small
+            let message = expected.family == .needling
                 ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(line.code)."
                 : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(line.code) (needle insertion without injection)."
             add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors, message: message)
