@@ -5,16 +5,13 @@ import Model
 ///
 /// Why: each piece interpolated or appended into a Swift `String` cost several hundred
 /// instructions, and a limit message that names ten prior services has over sixty pieces, which
-/// cost more than deciding every rule of the policy. Appending to bytes costs a copy.
+/// cost more than deciding every rule of the policy. Here a piece costs a bounds test and a copy
+/// into one buffer (an array's `append(contentsOf:)` or `withUnsafeMutableBufferPointer` cost a
+/// hundred instructions a piece: uniqueness checks and generic paths).
 struct MessageText: ExpressibleByStringInterpolation {
-    /// Written bytes, then zeros: the buffer is kept at its capacity and written through a pointer,
-    /// since `Array.append(contentsOf:)` cost a hundred instructions a piece.
-    private var buffer: [UInt8]
-    private var count = 0
+    private var storage: MessageStorage
 
-    init(capacity: Int = 64) {
-        buffer = [UInt8](repeating: 0, count: Swift.max(capacity, 16))
-    }
+    init(capacity: Int = 64) { storage = MessageStorage(capacity: capacity) }
 
     init(stringLiteral value: String) {
         self.init(capacity: value.utf8.count)
@@ -23,9 +20,11 @@ struct MessageText: ExpressibleByStringInterpolation {
 
     init(stringInterpolation: StringInterpolation) { self = stringInterpolation.text }
 
-    var isEmpty: Bool { count == 0 }
+    var isEmpty: Bool { storage.count == 0 }
 
-    var string: String { String(decoding: buffer[..<count], as: UTF8.self) }
+    var string: String {
+        String(decoding: UnsafeBufferPointer(start: storage.bytes, count: storage.count), as: UTF8.self)
+    }
 
     mutating func append(_ piece: String) {
         var piece = piece
@@ -33,7 +32,7 @@ struct MessageText: ExpressibleByStringInterpolation {
     }
 
     mutating func append(_ other: MessageText) {
-        other.buffer.withUnsafeBufferPointer { write(UnsafeBufferPointer(rebasing: $0[..<other.count])) }
+        write(UnsafeBufferPointer(start: other.storage.bytes, count: other.storage.count))
     }
 
     mutating func append(_ number: Int) {
@@ -53,14 +52,9 @@ struct MessageText: ExpressibleByStringInterpolation {
 
     private mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        if count + bytes.count > buffer.count {
-            buffer.append(contentsOf: repeatElement(0, count: Swift.max(buffer.count, count + bytes.count - buffer.count)))
-        }
-        let at = count
-        buffer.withUnsafeMutableBufferPointer { target in
-            (target.baseAddress! + at).update(from: source, count: bytes.count)
-        }
-        count += bytes.count
+        // A builder is not shared, but a copied one must not write into its original's bytes.
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy(reserving: bytes.count) }
+        storage.write(source, count: bytes.count)
     }
 
     /// The interpolation: literals and `String`, `Int`, `LocalDate` and `MessageText` values.
@@ -77,5 +71,37 @@ struct MessageText: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ value: Int) { text.append(value) }
         mutating func appendInterpolation(_ value: LocalDate) { text.append(value.description) }
         mutating func appendInterpolation(_ value: MessageText) { text.append(value) }
+    }
+}
+
+/// The bytes of a ``MessageText``: one allocation that grows by doubling.
+private final class MessageStorage {
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        bytes = .allocate(capacity: self.capacity)
+    }
+
+    deinit { bytes.deallocate() }
+
+    func write(_ source: UnsafePointer<UInt8>, count added: Int) {
+        if count + added > capacity {
+            capacity = max(capacity * 2, count + added)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.initialize(from: bytes, count: count)
+            bytes.deallocate()
+            bytes = grown
+        }
+        (bytes + count).initialize(from: source, count: added)
+        count += added
+    }
+
+    func copy(reserving extra: Int) -> MessageStorage {
+        let copy = MessageStorage(capacity: count + extra)
+        copy.write(bytes, count: count)
+        return copy
     }
 }

@@ -119,8 +119,11 @@ struct PolicyRuleEvaluator {
         // message is read by a person and stored with every determination).
         let shown = 10
         let list = { (inScope: Truth) -> MessageText in
-            let records = found.filter { $0.inScope == inScope }.map { facts.prior[$0.index] }
-                .sorted { $0.dateOfService < $1.dateOfService }
+            // Gathered into a list sized once: `filter` grew its result one element at a time.
+            var records: [PriorRecord] = []
+            records.reserveCapacity(found.count)
+            for match in found where match.inScope == inScope { records.append(facts.prior[match.index]) }
+            records.sort { $0.dateOfService < $1.dateOfService }
             var text = MessageText(capacity: 40 + min(records.count, shown) * 48)
             if records.count > shown { text.append(records.count - shown); text.append(" earlier services, then ") }
             for (position, record) in records.suffix(shown).enumerated() {

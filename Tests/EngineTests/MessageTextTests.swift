@@ -31,4 +31,14 @@ struct MessageTextTests {
         #expect(MessageText().isEmpty)
         #expect(MessageText().string == "")
     }
+
+    @Test("a copy of a message is its own: appending to one leaves the other as it was")
+    func copiesAreIndependent() {
+        var original: MessageText = "limit"
+        var copy = original
+        copy.append(" exceeded")
+        original.append(4)
+        #expect(copy.string == "limit exceeded")
+        #expect(original.string == "limit4")
+    }
 }
