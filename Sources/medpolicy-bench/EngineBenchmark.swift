@@ -80,11 +80,14 @@ func measure(iterations: Int, _ body: () -> Void) -> Double {
     for _ in 0..<5 {
         let start = clock.now
         for _ in 0..<perRound { body() }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        best = max(best, Double(perRound) / seconds)
+        best = max(best, rate(perRound, clock.now - start))
     }
     return best
+}
+
+/// Calls per second.
+func rate(_ count: Int, _ duration: Duration) -> Double {
+    Double(count) / (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
 }
 
 func format(_ duration: Duration) -> String {

@@ -38,13 +38,12 @@ func runHistoryBenchmark() async {
         let checked = claim(id: "CHECK", member: "M-0", date: LocalDate("2025-08-20")!, lines: 1)
         let outcome = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }.determination.outcome
         let dryRuns = Int(ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_DRY_RUNS"] ?? "") ?? 5_000
-        var began = clock.now
-        for _ in 0..<dryRuns {
+        let checks = try await rounds(dryRuns) {
             _ = try await store.adjudicate(checked, dryRun: true) { evaluator.evaluate(checked, priorServices: $0) }
         }
-        print("history: SQLite, 50 prior services, read + decide, nothing recorded: \(rate(dryRuns, clock.now - began)) checks/s (outcome \(outcome.rawValue))")
+        print("history: SQLite, 50 prior services, read + decide, nothing recorded: \(checks.best) checks/s, best of five rounds (all rounds \(checks.overall)) (outcome \(outcome.rawValue))")
         // Where a check's time goes: reading the member's services, and deciding with them.
-        began = clock.now
+        var began = clock.now
         var prior: [PriorService] = []
         for _ in 0..<dryRuns { prior = try await store.priorServices(member: "M-0").map(\.asPriorService) }
         let reading = (clock.now - began) / dryRuns
@@ -54,9 +53,8 @@ func runHistoryBenchmark() async {
         print("history:   of which reading \(prior.count) prior services \(format(reading)), deciding with them \(format(deciding))")
         // The store's own share: the same dry runs with a decision made in advance.
         let fixed = evaluator.evaluate(checked, priorServices: prior)
-        began = clock.now
-        for _ in 0..<dryRuns { _ = try await store.adjudicate(checked, dryRun: true) { _ in fixed } }
-        print("history:   the store alone (a decision made in advance): \(rate(dryRuns, clock.now - began)) dry runs/s")
+        let alone = try await rounds(dryRuns) { _ = try await store.adjudicate(checked, dryRun: true) { _ in fixed } }
+        print("history:   the store alone (a decision made in advance): \(alone.best) dry runs/s (all rounds \(alone.overall))")
 
         let single = 500
         began = clock.now
@@ -114,7 +112,19 @@ private func approveAll(_ encounter: Encounter) -> Determination {
                   reasons: [], coding: CodingAdvice(), documentation: DocumentationAdvice())
 }
 
-private func rate(_ count: Int, _ duration: Duration) -> Int {
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    return Int(Double(count) / seconds)
+private func rate(_ count: Int, _ duration: Duration) -> Int { Int(rate(count, duration) as Double) }
+
+/// `count` calls of `body` in five rounds: the best round's rate, as the engine benchmark reports
+/// (neighbours on this VM slow some rounds by a third, never speed one up), and the rate over all.
+private func rounds(_ count: Int, _ body: () async throws -> Void) async rethrows -> (best: Int, overall: Int) {
+    let clock = ContinuousClock()
+    let perRound = max(1, count / 5)
+    var best = 0.0
+    let began = clock.now
+    for _ in 0..<5 {
+        let start = clock.now
+        for _ in 0..<perRound { try await body() }
+        best = max(best, rate(perRound, clock.now - start))
+    }
+    return (Int(best), rate(perRound * 5, clock.now - began))
 }
