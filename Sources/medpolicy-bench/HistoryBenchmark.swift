@@ -62,7 +62,7 @@ func runHistoryBenchmark() async {
             let next = claim(id: "ONE-\(index)", member: "M-\(index % members)", date: LocalDate("2025-08-20")!, lines: 1)
             _ = try await store.adjudicate(next, dryRun: false) { evaluator.evaluate(next, priorServices: $0) }
         }
-        print("history: SQLite, 50+ prior services, read + decide + record, one synced transaction per check: \(rate(single, clock.now - began)) checks/s")
+        print("history: SQLite, 50+ prior services, read + decide + record, one synced transaction per check: \(perSecond(single, clock.now - began)) checks/s")
 
         let batched = 20_000
         let batch = 1_000
@@ -75,7 +75,7 @@ func runHistoryBenchmark() async {
                 evaluator.evaluate($0, priorServices: $1)
             }
         }
-        print("history: SQLite, 50+ prior services, read + decide + record, \(batch) checks per transaction: \(rate(batched, clock.now - began)) checks/s")
+        print("history: SQLite, 50+ prior services, read + decide + record, \(batch) checks per transaction: \(perSecond(batched, clock.now - began)) checks/s")
         try await store.close()
 
         let rows = Int(ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_ROWS"] ?? "") ?? 1_000_000
@@ -91,7 +91,7 @@ func runHistoryBenchmark() async {
         let elapsed = clock.now - began
         try await bulk.close()
         let size = (try? FileManager.default.attributesOfItem(atPath: scratch.appendingPathComponent("rows.sqlite").path)[.size] as? Int) ?? 0
-        print("history: inserted \(rows) service rows (\(rows / linesPerClaim) claims of \(linesPerClaim) lines, \(batch) claims per transaction) in \(format(elapsed)): \(rate(rows, elapsed)) rows/s, file \(size / 1_048_576) MiB")
+        print("history: inserted \(rows) service rows (\(rows / linesPerClaim) claims of \(linesPerClaim) lines, \(batch) claims per transaction) in \(format(elapsed)): \(perSecond(rows, elapsed)) rows/s, file \(size / 1_048_576) MiB")
     } catch {
         print("history: \(error)")
     }
@@ -112,7 +112,8 @@ private func approveAll(_ encounter: Encounter) -> Determination {
                   reasons: [], coding: CodingAdvice(), documentation: DocumentationAdvice())
 }
 
-private func rate(_ count: Int, _ duration: Duration) -> Int { Int(rate(count, duration) as Double) }
+/// Calls per second, whole.
+private func perSecond(_ count: Int, _ duration: Duration) -> Int { Int(rate(count, duration)) }
 
 /// `count` calls of `body` in five rounds: the best round's rate, as the engine benchmark reports
 /// (neighbours on this VM slow some rounds by a third, never speed one up), and the rate over all.
@@ -126,5 +127,5 @@ private func rounds(_ count: Int, _ body: () async throws -> Void) async rethrow
         for _ in 0..<perRound { try await body() }
         best = max(best, rate(perRound, clock.now - start))
     }
-    return (Int(best), rate(perRound * 5, clock.now - began))
+    return (Int(best), perSecond(perRound * 5, clock.now - began))
 }
