@@ -22,7 +22,8 @@ func runHistoryBenchmark() async {
     defer { try? FileManager.default.removeItem(at: scratch) }
 
     do {
-        let store = try await HistoryStores.openSQLite(path: scratch.appendingPathComponent("checks.sqlite").path)
+        let checksFile = scratch.appendingPathComponent("checks.sqlite").path
+        let store = try await HistoryStores.openSQLite(path: checksFile)
         // 200 members with 50 prior services each, spread over two years (seeded in batches).
         let members = 200
         let start = LocalDate("2023-09-01")!
@@ -55,6 +56,19 @@ func runHistoryBenchmark() async {
         let fixed = evaluator.evaluate(checked, priorServices: prior)
         let alone = try await rounds(dryRuns) { _ = try await store.adjudicate(checked, dryRun: true) { _ in fixed } }
         print("history:   the store alone (a decision made in advance): \(alone.best) dry runs/s (all rounds \(alone.overall))")
+        // A member the process has not read yet takes the full path: a read transaction, the
+        // member's 50 services read and decoded. A second store on the file holds no member.
+        let fresh = try await HistoryStores.openSQLite(path: checksFile)
+        // Its connections opened and statements prepared first, by a member without services.
+        let warmUp = claim(id: "FIRST-WARM-UP", member: "M-none", date: LocalDate("2025-08-20")!, lines: 1)
+        _ = try await fresh.adjudicate(warmUp, dryRun: true) { evaluator.evaluate(warmUp, priorServices: $0) }
+        began = clock.now
+        for member in 0..<members {
+            let first = claim(id: "FIRST-\(member)", member: "M-\(member)", date: LocalDate("2025-08-20")!, lines: 1)
+            _ = try await fresh.adjudicate(first, dryRun: true) { evaluator.evaluate(first, priorServices: $0) }
+        }
+        print("history:   a member's first check in a process (its services read from the file): \(perSecond(members, clock.now - began)) checks/s")
+        try await fresh.close()
 
         let single = 500
         began = clock.now
