@@ -27,6 +27,9 @@ final class SQLiteClaimProbe: Sendable {
     private let path: String
     private let busyTimeoutMilliseconds: Int32
     private let state = Mutex(State())
+    /// Connections kept idle at most (GRDB's pool keeps five readers). More than this many dry runs
+    /// at once each open one, closed after use: a burst leaves no file handles behind.
+    static let idleLimit = 8
 
     init(path: String, busyTimeoutMilliseconds: Int32) {
         self.path = path
@@ -39,8 +42,10 @@ final class SQLiteClaimProbe: Sendable {
             return state.idle.popLast()
         } ?? ProbeConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         let answer = try connection.answer(claimId: claimId, member: member)
-        // A connection that raced a close is dropped (closed by its deinit), not kept.
-        state.withLock { state in if !state.closed { state.idle.append(connection) } }
+        // A connection that raced a close, or past the idle limit, is dropped (closed by its deinit).
+        state.withLock { state in
+            if !state.closed && state.idle.count < Self.idleLimit { state.idle.append(connection) }
+        }
         return answer
     }
 

@@ -101,6 +101,44 @@ extension ConcurrencyTests {
             }
         }
     }
+
+    @Test("64 dry runs at once for one member all see its history; few handles to the file stay open",
+          arguments: StoreKind.allCases)
+    func concurrentDryRuns(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store, location in
+            for id in ["CLM-1", "CLM-2"] {
+                let claim = encounter(id)
+                _ = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+            }
+            let log = DecideLog()
+            // The first dry run reads the member; the rest are answered at once (SQLite: by the probe).
+            let first = encounter("PREVIEW-0")
+            _ = try await store.adjudicate(first, dryRun: true, decide: approving(first, log: log))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for number in 1...64 {
+                    let claim = encounter("PREVIEW-\(number)")
+                    group.addTask {
+                        let preview = try await store.adjudicate(claim, dryRun: true, decide: approving(claim, log: log))
+                        #expect(!preview.recorded && !preview.replayed)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(log.priors.count == 65)
+            #expect(log.priors.allSatisfy { $0.map(\.id) == ["CLM-1", "CLM-2"] })
+            #expect(try await store.priorServices(member: "M1").count == 2)
+            #if os(Linux)
+            if kind == .sqlite {
+                // The pool's writer and readers, and the probe's idle connections (at most eight).
+                // How many dry runs overlap depends on the threads; on two cores it is two.
+                let handles = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter {
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == location.place
+                }
+                #expect(handles.count <= 6 + 8, "\(handles.count) open handles to the history file")
+            }
+            #endif
+        }
+    }
 }
 
 /// Opens `count` independent instances of one fresh store, runs `body`, and closes them all.
