@@ -21,6 +21,9 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
     case replacedClaimNotCurrent(claimId: String, state: String, by: String)
     /// A replacement or void names a claim recorded for another member.
     case replacedClaimOfAnotherMember(claimId: String, recordedMember: String, member: String)
+    /// A claim whose `field` (claim id, member id, payer, replaced claim id, a line's code) contains
+    /// U+0000, which neither store can hold: SQLite would cut the text there, PostgreSQL refuses it.
+    case unstorableText(field: String)
     /// The store was closed.
     case closed
     /// Any other failure of the database, with its own message.
@@ -57,6 +60,9 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
         case .replacedClaimOfAnotherMember(let claimId, let recordedMember, let member):
             return "claim \(claimId) is recorded for member \(recordedMember), not \(member); to move a claim to another "
                 + "member, void it and send a new original claim"
+        case .unstorableText(let field):
+            return "the claim's \(field) contains a NUL character (U+0000), which the claim history cannot store "
+                + "as given; nothing was recorded. Remove it and send the claim again"
         case .closed:
             return "the claim history store is closed"
         case .storage(let detail):

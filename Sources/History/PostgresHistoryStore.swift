@@ -385,13 +385,15 @@ final class PostgresHistoryStore: HistoryStore {
     }
 
     func priorServices(member: String) async throws -> [StoredService] {
-        try await withConnection { connection in
+        guard StorableText.holds(member) else { return [] }  // PostgreSQL would refuse the parameter
+        return try await withConnection { connection in
             try await self.countingServices(connection, member: member)
         }
     }
 
     func determinations(claimId: String) async throws -> [StoredDetermination] {
-        try await withConnection { connection in
+        guard StorableText.holds(claimId) else { return [] }
+        return try await withConnection { connection in
             let result = try await connection.query("""
                 SELECT claim_id, policy_id, sequence, determination FROM \(unescaped: self.s).determinations
                 WHERE claim_id = \(claimId) ORDER BY sequence

@@ -102,13 +102,24 @@ private final class ProbeConnection: @unchecked Sendable {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        // SQLITE_TRANSIENT: SQLite copies the text, so the Swift strings need not outlive the call.
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        guard sqlite3_bind_text(statement, 1, claimId, -1, transient) == SQLITE_OK,
-              sqlite3_bind_text(statement, 2, member, -1, transient) == SQLITE_OK else { throw failure() }
+        guard bind(claimId, at: 1) == SQLITE_OK, bind(member, at: 2) == SQLITE_OK else { throw failure() }
         guard sqlite3_step(statement) == SQLITE_ROW else { throw failure() }
         return SQLiteClaimProbe.Answer(claimRecorded: sqlite3_column_int64(statement, 0) != 0,
                                        generation: sqlite3_column_int64(statement, 1))
+    }
+
+    /// Binds the text's UTF-8 bytes with their length (not up to a NUL, as a C string would be).
+    /// SQLITE_TRANSIENT: SQLite copies them, so the Swift string need not outlive the call.
+    private func bind(_ text: String, at index: Int32) -> Int32 {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        var text = text
+        return text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                // An empty string has no storage; a null pointer would bind NULL, not "".
+                guard let start = chars.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, transient) }
+                return sqlite3_bind_text(statement, index, start, Int32(chars.count), transient)
+            }
+        }
     }
 
     /// The connection's last error as GRDB reports SQLite's, so that the store names it the same way.

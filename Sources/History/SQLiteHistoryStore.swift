@@ -396,6 +396,8 @@ final class SQLiteHistoryStore: HistoryStore {
     private static func dryRunOfNewClaim(_ probe: SQLiteClaimProbe, _ encounter: Encounter, cache: MemberServicesCache,
                                          decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication? {
         guard encounter.effectiveFrequency == .original else { return nil }
+        // Refused as the full path's submission refuses it, whether or not the member is held.
+        try StorableText.check(encounter)
         let member = encounter.member.id
         let answer = try probe.answer(claimId: encounter.id, member: member)
         guard !answer.claimRecorded, let priors = cache.priorServices(member: member, generation: answer.generation) else {
@@ -459,6 +461,7 @@ final class SQLiteHistoryStore: HistoryStore {
 
     func priorServices(member: String) async throws -> [StoredService] {
         try checkOpen()
+        guard StorableText.holds(member) else { return [] }  // bound, it would read the member it cuts to
         do {
             return try Self.read(pool) { db in try Self.countingServices(db, member: member, cache: cache, written: nil) }
         } catch {
@@ -468,6 +471,7 @@ final class SQLiteHistoryStore: HistoryStore {
 
     func determinations(claimId: String) async throws -> [StoredDetermination] {
         try checkOpen()
+        guard StorableText.holds(claimId) else { return [] }
         do {
             return try await pool.read { db in
                 try Row.fetchAll(db, sql: """

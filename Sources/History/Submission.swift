@@ -46,6 +46,7 @@ struct Submission: Sendable {
     let sitesJSON: String
 
     init(_ encounter: Encounter) throws {
+        try StorableText.check(encounter)
         self.encounter = encounter
         claimId = encounter.id
         memberId = encounter.member.id
@@ -61,6 +62,8 @@ struct Submission: Sendable {
     static func prepare(_ encounter: Encounter) -> Result<Submission, HistoryError> {
         do {
             return .success(try Submission(encounter))
+        } catch let refusal as HistoryError {
+            return .failure(refusal)
         } catch {
             return .failure(.storage("claim \(encounter.id) cannot be stored: \(error)"))
         }
@@ -122,6 +125,29 @@ struct Submission: Sendable {
             throw HistoryError.replacedClaimOfAnotherMember(claimId: target, recordedMember: other.memberId, member: memberId)
         }
         return current.map(\.submission)
+    }
+}
+
+/// Text both stores hold exactly: anything without U+0000. SQLite, through GRDB, binds a string up
+/// to its first NUL (claim "A\u{0}B" would be recorded, and looked up, as "A"), and PostgreSQL
+/// refuses it. A claim carrying one is refused before anything is read; a key carrying one names
+/// nothing recorded. (The encounter and determination JSON escape it and are unaffected.)
+enum StorableText {
+    static func holds(_ text: String) -> Bool { !text.utf8.contains(0) }
+
+    /// Throws ``HistoryError/unstorableText(field:)`` for the first field of `encounter` that a store
+    /// would write as text and cannot hold.
+    static func check(_ encounter: Encounter) throws {
+        let fields: [(name: String, text: String?)] = [
+            ("claim id", encounter.id), ("member id", encounter.member.id), ("payer", encounter.coverage.payer),
+            ("replaced claim id", encounter.replaces),
+        ]
+        for field in fields where !(field.text.map(holds) ?? true) {
+            throw HistoryError.unstorableText(field: field.name)
+        }
+        for (offset, line) in encounter.lines.enumerated() where !holds(line.code) {
+            throw HistoryError.unstorableText(field: "line \(offset + 1) code")
+        }
     }
 }
 

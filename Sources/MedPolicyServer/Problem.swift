@@ -35,6 +35,8 @@ public struct Problem: HTTPResponseError, Sendable {
         switch error {
         case .conflictingResubmission, .unknownReplacedClaim, .replacedClaimNotCurrent, .replacedClaimOfAnotherMember:
             return Problem(.conflict, detail: "history: \(error.description)")
+        case .unstorableText:
+            return Problem(.unprocessableContent, detail: "history: \(error.description)")
         case .notOurDatabase, .newerSchema, .readOnly, .unreachable, .invalidLocation, .closed, .storage:
             return Problem(.serviceUnavailable, detail: "history: \(error.description)")
         }

@@ -45,6 +45,18 @@ struct HistoryCLITests {
         #expect(try services("M-REC", db: db).count == 2)
     }
 
+    @Test func aClaimIdWithANulCharacterIsExitTwoAndRecordsNothing() throws {
+        let db = scratch.appendingPathComponent("nul.sqlite").path
+        let file = try claim("NUL-1", member: "M-NUL", date: "2025-08-20")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        json["id"] = "NUL\u{0}1"
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: file))
+        let run = try medpolicy(["check", file, "--db", db])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("claim id contains a NUL character"), "\(run.stderr)")
+        #expect(try services("M-NUL", db: db).isEmpty)
+    }
+
     @Test func aFileThatIsNotAHistoryIsRefusedUntouched() throws {
         let foreign = scratch.appendingPathComponent("notes.txt")
         try Data("these are not claims\n".utf8).write(to: foreign)

@@ -416,6 +416,40 @@ struct HistoryStoreTests {
         }
     }
 
+    @Test("a claim with a NUL character in text a store writes is refused, dry run or not; keys with one name nothing",
+          arguments: StoreKind.allCases)
+    func nulCharactersAreRefused(kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store, _ in
+            // SQLite (through GRDB) would have recorded and looked up "CLM-1\u{0}X" as "CLM-1".
+            let first = encounter("CLM-1")
+            _ = try await store.adjudicate(first, dryRun: false, decide: approving(first))
+            let cases: [(Encounter, String)] = [
+                (encounter("CLM-1\u{0}X", date: "2025-09-11"), "claim id"),
+                (encounter("CLM-2", member: "M1\u{0}X"), "member id"),
+                (encounter("CLM-3", payer: "florida-blue\u{0}"), "payer"),
+                (encounter("CLM-4", frequency: .replacement, replaces: "CLM-1\u{0}"), "replaced claim id"),
+                (encounter("CLM-5", lines: [ServiceLine(code: "20552"), ServiceLine(code: "99213\u{0}")]), "line 2 code"),
+            ]
+            for (claim, field) in cases {
+                for dryRun in [true, false] {
+                    await #expect(throws: HistoryError.unstorableText(field: field)) {
+                        _ = try await store.adjudicate(claim, dryRun: dryRun, decide: approving(claim))
+                    }
+                }
+            }
+            let results = try await store.adjudicate(batch: [cases[0].0, encounter("CLM-6", date: "2025-09-12")]) { claim, _ in
+                decision(claim, .approved)
+            }
+            #expect(results.count == 2)
+            #expect(results[0].failureValue == .unstorableText(field: "claim id"))
+            #expect((try? results[1].get())?.recorded == true)
+            #expect(try await store.priorServices(member: "M1").map(\.claimId) == ["CLM-1", "CLM-6"])
+            #expect(try await store.priorServices(member: "M1\u{0}X") == [])
+            #expect(try await store.determinations(claimId: "CLM-1\u{0}X") == [])
+            #expect(try await store.determinations(claimId: "CLM-1").count == 1)
+        }
+    }
+
     @Test("a closed store refuses further use", arguments: StoreKind.allCases)
     func closed(kind: StoreKind) async throws {
         let location = try await kind.makeLocation()

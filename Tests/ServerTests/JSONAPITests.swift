@@ -133,6 +133,17 @@ struct JSONAPITests {
         #expect(conflict.header("Content-Type") == "application/problem+json")
         #expect(try await history.priorServices(member: member).count == EncounterReader.decode(body).lines.count)
 
+        // A claim id the store cannot hold as given (a NUL character) is the caller's to fix: 422,
+        // recorded or not, and nothing is written.
+        var unstorable = try EncounterReader.decode(body)
+        unstorable.id += "\u{0}X"
+        for query in ["", "?record=false"] {
+            let refused = try await server.send("POST", "/v1/determinations\(query)", body: Data(try CanonicalJSON.encode(unstorable)))
+            #expect(refused.status == 422, "\(refused.text)")
+            #expect(refused.text.contains("NUL character"), "\(refused.text)")
+        }
+        #expect(try await history.priorServices(member: member).count == EncounterReader.decode(body).lines.count)
+
         // A store that can no longer serve is the server's trouble, not the caller's: 503.
         try await history.close()
         let closed = try await server.send("POST", "/v1/determinations", body: body)
