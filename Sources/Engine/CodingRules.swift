@@ -112,7 +112,7 @@ struct CodingRules {
         }
         for (position, code) in facts.diagnosisCodes.enumerated() where facts.diagnoses[position].status != .billable {
             let status = facts.diagnoses[position].status
-            let pointing = lines.indices.filter { facts.diagnosisCodes(for: lines[$0]).contains(code) }
+            let pointing = lines.indices.filter { facts.diagnosisPositions(for: lines[$0]).contains { facts.diagnosisCodes[$0] == code } }
             let message: String
             let effect: Effect
             switch status {

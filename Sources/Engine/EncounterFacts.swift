@@ -208,14 +208,6 @@ final class EncounterFacts {
         DiagnosisPositions(line, diagnosisCount: diagnosisCodes.count)
     }
 
-    /// The claim diagnoses `line` points to, in pointer order.
-    func diagnosisCodes(for line: ServiceLine) -> [String] { diagnosisPositions(for: line).map { diagnosisCodes[$0] } }
-
-    /// Status of a diagnosis code on the date of service.
-    func status(of code: String) -> DiagnosisStatus {
-        diagnosisCodes.firstIndex(of: code).map { diagnoses[$0].status } ?? .notValid
-    }
-
     /// Prior services of `codes` in `window` (all history when nil) that may share `scope` with this
     /// encounter: their positions in `prior`, each with whether it does (yes or unknown). Positions,
     /// not copies: a limit usually only counts them.

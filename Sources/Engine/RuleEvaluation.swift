@@ -86,14 +86,13 @@ struct PolicyRuleEvaluator {
     private func diagnoses(_ rule: Rule, _ line: ServiceLine) -> RuleVerdict {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
         let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
-        var billable = false
+        var unsupported: [String] = []  // the billable ones, named only when none is supported
         for position in facts.diagnosisPositions(for: line) where facts.diagnoses[position].status == .billable {
             if supported.contains(facts.diagnoses[position].compact) { return .pass }
-            billable = true
+            unsupported.append(facts.diagnosisCodes[position])
         }
-        guard billable else { return .pass }
-        let candidates = facts.diagnosisCodes(for: line).filter { facts.status(of: $0) == .billable }
-        return .fail("None of the line's diagnoses (\(candidates.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
+        guard !unsupported.isEmpty else { return .pass }
+        return .fail("None of the line's diagnoses (\(unsupported.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
     }
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {

@@ -53,6 +53,10 @@ struct FloridaBlueRuleTests {
         let determination = try evaluate(clean.diagnoses(["M79.7", "M54.2"]).lines([line("20552", pointers: [2])]))
         expectReason(determination, rule: "fb.diagnosis", carc: "11", lineOutcome: .denied, claimOutcome: .denied,
                      citation: Self.diagnosisList)
+        // The message names the line's billable diagnoses, in pointer order, and no others.
+        let pointed = try evaluate(clean.diagnoses(["M79.7", "M54.2", "M79.18"]).lines([line("20552", pointers: [3, 2])]))
+        #expect(pointed.line(1)?.reason("fb.diagnosis")?.message.hasPrefix("None of the line's diagnoses (M79.18, M54.2) is among") == true,
+                "\(pointed.line(1)?.reason("fb.diagnosis")?.message ?? "")")
     }
 
     @Test("a TPI line with no diagnosis at all is not approved: the supporting-diagnosis rule cannot be met (absent = unknown)",
