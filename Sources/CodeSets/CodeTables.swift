@@ -200,10 +200,10 @@ public struct CodeTables: Sendable {
     public let carcCodes: [RemittanceCode]
     public let rarcCodes: [RemittanceCode]
 
-    private let proceduresByCode: [String: ProcedureCode]
+    private let proceduresByCode: StringTable<ProcedureCode>
     /// Each procedure code's category alone: reading it from `proceduresByCode` copied the entry
     /// (retaining its descriptor strings), and every line of every decision asks.
-    private let categoriesByCode: [String: ProcedureCategory]
+    private let categoriesByCode: StringTable<ProcedureCategory>
     private let modifiersByCode: [String: ProcedureModifier]
     private let carcByCode: [String: RemittanceCode]
     private let rarcByCode: [String: RemittanceCode]
@@ -235,8 +235,8 @@ public struct CodeTables: Sendable {
         self.documents = documents
         self.placesOfService = try Self.parsePlacesOfService(placesOfService)
 
-        proceduresByCode = Dictionary(uniqueKeysWithValues: procedures.map { ($0.code, $0) })
-        categoriesByCode = proceduresByCode.mapValues(\.category)
+        proceduresByCode = StringTable(procedures.map { ($0.code, $0) })
+        categoriesByCode = StringTable(procedures.map { ($0.code, $0.category) })
         modifiersByCode = Dictionary(uniqueKeysWithValues: self.modifiers.map { ($0.code, $0) })
         carcByCode = Dictionary(uniqueKeysWithValues: carcCodes.map { ($0.code, $0) })
         rarcByCode = Dictionary(uniqueKeysWithValues: rarcCodes.map { ($0.code, $0) })
@@ -256,7 +256,7 @@ public struct CodeTables: Sendable {
     public func category(of code: String) -> ProcedureCategory? { Self.find(code, in: categoriesByCode) }
 
     /// An entry by procedure code as given, else as normalized (trimmed, upper case).
-    private static func find<Value>(_ code: String, in table: [String: Value]) -> Value? {
+    private static func find<Value>(_ code: String, in table: StringTable<Value>) -> Value? {
         table[code] ?? table[normalizeCode(code)]
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// The anatomic regions "per anatomic location" limits count by (DESIGN.md § Code sets).
 public enum AnatomicRegion: String, Sendable, CaseIterable, Codable {
@@ -77,8 +78,8 @@ public struct MuscleCatalog: Sendable {
     private enum Entry: Sendable, Hashable {
         case muscle(Int), group(Int)
     }
-    /// Normalized name → entry.
-    private let index: [String: Entry]
+    /// Normalized name → entry. Every site of every decision is looked up here.
+    private let index: StringTable<Entry>
     /// Normalized name with its words sorted → entry, only for word bags that identify one entry.
     private let bagIndex: [String: Entry]
 
@@ -163,7 +164,7 @@ public struct MuscleCatalog: Sendable {
 
         self.muscles = muscles
         self.groups = groups
-        self.index = index.mapValues(\.entry)
+        self.index = StringTable(index.mapValues(\.entry))
         self.bagIndex = bags.compactMapValues { $0 }
     }
 

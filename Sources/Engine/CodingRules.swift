@@ -104,7 +104,7 @@ struct CodingRules {
 
     private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
         let lines = facts.lines
-        let undiagnosed = procedureLines.filter { facts.diagnosisPositions(for: lines[$0]).isEmpty }
+        let undiagnosed = procedureLines.filter { facts.diagnosisPositions(ofLine: $0).isEmpty }
         if !undiagnosed.isEmpty {
             add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: ["M76"],
                 citation: Self.designDecisions,
@@ -112,7 +112,7 @@ struct CodingRules {
         }
         for (position, code) in facts.diagnosisCodes.enumerated() where facts.diagnoses[position].status != .billable {
             let status = facts.diagnoses[position].status
-            let pointing = lines.indices.filter { facts.diagnosisPositions(for: lines[$0]).contains { facts.diagnosisCodes[$0] == code } }
+            let pointing = lines.indices.filter { facts.diagnosisPositions(ofLine: $0).contains { facts.diagnosisCodes[$0] == code } }
             let message: String
             let effect: Effect
             switch status {
@@ -171,12 +171,17 @@ struct CodingRules {
     }
 
     /// The procedure code the documented session supports, when the record tells.
+    ///
+    /// Plain values only (the code is derived): it is passed to every procedure-line check and the
+    /// recommendation, and a string field made each pass a retain and release.
     struct ExpectedProcedure {
         let family: MuscleCountCodes
-        /// The code for the documented muscles; `nil` when the count is unsettled.
-        let code: String?
+        /// Whether the documented muscles call for the large code; `nil` when the count is unsettled.
+        let large: Bool?
         let muscleCount: Int
-        let countSettled: Bool
+
+        /// The code for the documented muscles; `nil` when the count is unsettled.
+        var code: String? { large.map { $0 ? family.large : family.small } }
     }
 
     private func expectedProcedure(procedureLines: [Int]) -> ExpectedProcedure? {
@@ -191,18 +196,18 @@ struct CodingRules {
             family = billedFamily
         }
         let sites = facts.sites
-        guard sites.documented else { return ExpectedProcedure(family: family, code: nil, muscleCount: 0, countSettled: false) }
+        guard sites.documented else { return ExpectedProcedure(family: family, large: nil, muscleCount: 0) }
         let most = sites.muscles.count, fewest = sites.minimumMuscleCount
         // Settled when every reading of the record gives the same code.
-        let code: String?
+        let large: Bool?
         if fewest >= 3 {
-            code = family.large
+            large = true
         } else if sites.isComplete, most <= 2 || fewest == most {
-            code = family.code(forMuscles: most)
+            large = most >= 3
         } else {
-            code = nil
+            large = nil
         }
-        return ExpectedProcedure(family: family, code: code, muscleCount: most, countSettled: code != nil)
+        return ExpectedProcedure(family: family, large: large, muscleCount: most)
     }
 
     private func muscleList() -> String {
@@ -211,33 +216,34 @@ struct CodingRules {
     }
 
     private func checkProcedureLine(_ index: Int, expected: ExpectedProcedure?, _ result: inout Result) {
-        let line = facts.lines[index]
-        guard let family = MuscleCountCodes.family(of: line.code) else { return }
-        if line.modifierList.contains("50") {
+        // The line's fields are read in place: a copy of the line retained its code and lists.
+        let lines = facts.lines, billed = lines[index].code
+        guard let family = MuscleCountCodes.family(of: billed) else { return }
+        if lines[index].has(modifier: "50") {
             add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.oneCodePerDay,
-                message: "Modifier 50 does not apply to \(line.code): a bilateral session is simply more muscles (left and right are two), counted into one \(family.small)/\(family.large). Remove 50.",
+                message: "Modifier 50 does not apply to \(billed): a bilateral session is simply more muscles (left and right are two), counted into one \(family.small)/\(family.large). Remove 50.",
                 interpretation: "DESIGN.md: muscles are counted as (muscle, side) pairs; modifier 50 never applies to 20552/20553.")
         }
         guard let expected else { return }
         if expected.family != family {
             let injectate = facts.procedure?.injectate ?? []
             let message = expected.family == .needling
-                ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(line.code)."
-                : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(line.code) (needle insertion without injection)."
+                ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(billed)."
+                : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(billed) (needle insertion without injection)."
             add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors, message: message)
             return
         }
         let bothBilled = facts.lines.contains { $0.code == family.small } && facts.lines.contains { $0.code == family.large }
         if bothBilled { return }  // the pair rule decides which of the two stands
-        if let code = expected.code, code != line.code {
+        if let code = expected.code, code != billed {
             let descriptor = context.tables.procedure(code)?.descriptor ?? code
             add(&result, rule: "coding.muscle-count", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors,
-                message: "\(expected.muscleCount) muscle\(expected.muscleCount == 1 ? " was" : "s were") injected (\(muscleList())): that is one unit of \(code) (\(descriptor)), not \(line.code).")
-        } else if expected.code == nil, facts.sites.documented, line.code == family.large {
+                message: "\(expected.muscleCount) muscle\(expected.muscleCount == 1 ? " was" : "s were") injected (\(muscleList())): that is one unit of \(code) (\(descriptor)), not \(billed).")
+        } else if expected.code == nil, facts.sites.documented, billed == family.large {
             let sides = facts.sites.minimumMuscleCount < expected.muscleCount ? " and muscles without a side next to the same muscle with one" : ""
             let vague = facts.sites.isComplete ? "" : " and sites that are not one muscle"
             add(&result, rule: "coding.muscle-count", lines: [index], effect: .pend, carc: "252", citation: Self.siteDocumentation,
-                message: "\(line.code) needs 3 or more muscles, but the procedure note names \(facts.sites.minimumMuscleCount)–\(expected.muscleCount) distinct muscles (\(muscleList()))\(vague)\(sides): name every muscle injected with its side.")
+                message: "\(billed) needs 3 or more muscles, but the procedure note names \(facts.sites.minimumMuscleCount)–\(expected.muscleCount) distinct muscles (\(muscleList()))\(vague)\(sides): name every muscle injected with its side.")
             result.missing.insert(.procedureNote)
         }
     }
@@ -307,7 +313,7 @@ struct CodingRules {
     private func checkEvaluationAndManagement(_ result: inout Result, hasProcedure: Bool) {
         guard hasProcedure else { return }
         let lines = facts.lines
-        for index in lines.indices where facts.categories[index] == .evaluationAndManagement && !lines[index].modifierList.contains("25") {
+        for index in lines.indices where facts.categories[index] == .evaluationAndManagement && !lines[index].has(modifier: "25") {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
@@ -316,19 +322,20 @@ struct CodingRules {
     // MARK: recommendation
 
     private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
+        // Lines are read in place by position: a copy of a line retained its code and lists.
         let lines = facts.lines
         var recommended: [RecommendedLine] = []
         recommended.reserveCapacity(lines.count)
-        if !procedureLines.isEmpty || expected?.code != nil {
-            let billed = procedureLines.map { lines[$0].code }
+        if !procedureLines.isEmpty || expected?.large != nil {
             let code: String
             if let settled = expected?.code {
                 code = settled
-            } else if let family = expected?.family ?? billed.first.flatMap(MuscleCountCodes.family(of:)) {
+            } else if let family = expected?.family ?? procedureLines.first.flatMap({ MuscleCountCodes.family(of: lines[$0].code) }) {
                 // Unsettled count: keep what was billed, the larger code when both were.
-                code = billed.contains(family.large) ? family.large : (billed.first { family.contains($0) } ?? family.small)
+                code = procedureLines.contains { lines[$0].code == family.large } ? family.large
+                    : (procedureLines.first { family.contains(lines[$0].code) }.map { lines[$0].code } ?? family.small)
             } else {
-                code = billed[0]
+                code = lines[procedureLines[0]].code
             }
             var modifiers: [String] = []
             for index in procedureLines {
@@ -341,12 +348,12 @@ struct CodingRules {
             }
         }
         let procedureRecommended = !recommended.isEmpty
-        for (index, line) in lines.enumerated() where !procedureLines.contains(index) {
-            var modifiers = line.modifierList
+        for index in lines.indices where !procedureLines.contains(index) {
+            var modifiers = lines[index].modifierList
             if procedureRecommended, facts.categories[index] == .evaluationAndManagement, !modifiers.contains("25") {
                 modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue
             }
-            recommended.append(RecommendedLine(code: line.code, units: line.effectiveUnits, modifiers: modifiers))
+            recommended.append(RecommendedLine(code: lines[index].code, units: lines[index].effectiveUnits, modifiers: modifiers))
         }
         return recommended
     }

@@ -203,9 +203,10 @@ final class EncounterFacts {
     let painOnset: LocalDate?
     let priorInjectionResponse: PriorInjectionResponse?
 
-    /// Positions in ``diagnosisCodes`` of the diagnoses `line` points to (``Model/Encounter/diagnosisPositions(for:)``).
-    func diagnosisPositions(for line: ServiceLine) -> DiagnosisPositions {
-        DiagnosisPositions(line, diagnosisCount: diagnosisCodes.count)
+    /// Positions in ``diagnosisCodes`` of the diagnoses the line at `index` points to
+    /// (``Model/Encounter/diagnosisPositions(for:)``).
+    func diagnosisPositions(ofLine index: Int) -> DiagnosisPositions {
+        DiagnosisPositions(lines[index], diagnosisCount: diagnosisCodes.count)
     }
 
     /// Prior services of `codes` in `window` (all history when nil) that may share `scope` with this

@@ -4,20 +4,17 @@ import Policies
 
 /// Everything the engine reads besides the encounter: policies and code sets, loaded once.
 ///
-/// Supporting-diagnosis lists are expanded here, once per fiscal year carried, into sets of
-/// billable codes, so that a decision is a hash lookup rather than a walk over ranges.
+/// Each policy is planned here once (``PolicyPlan``): its rules by code, its criteria compiled,
+/// its supporting-diagnosis lists expanded per fiscal year carried.
 public final class EvaluationContext: Sendable {
     public let library: PolicyLibrary
     public let icd: ICD10CM
     public let tables: CodeTables
     public let muscles: MuscleCatalog
-    /// By rule (rules are objects, one per policy file entry), then by fiscal year.
-    private let supportSets: [ObjectIdentifier: [Int: Set<String>]]
-    private let fiscalYears: ClosedRange<Int>
     /// Every rule's criteria (its `when` and a criteria check), compiled once.
     let criteria: CriterionProgram
-    /// By policy: what the context derived from it once.
-    private let policyPlans: [ObjectIdentifier: PolicyPlan]
+    /// What the context derived from each policy, by position in `library.policies`.
+    private let plans: [PolicyPlan]
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
         self.library = library
@@ -25,30 +22,73 @@ public final class EvaluationContext: Sendable {
         self.tables = tables
         self.muscles = muscles
         let carried = icd.releases.map(\.fiscalYear)
-        let first = carried.min() ?? 2016, last = (carried.max() ?? 2016) + 1
-        fiscalYears = first...last
-        var sets: [ObjectIdentifier: [Int: Set<String>]] = [:]
-        for policy in library.policies {
-            for rule in policy.rules {
-                guard case .diagnoses(let entries) = rule.check else { continue }
-                var byYear: [Int: Set<String>] = [:]
-                for year in first...last {
-                    guard let date = LocalDate(year: year - 1, month: 10, day: 1) else { continue }
-                    byYear[year] = EvaluationContext.expand(entries, on: date, icd: icd)
-                }
-                sets[ObjectIdentifier(rule)] = byYear
-            }
-        }
-        supportSets = sets
+        let fiscalYears = (carried.min() ?? 2016)...((carried.max() ?? 2016) + 1)
         var compiler = CriterionCompiler()
-        var plans: [ObjectIdentifier: PolicyPlan] = [:]
-        for policy in library.policies { plans[ObjectIdentifier(policy)] = PolicyPlan(policy, compiler: &compiler) }
+        plans = library.policies.map { PolicyPlan($0, compiler: &compiler, icd: icd, fiscalYears: fiscalYears) }
         criteria = CriterionProgram(compiler)
-        policyPlans = plans
     }
 
     /// What the context derived from `policy`; `nil` for a policy that is not one of the context's.
-    func plan(of policy: Policy) -> PolicyPlan? { policyPlans[ObjectIdentifier(policy)] }
+    func plan(of policy: Policy) -> PolicyPlan? {
+        // By identity over a handful of policies: cheaper than hashing an identifier.
+        let policies = library.policies
+        for index in policies.indices where policies[index] === policy { return plans[index] }
+        return nil
+    }
+}
+
+/// A policy's rules arranged for deciding: by rule position, where each rule's criteria start in
+/// the ``CriterionProgram``; by procedure code, the positions of the rules that may govern a line
+/// of that code (its own codes, or the codes it excludes), in policy order.
+final class PolicyPlan: Sendable {
+    let criteria: [RuleCriteria]
+    private let rulesByCode: StringTable<[Int]>
+    /// By rule position, for a diagnosis rule: its supporting codes (compact form) for each fiscal
+    /// year from `fiscalYears.lowerBound` on, so that a decision is one lookup, not a walk over ranges.
+    private let supportSets: [[Set<String>]]
+    private let fiscalYears: ClosedRange<Int>?
+    private let icd: ICD10CM
+
+    /// - Parameter fiscalYears: the years to expand supporting-diagnosis lists for, once; `nil`
+    ///   expands them for each decision's date instead (a policy decided once).
+    init(_ policy: Policy, compiler: inout CriterionCompiler, icd: ICD10CM, fiscalYears: ClosedRange<Int>?) {
+        var criteria: [RuleCriteria] = []
+        var byCode: [String: [Int]] = [:]
+        var support: [[Set<String>]] = []
+        for (position, rule) in policy.rules.enumerated() {
+            criteria.append(compiler.compile(rule))
+            let codes: [String]
+            if case .exclusion(let exclusion) = rule.check { codes = exclusion.codes } else { codes = rule.appliesTo }
+            for code in Set(codes) { byCode[code, default: []].append(position) }
+            var byYear: [Set<String>] = []
+            if case .diagnoses(let entries) = rule.check, let fiscalYears {
+                for year in fiscalYears {
+                    let date = LocalDate(year: year - 1, month: 10, day: 1)
+                    byYear.append(date.map { Self.expand(entries, on: $0, icd: icd) } ?? [])
+                }
+            }
+            support.append(byYear)
+        }
+        self.criteria = criteria
+        rulesByCode = StringTable(byCode)
+        supportSets = support
+        self.fiscalYears = fiscalYears
+        self.icd = icd
+    }
+
+    /// Positions of the rules that may govern a line of `code`, in policy order.
+    func rules(for code: String) -> [Int] { rulesByCode[code] ?? [] }
+
+    /// Supporting codes of the diagnosis rule at `position` for the fiscal year of `date`.
+    func supportingDiagnoses(_ rule: Rule, at position: Int, on date: LocalDate) -> Set<String> {
+        guard let fiscalYears else {
+            guard case .diagnoses(let entries) = rule.check else { return [] }
+            return Self.expand(entries, on: date, icd: icd)
+        }
+        let year = min(max(date.fiscalYear, fiscalYears.lowerBound), fiscalYears.upperBound)
+        let sets = supportSets[position]
+        return sets.isEmpty ? [] : sets[year - fiscalYears.lowerBound]
+    }
 
     /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code
     /// itself, a listed header's billable descendants, and every billable code in a listed range.
@@ -68,40 +108,6 @@ public final class EvaluationContext: Sendable {
         }
         return codes
     }
-
-    /// Supporting codes of a diagnosis rule for the fiscal year of `date`.
-    func supportingDiagnoses(rule: Rule, on date: LocalDate) -> Set<String> {
-        guard let byYear = supportSets[ObjectIdentifier(rule)] else {
-            guard case .diagnoses(let entries) = rule.check else { return [] }
-            return EvaluationContext.expand(entries, on: date, icd: icd)
-        }
-        let year = min(max(date.fiscalYear, fiscalYears.lowerBound), fiscalYears.upperBound)
-        return byYear[year] ?? []
-    }
-}
-
-/// A policy's rules arranged for deciding: by rule position, where each rule's criteria start in
-/// the ``CriterionProgram``; by procedure code, the positions of the rules that may govern a line
-/// of that code (its own codes, or the codes it excludes), in policy order.
-final class PolicyPlan: Sendable {
-    let criteria: [RuleCriteria]
-    private let rulesByCode: [String: [Int]]
-
-    init(_ policy: Policy, compiler: inout CriterionCompiler) {
-        var criteria: [RuleCriteria] = []
-        var byCode: [String: [Int]] = [:]
-        for (position, rule) in policy.rules.enumerated() {
-            criteria.append(compiler.compile(rule))
-            let codes: [String]
-            if case .exclusion(let exclusion) = rule.check { codes = exclusion.codes } else { codes = rule.appliesTo }
-            for code in Set(codes) { byCode[code, default: []].append(position) }
-        }
-        self.criteria = criteria
-        rulesByCode = byCode
-    }
-
-    /// Positions of the rules that may govern a line of `code`, in policy order.
-    func rules(for code: String) -> [Int] { rulesByCode[code] ?? [] }
 }
 
 /// Where a rule's criteria start in a ``CriterionProgram``.

@@ -75,7 +75,9 @@ public struct Evaluator: Sendable {
         var lines: [LineDetermination] = []
         lines.reserveCapacity(facts.lines.count)
 
-        for (index, line) in facts.lines.enumerated() {
+        // Lines and rules by position: binding a line copied it (its code and lists retained).
+        for index in facts.lines.indices {
+            let code = facts.lines[index].code
             var reasons: [Reason] = []
             var evaluated: [String] = []
             var denied = false, pended = false
@@ -85,13 +87,14 @@ public struct Evaluator: Sendable {
                 if coding.findings[position].effect == .deny { denied = true } else { pended = true }
             }
             var governed = !reasons.isEmpty
-            let positions = rules.plan.rules(for: line.code)
+            let positions = rules.plan.rules(for: code)
             evaluated.reserveCapacity(positions.count)  // grown one id at a time, it was reallocated thrice
-            for position in positions where rules.governs(policy.rules[position], line) {
+            for position in positions {
                 let rule = policy.rules[position]
+                guard rules.governs(rule) else { continue }
                 governed = true
                 evaluated.append(rule.id)
-                switch rules.evaluate(position, on: line) {
+                switch rules.evaluate(rule, at: position, onLine: index) {
                 case .pass:
                     break
                 case .fail(let message):
@@ -111,7 +114,7 @@ public struct Evaluator: Sendable {
             }
             let outcome: Outcome = !governed ? .notApplicable : denied ? .denied : pended ? .pended : .approved
             if outcome == .pended { anyPended = true }
-            lines.append(LineDetermination(index: index + 1, code: line.code, outcome: outcome, reasons: reasons,
+            lines.append(LineDetermination(index: index + 1, code: code, outcome: outcome, reasons: reasons,
                                            evaluated: evaluated.isEmpty ? nil : evaluated))
         }
 

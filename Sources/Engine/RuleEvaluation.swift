@@ -30,25 +30,25 @@ struct PolicyRuleEvaluator {
         } else {
             // Not one of the context's policies: compiled here, its facts decided afresh.
             var compiler = CriterionCompiler()
-            plan = PolicyPlan(policy, compiler: &compiler)
+            plan = PolicyPlan(policy, compiler: &compiler, icd: context.icd, fiscalYears: nil)
             criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: FactMemo(count: compiler.facts.count))
         }
     }
 
     /// Whether `rule`, one of the plan's rules for the line's code, governs the line: an exclusion
     /// "when billed with" other codes says nothing about the code billed alone.
-    func governs(_ rule: Rule, _ line: ServiceLine) -> Bool {
+    func governs(_ rule: Rule) -> Bool {
         guard case .exclusion(let exclusion) = rule.check, let with = exclusion.withCodes else { return true }
         return facts.lines.contains { with.contains($0.code) }
     }
 
-    /// The verdict of the rule at `position` in the policy on `line`.
-    func evaluate(_ position: Int, on line: ServiceLine) -> RuleVerdict {
-        let rule = policy.rules[position], roots = plan.criteria[position]
+    /// The verdict of `rule`, at `position` in the policy, on the line at `line`.
+    func evaluate(_ rule: Rule, at position: Int, onLine line: Int) -> RuleVerdict {
+        let roots = plan.criteria[position]
         // The condition's truth alone: it is explained only when it is open and the check fails.
         let gate = roots.when.map(criteria.truth)
         if gate == .no { return .pass }
-        let verdict = check(rule, line, roots)
+        let verdict = check(rule, position, line, roots)
         // A rule whose condition the record leaves open can pass, but never deny: it pends.
         if gate == .unknown, let when = roots.when, case .fail(let message) = verdict {
             let open = criteria.evaluate(when)
@@ -58,10 +58,10 @@ struct PolicyRuleEvaluator {
         return verdict
     }
 
-    private func check(_ rule: Rule, _ line: ServiceLine, _ roots: RuleCriteria) -> RuleVerdict {
+    private func check(_ rule: Rule, _ position: Int, _ line: Int, _ roots: RuleCriteria) -> RuleVerdict {
         switch rule.check {
         case .diagnoses:
-            return diagnoses(rule, line)
+            return diagnoses(rule, position, line)
         case .criteria:
             guard let root = roots.check else { preconditionFailure("a criteria check is compiled with its rule") }
             let result = criteria.evaluate(root)
@@ -76,23 +76,24 @@ struct PolicyRuleEvaluator {
             return minimumInterval(interval)
         case .exclusion(let exclusion):
             if let with = exclusion.withCodes, !facts.lines.contains(where: { with.contains($0.code) }) { return .pass }
-            let what = context.tables.procedure(line.code)?.descriptor ?? line.code
+            let code = facts.lines[line].code
+            let what = context.tables.procedure(code)?.descriptor ?? code
             let status = exclusion.status == .investigational ? "experimental or investigational" : "not a covered service"
             let context = exclusion.withCodes.map { " when billed with " + $0.joined(separator: "/") } ?? ""
-            return .fail("\(line.code) (\(what)) is \(status) under this policy\(context).")
+            return .fail("\(code) (\(what)) is \(status) under this policy\(context).")
         }
     }
 
-    private func diagnoses(_ rule: Rule, _ line: ServiceLine) -> RuleVerdict {
+    private func diagnoses(_ rule: Rule, _ position: Int, _ line: Int) -> RuleVerdict {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
-        let supported = context.supportingDiagnoses(rule: rule, on: facts.dateOfService)
+        let supported = plan.supportingDiagnoses(rule, at: position, on: facts.dateOfService)
         var unsupported: [String] = []  // the billable ones, named only when none is supported
-        for position in facts.diagnosisPositions(for: line) where facts.diagnoses[position].status == .billable {
+        for position in facts.diagnosisPositions(ofLine: line) where facts.diagnoses[position].status == .billable {
             if supported.contains(facts.diagnoses[position].compact) { return .pass }
             unsupported.append(facts.diagnosisCodes[position])
         }
         guard !unsupported.isEmpty else { return .pass }
-        return .fail("None of the line's diagnoses (\(unsupported.joined(separator: ", "))) is among this policy's supporting diagnoses for \(line.code).")
+        return .fail("None of the line's diagnoses (\(unsupported.joined(separator: ", "))) is among this policy's supporting diagnoses for \(facts.lines[line].code).")
     }
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {

@@ -52,11 +52,12 @@ public struct Encounter: Codable, Equatable, Sendable {
 
 /// The positions of a line's claim diagnoses (``Encounter/diagnosisPositions(for:)``).
 public struct DiagnosisPositions: Sequence, Sendable {
-    let pointers: [Int]?
-    let count: Int
+    @usableFromInline let pointers: [Int]?
+    @usableFromInline let count: Int
 
     /// The positions `line` points to in a claim of `diagnosisCount` diagnoses.
-    public init(_ line: ServiceLine, diagnosisCount: Int) {
+    /// Inlinable: the engine builds one per rule check, and the line is then read in place, not copied.
+    @inlinable public init(_ line: ServiceLine, diagnosisCount: Int) {
         pointers = line.diagnosisPointers
         count = diagnosisCount
     }
@@ -130,6 +131,25 @@ public enum LineOfBusiness: String, Codable, CaseIterable, Sendable {
     case commercial
     case medicareAdvantage = "medicare_advantage"
     case medicare, medicaid, fep, sao, exchange
+
+    /// One bit per case: policies test their lines of business on every decision, and a
+    /// `Set<LineOfBusiness>` hashes the raw-value string for each test.
+    @inlinable public var bit: UInt8 {
+        switch self {
+        case .commercial: 1
+        case .medicareAdvantage: 2
+        case .medicare: 4
+        case .medicaid: 8
+        case .fep: 16
+        case .sao: 32
+        case .exchange: 64
+        }
+    }
+
+    /// The bits of `lines` together.
+    @inlinable public static func mask(_ lines: Set<LineOfBusiness>) -> UInt8 {
+        lines.reduce(0) { $0 | $1.bit }
+    }
 }
 
 /// One billed service line.
@@ -147,8 +167,13 @@ public struct ServiceLine: Codable, Equatable, Sendable {
         self.diagnosisPointers = diagnosisPointers; self.charge = charge
     }
 
-    public var effectiveUnits: Int { units ?? 1 }
-    public var modifierList: [String] { modifiers ?? [] }
+    // Inlinable: the engine asks on every decision, and across the module boundary these went
+    // through the unspecialized `Optional` copy.
+    @inlinable public var effectiveUnits: Int { units ?? 1 }
+    @inlinable public var modifierList: [String] { modifiers ?? [] }
+
+    /// Whether the line carries `modifier`, read in place.
+    @inlinable public func has(modifier: String) -> Bool { modifiers?.contains(modifier) ?? false }
 }
 
 /// What was done, as the procedure note describes it.

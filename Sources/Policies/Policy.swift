@@ -33,6 +33,7 @@ public final class Policy: Sendable {
         self.effectiveFrom = effectiveFrom; self.effectiveTo = effectiveTo; self.linesOfBusiness = linesOfBusiness
         self.exceptions = exceptions; self.governs = governs; self.documentationRequests = documentationRequests
         self.rules = rules; self.location = location
+        lineMask = linesOfBusiness.map(LineOfBusiness.mask)
         reference = PolicyReference(id: id, title: title, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo)
     }
 
@@ -41,7 +42,10 @@ public final class Policy: Sendable {
         date >= effectiveFrom && (effectiveTo.map { date <= $0 } ?? true)
     }
 
-    public func covers(_ line: LineOfBusiness) -> Bool { linesOfBusiness?.contains(line) ?? true }
+    public func covers(_ line: LineOfBusiness) -> Bool { lineMask.map { $0 & line.bit != 0 } ?? true }
+
+    /// `linesOfBusiness` as bits (``Model/LineOfBusiness/bit``).
+    private let lineMask: UInt8?
 
     /// How determinations cite the policy (built once: every decision carries it).
     public let reference: PolicyReference
@@ -67,14 +71,21 @@ public struct ProgramException: Sendable {
     }
 
     public var id: String
-    public var linesOfBusiness: Set<LineOfBusiness>
+    public var linesOfBusiness: Set<LineOfBusiness> { didSet { lineMask = LineOfBusiness.mask(linesOfBusiness) } }
     public var action: Action
     public var citation: Citation
     public var location: SourceLocation
 
     public init(id: String, linesOfBusiness: Set<LineOfBusiness>, action: Action, citation: Citation, location: SourceLocation) {
         self.id = id; self.linesOfBusiness = linesOfBusiness; self.action = action; self.citation = citation; self.location = location
+        lineMask = LineOfBusiness.mask(linesOfBusiness)
     }
+
+    /// Whether the exception applies to members of `line`.
+    public func covers(_ line: LineOfBusiness) -> Bool { lineMask & line.bit != 0 }
+
+    /// `linesOfBusiness` as bits (``Model/LineOfBusiness/bit``).
+    private var lineMask: UInt8
 }
 
 /// One rule of a policy: what it checks, on which codes, and what happens when it fails.

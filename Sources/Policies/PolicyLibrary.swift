@@ -95,7 +95,7 @@ public struct PolicyLibrary: Sendable {
         // Not `filter`: that copies every candidate policy, and this runs once per decision.
         for policy in policies where policy.payer == payer && policy.isEffective(on: date) {
             // By position: `first(where:)` copies each exception it looks at, retaining its strings.
-            if let found = policy.exceptions.indices.first(where: { policy.exceptions[$0].linesOfBusiness.contains(lineOfBusiness) }) {
+            if let found = policy.exceptions.indices.first(where: { policy.exceptions[$0].covers(lineOfBusiness) }) {
                 let exception = policy.exceptions[found]
                 switch exception.action {
                 case .defer: return .deferred(policy, exception)
