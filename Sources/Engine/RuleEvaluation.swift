@@ -13,7 +13,7 @@ enum RuleVerdict {
 
 /// Checks a policy's rules on the lines they govern.
 struct PolicyRuleEvaluator {
-    let policy: Policy
+    // Only what the checks read: each reference held is a retain and release per decision.
     let facts: EncounterFacts
     let context: EvaluationContext
     /// The policy's criteria and, by rule position, where each rule's start.
@@ -21,7 +21,6 @@ struct PolicyRuleEvaluator {
     let plan: PolicyPlan
 
     init(policy: Policy, facts: EncounterFacts, context: EvaluationContext) {
-        self.policy = policy
         self.facts = facts
         self.context = context
         if let known = context.plan(of: policy) {
