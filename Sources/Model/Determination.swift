@@ -1,19 +1,15 @@
 /// The answer for one encounter under one payer: Contract 2 of DESIGN.md (determination JSON, version 1).
 public struct Determination: Codable, Equatable, Sendable {
+    // `outcome` is declared first so that the synthesized memberwise initializer, which builds the
+    // value in one step, has labels of its own; the public initializer below calls it.
+    public var outcome: Outcome
     public var encounterId: String
     public var payer: String
     public var policy: PolicyReference?
-    public var outcome: Outcome
     public var lines: [LineDetermination]
     public var reasons: [Reason]
     public var coding: CodingAdvice
     public var documentation: DocumentationAdvice
-
-    public init(encounterId: String, payer: String, policy: PolicyReference?, outcome: Outcome,
-                lines: [LineDetermination], reasons: [Reason], coding: CodingAdvice, documentation: DocumentationAdvice) {
-        self.encounterId = encounterId; self.payer = payer; self.policy = policy; self.outcome = outcome
-        self.lines = lines; self.reasons = reasons; self.coding = coding; self.documentation = documentation
-    }
 
     enum CodingKeys: String, CodingKey {
         case encounterId, payer, policy, outcome, lines, reasons, coding, documentation
@@ -30,6 +26,17 @@ public struct Determination: Codable, Equatable, Sendable {
         try container.encode(reasons, forKey: .reasons)
         try container.encode(coding, forKey: .coding)
         try container.encode(documentation, forKey: .documentation)
+    }
+}
+
+extension Determination {
+    // In an extension, so the memberwise initializer stays. An initializer that assigns each field
+    // builds the value in memory and, this large, the optimizer left a copy of it: every string
+    // and list retained and released once more for each determination.
+    public init(encounterId: String, payer: String, policy: PolicyReference?, outcome: Outcome,
+                lines: [LineDetermination], reasons: [Reason], coding: CodingAdvice, documentation: DocumentationAdvice) {
+        self.init(outcome: outcome, encounterId: encounterId, payer: payer, policy: policy, lines: lines, reasons: reasons,
+                  coding: coding, documentation: documentation)
     }
 }
 
