@@ -192,7 +192,8 @@ struct CriterionEvaluator {
         case .sitesDocumented:
             return facts.sites.isComplete ? .yes : .unknown
 
-        case .priorServices(let count):
+        case .priorServices(let index):
+            let count = program.priorCounts[index]
             let found = facts.priorServices(codes: count.codes, window: count.window, scope: count.scope)
             let known = found.filter { $0.inScope == .yes }.count
             if known >= count.atLeast { return .yes }

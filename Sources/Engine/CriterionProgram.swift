@@ -21,6 +21,8 @@ final class CriterionProgram: Sendable {
     let children: [Int]
     /// Distinct facts, by index.
     let facts: [FactTest]
+    /// The prior-service counts facts test, by the index their ``FactTest/priorServices(_:)`` holds.
+    let priorCounts: [PriorServiceCount]
     /// What each fact requires, in words, by index (explanations repeat them on every claim that
     /// leaves them unmet or unknown).
     let requirements: [String]
@@ -29,6 +31,7 @@ final class CriterionProgram: Sendable {
         nodes = compiler.nodes
         children = compiler.children
         facts = compiler.facts
+        priorCounts = compiler.priorCounts
         requirements = compiler.requirements
     }
 }
@@ -38,6 +41,7 @@ struct CriterionCompiler {
     private(set) var nodes: [CriterionProgram.Node] = []
     private(set) var children: [Int] = []
     private(set) var facts: [FactTest] = []
+    private(set) var priorCounts: [PriorServiceCount] = []
     private(set) var requirements: [String] = []
     private var factIndex: [Fact: Int] = [:]
 
@@ -58,7 +62,7 @@ struct CriterionCompiler {
         case .fact(let fact):
             if let known = factIndex[fact] { return append(.fact(known)) }
             factIndex[fact] = facts.count
-            facts.append(FactTest(fact))
+            facts.append(FactTest(fact, priorCounts: &priorCounts))
             requirements.append(fact.requirement)
             return append(.fact(facts.count - 1))
         }
@@ -89,9 +93,12 @@ enum FactTest: Sendable {
     case priorImprovement(minPercent: Int)
     case priorResponse(pain: Bool, function: Bool, rangeOfMotion: Bool)
     case sitesDocumented
-    case priorServices(PriorServiceCount)
+    /// Its count is `priorCounts[index]` in the program: a payload with a list made every copy of
+    /// a fact test (one per fact decided) go through the generic value witness and retain it.
+    case priorServices(Int)
 
-    init(_ fact: Fact) {
+    /// - Parameter priorCounts: where a prior-service count is kept; its index goes in the test.
+    init(_ fact: Fact, priorCounts: inout [PriorServiceCount]) {
         switch fact {
         case .finding(let finding): self = .finding(finding)
         case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
@@ -107,7 +114,9 @@ enum FactTest: Sendable {
             self = .priorResponse(pain: measures.contains(.pain), function: measures.contains(.function),
                                   rangeOfMotion: measures.contains(.rangeOfMotion))
         case .sitesDocumented: self = .sitesDocumented
-        case .priorServices(let count): self = .priorServices(count)
+        case .priorServices(let count):
+            priorCounts.append(count)
+            self = .priorServices(priorCounts.count - 1)
         }
     }
 }

@@ -10,24 +10,26 @@ struct MuscleSide: Hashable, Sendable {
 }
 
 /// Where a service was done, as far as the record tells.
-struct ServiceSites: Sendable {
+///
+/// A class, resolved once and only read after: as a struct of five lists, each read of
+/// `facts.sites` (the criteria, the coding rules) copied it and retained every list.
+final class ServiceSites: Sendable {
     // Arrays, not sets: a session names a handful of sites, and a linear search of a few
     // elements is cheaper than hashing muscle names on every decision.
     /// Specific muscles, by side, each once, in the order documented.
-    private(set) var muscles: [MuscleSide] = []
+    let muscles: [MuscleSide]
     /// Anatomic regions of the muscles, each once.
-    private(set) var regions: [AnatomicRegion] = []
+    let regions: [AnatomicRegion]
     /// Names that are not one muscle ("paraspinals"), with the hint what to name instead.
-    var nonSpecific: [(name: String, hint: String)] = []
+    let nonSpecific: [(name: String, hint: String)]
     /// Names the catalog does not know.
-    var unrecognized: [String] = []
+    let unrecognized: [String]
     /// Paired muscles documented without a side.
-    var missingSide: [String] = []
+    let missingSide: [String]
     /// Whether any site was documented at all.
-    var documented = false
-
+    let documented: Bool
     /// True when every documented site resolved to a specific muscle.
-    var isComplete: Bool { documented && nonSpecific.isEmpty && unrecognized.isEmpty }
+    let isComplete: Bool
 
     /// The fewest distinct muscles the sites can be: a muscle without a side next to the same muscle
     /// with a side may be that one (DESIGN.md counts (muscle, side) pairs).
@@ -37,14 +39,42 @@ struct ServiceSites: Sendable {
         }
     }
 
-    init() {}
+    init(muscles: [MuscleSide], regions: [AnatomicRegion], nonSpecific: [(name: String, hint: String)], unrecognized: [String],
+         missingSide: [String], documented: Bool) {
+        self.muscles = muscles; self.regions = regions; self.nonSpecific = nonSpecific; self.unrecognized = unrecognized
+        self.missingSide = missingSide; self.documented = documented
+        isComplete = documented && nonSpecific.isEmpty && unrecognized.isEmpty
+    }
 
-    init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
-        guard let sites, !sites.isEmpty else { return }
-        documented = true
+    /// Whether this service and `other` share a scope, three-valued: unknown when either side's sites are not known well enough.
+    func overlaps(_ other: ServiceSites, in scope: LimitScope) -> Truth {
+        switch scope {
+        case .member:
+            return .yes
+        case .anatomicRegion:
+            if regions.contains(where: other.regions.contains) { return .yes }
+            return isComplete && other.isComplete ? .no : .unknown
+        case .muscle:
+            if muscles.contains(where: { mine in other.muscles.contains { $0.matches(mine) } }) { return .yes }
+            return isComplete && other.isComplete ? .no : .unknown
+        }
+    }
+}
+
+extension ServiceSites {
+    convenience init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
+        guard let sites, !sites.isEmpty else {
+            self.init(muscles: [], regions: [], nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
+            return
+        }
+        var muscles: [MuscleSide] = [], regions: [AnatomicRegion] = []
+        var nonSpecific: [(name: String, hint: String)] = [], unrecognized: [String] = [], missingSide: [String] = []
         // Room for every site at once (a bilateral site is two muscles): growing reallocated.
         muscles.reserveCapacity(sites.count * 2)
         regions.reserveCapacity(sites.count)
+        func add(_ muscle: MuscleSide) {
+            if !muscles.contains(muscle) { muscles.append(muscle) }
+        }
         for site in sites {
             switch catalog.resolve(site.muscle) {
             case .muscle(let muscle):
@@ -69,24 +99,8 @@ struct ServiceSites: Sendable {
                 unrecognized.append(site.muscle)
             }
         }
-    }
-
-    private mutating func add(_ muscle: MuscleSide) {
-        if !muscles.contains(muscle) { muscles.append(muscle) }
-    }
-
-    /// Whether this service and `other` share a scope, three-valued: unknown when either side's sites are not known well enough.
-    func overlaps(_ other: ServiceSites, in scope: LimitScope) -> Truth {
-        switch scope {
-        case .member:
-            return .yes
-        case .anatomicRegion:
-            if regions.contains(where: other.regions.contains) { return .yes }
-            return isComplete && other.isComplete ? .no : .unknown
-        case .muscle:
-            if muscles.contains(where: { mine in other.muscles.contains { $0.matches(mine) } }) { return .yes }
-            return isComplete && other.isComplete ? .no : .unknown
-        }
+        self.init(muscles: muscles, regions: regions, nonSpecific: nonSpecific, unrecognized: unrecognized,
+                  missingSide: missingSide, documented: true)
     }
 }
 
