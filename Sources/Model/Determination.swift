@@ -32,7 +32,8 @@ public struct Determination: Codable, Equatable, Sendable {
 extension Determination {
     // In an extension, so the memberwise initializer stays. An initializer that assigns each field
     // builds the value in memory and, this large, the optimizer left a copy of it: every string
-    // and list retained and released once more for each determination.
+    // and list retained and released once more for each determination. (``Reason`` and
+    // ``PriorService`` are built the same way for the same reason.)
     public init(encounterId: String, payer: String, policy: PolicyReference?, outcome: Outcome,
                 lines: [LineDetermination], reasons: [Reason], coding: CodingAdvice, documentation: DocumentationAdvice) {
         self.init(outcome: outcome, encounterId: encounterId, payer: payer, policy: policy, lines: lines, reasons: reasons,
@@ -85,18 +86,25 @@ public struct LineDetermination: Codable, Equatable, Sendable {
 
 /// Why a line or claim was denied or pended, in the payer's standard codes.
 public struct Reason: Codable, Equatable, Sendable {
+    // `message` is declared first so that the memberwise initializer has labels of its own: see
+    // the initializer below.
+    public var message: String
     public var rule: String
     public var carc: String?
     public var rarc: [String]
-    public var message: String
     public var citation: Citation?
     /// Extension: the policy's own interpretation where its source is ambiguous.
     public var interpretation: String?
 
+    enum CodingKeys: String, CodingKey { case rule, carc, rarc, message, citation, interpretation }
+}
+
+extension Reason {
+    // Calls the memberwise initializer, which builds the value in one step; assigning the fields
+    // one by one left a copy of the value (every string retained and released once more).
     public init(rule: String, carc: String?, rarc: [String] = [], message: String, citation: Citation?,
                 interpretation: String? = nil) {
-        self.rule = rule; self.carc = carc; self.rarc = rarc; self.message = message
-        self.citation = citation; self.interpretation = interpretation
+        self.init(message: message, rule: rule, carc: carc, rarc: rarc, citation: citation, interpretation: interpretation)
     }
 }
 

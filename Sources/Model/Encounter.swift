@@ -350,13 +350,19 @@ public enum DocumentationElement: String, Codable, CaseIterable, Sendable {
 
 /// A service already rendered to the member (from the encounter or from the history store).
 public struct PriorService: Codable, Equatable, Sendable {
+    // `code` is declared first so that the memberwise initializer has labels of its own (see
+    // ``Determination``'s initializer: this one is built for every service a history read returns).
+    public var code: String
     public var id: String
     public var dateOfService: LocalDate
-    public var code: String
     public var units: Int?
     public var sites: [InjectionSite]?
 
+    enum CodingKeys: String, CodingKey { case id, dateOfService, code, units, sites }
+}
+
+extension PriorService {
     public init(id: String, dateOfService: LocalDate, code: String, units: Int? = nil, sites: [InjectionSite]? = nil) {
-        self.id = id; self.dateOfService = dateOfService; self.code = code; self.units = units; self.sites = sites
+        self.init(code: code, id: id, dateOfService: dateOfService, units: units, sites: sites)
     }
 }
