@@ -55,9 +55,11 @@ public struct Evaluator: Sendable {
     /// payer covers it, else the line of business its policies are written for (medicare → medicare).
     private func lineOfBusiness(for payer: String, _ facts: EncounterFacts) -> LineOfBusiness {
         let own = facts.coverage.effectiveLineOfBusiness
-        let policies = context.library.policies.filter { $0.payer == payer && $0.isEffective(on: facts.dateOfService) }
-        if policies.isEmpty || policies.contains(where: { $0.covers(own) }) { return own }
-        return LineOfBusiness.allCases.first { line in policies.contains { $0.covers(line) } } ?? own
+        // The payer's policies in effect, walked in place: a filtered list was allocated for every
+        // other payer of every all-payers view.
+        let inEffect = context.library.policies.lazy.filter { $0.payer == payer && $0.isEffective(on: facts.dateOfService) }
+        if inEffect.isEmpty || inEffect.contains(where: { $0.covers(own) }) { return own }
+        return LineOfBusiness.allCases.first { line in inEffect.contains { $0.covers(line) } } ?? own
     }
 
     private func notApplicable(_ facts: EncounterFacts, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {

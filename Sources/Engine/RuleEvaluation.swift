@@ -86,13 +86,25 @@ struct PolicyRuleEvaluator {
     private func diagnoses(_ rule: Rule, _ position: Int, _ line: Int) -> RuleVerdict {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
         let supported = plan.supportingDiagnoses(rule, at: position, on: facts.dateOfService)
-        var unsupported: [String] = []  // the billable ones, named only when none is supported
+        var billable = false
         for position in facts.diagnosisPositions(ofLine: line) where facts.diagnoses[position].status == .billable {
             if supported.contains(facts.diagnoses[position].compact) { return .pass }
-            unsupported.append(facts.diagnosisCodes[position])
+            billable = true
         }
-        guard !unsupported.isEmpty else { return .pass }
-        return .fail("None of the line's diagnoses (\(unsupported.joined(separator: ", "))) is among this policy's supporting diagnoses for \(facts.lines[line].code).")
+        guard billable else { return .pass }
+        // The billable ones are named, in pointer order; written as bytes (this message is on every
+        // claim a payer's diagnosis list does not support, every payer in the all-payers view).
+        var message: MessageText = "None of the line's diagnoses ("
+        var first = true
+        for position in facts.diagnosisPositions(ofLine: line) where facts.diagnoses[position].status == .billable {
+            if !first { message.append(", ") }
+            message.append(facts.diagnosisCodes[position])
+            first = false
+        }
+        message.append(") is among this policy's supporting diagnoses for ")
+        message.append(facts.lines[line].code)
+        message.append(".")
+        return .fail(message.string)
     }
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {
