@@ -60,15 +60,14 @@ public struct StringTable<Value: Sendable>: Sendable {
 
     /// FNV-1a over the UTF-8 bytes.
     @inlinable static func hash(_ key: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        if let done = key.utf8.withContiguousStorageIfAvailable({ bytes in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return true
-        }), done {
-        } else {
-            for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
+        let hash = key.utf8.withContiguousStorageIfAvailable(fnv) ?? fnv(key.utf8)
         // The high bits mix every byte; fold them into the low bits the mask keeps.
         return hash ^ (hash >> 29)
+    }
+
+    @inlinable static func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
     }
 }
