@@ -18,8 +18,8 @@ final class ServiceSites: Sendable {
     // elements is cheaper than hashing muscle names on every decision.
     /// Specific muscles, by side, each once, in the order documented.
     let muscles: [MuscleSide]
-    /// Anatomic regions of the muscles, each once.
-    let regions: [AnatomicRegion]
+    /// Anatomic regions of the muscles, as bits (``CodeSets/AnatomicRegion/bit``).
+    let regions: UInt16
     /// Names that are not one muscle ("paraspinals"), with the hint what to name instead.
     let nonSpecific: [(name: String, hint: String)]
     /// Names the catalog does not know.
@@ -39,7 +39,7 @@ final class ServiceSites: Sendable {
         }
     }
 
-    init(muscles: [MuscleSide], regions: [AnatomicRegion], nonSpecific: [(name: String, hint: String)], unrecognized: [String],
+    init(muscles: [MuscleSide], regions: UInt16, nonSpecific: [(name: String, hint: String)], unrecognized: [String],
          missingSide: [String], documented: Bool) {
         self.muscles = muscles; self.regions = regions; self.nonSpecific = nonSpecific; self.unrecognized = unrecognized
         self.missingSide = missingSide; self.documented = documented
@@ -52,7 +52,7 @@ final class ServiceSites: Sendable {
         case .member:
             return .yes
         case .anatomicRegion:
-            if regions.contains(where: other.regions.contains) { return .yes }
+            if regions & other.regions != 0 { return .yes }
             return isComplete && other.isComplete ? .no : .unknown
         case .muscle:
             if muscles.contains(where: { mine in other.muscles.contains { $0.matches(mine) } }) { return .yes }
@@ -64,21 +64,20 @@ final class ServiceSites: Sendable {
 extension ServiceSites {
     convenience init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
         guard let sites, !sites.isEmpty else {
-            self.init(muscles: [], regions: [], nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
+            self.init(muscles: [], regions: 0, nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
             return
         }
-        var muscles: [MuscleSide] = [], regions: [AnatomicRegion] = []
+        var muscles: [MuscleSide] = [], regions: UInt16 = 0
         var nonSpecific: [(name: String, hint: String)] = [], unrecognized: [String] = [], missingSide: [String] = []
         // Room for every site at once (a bilateral site is two muscles): growing reallocated.
         muscles.reserveCapacity(sites.count * 2)
-        regions.reserveCapacity(sites.count)
         func add(_ muscle: MuscleSide) {
             if !muscles.contains(muscle) { muscles.append(muscle) }
         }
         for site in sites {
             switch catalog.resolve(site.muscle) {
             case .muscle(let muscle):
-                if !regions.contains(muscle.region) { regions.append(muscle.region) }
+                regions |= muscle.region.bit
                 guard muscle.paired else {
                     add(MuscleSide(muscle: muscle.name, side: nil))
                     continue
