@@ -30,23 +30,6 @@ public enum AnatomicRegion: String, Sendable, CaseIterable, Codable {
         case .lowerLimb: "lower limb"
         }
     }
-
-    /// One bit per region, so a service's regions are a plain value: comparing two services'
-    /// regions is one AND, and resolving them allocates nothing.
-    public var bit: UInt16 {
-        switch self {
-        case .headJaw: 1
-        case .neck: 2
-        case .upperBack: 4
-        case .shoulderGirdle: 8
-        case .chest: 16
-        case .abdomen: 32
-        case .upperLimb: 64
-        case .lowerBack: 128
-        case .hipPelvis: 256
-        case .lowerLimb: 512
-        }
-    }
 }
 
 /// One skeletal muscle of the catalog.

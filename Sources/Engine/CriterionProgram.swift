@@ -1,3 +1,4 @@
+import CodeSets
 import Model
 import Policies
 
@@ -145,12 +146,14 @@ struct CaseBits<Value: CaseIterable & Equatable>: Sendable where Value: Sendable
     }
 }
 
-/// The masks of the sets facts test, by the enum they are sets of.
+/// The masks of the sets the engine tests, by the enum they are sets of: facts' sets, and a
+/// service's anatomic regions.
 enum FactMasks {
     static let therapyTypes = CaseBits<TherapyType>()
     static let therapyOutcomes = CaseBits<TherapyOutcome>()
     static let drugClasses = CaseBits<DrugClass>()
     static let documents = CaseBits<DocumentationElement>()
+    static let regions = CaseBits<AnatomicRegion>()
 }
 
 /// The truth of each fact of the program for one encounter, decided on first use.

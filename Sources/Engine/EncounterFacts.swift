@@ -18,8 +18,8 @@ final class ServiceSites: Sendable {
     // elements is cheaper than hashing muscle names on every decision.
     /// Specific muscles, by side, each once, in the order documented.
     let muscles: [MuscleSide]
-    /// Anatomic regions of the muscles, as bits (``CodeSets/AnatomicRegion/bit``).
-    let regions: UInt16
+    /// Anatomic regions of the muscles, as bits (``FactMasks/regions``).
+    let regions: UInt64
     /// Names that are not one muscle ("paraspinals"), with the hint what to name instead.
     let nonSpecific: [(name: String, hint: String)]
     /// Names the catalog does not know.
@@ -39,7 +39,7 @@ final class ServiceSites: Sendable {
         }
     }
 
-    init(muscles: [MuscleSide], regions: UInt16, nonSpecific: [(name: String, hint: String)], unrecognized: [String],
+    init(muscles: [MuscleSide], regions: UInt64, nonSpecific: [(name: String, hint: String)], unrecognized: [String],
          missingSide: [String], documented: Bool) {
         self.muscles = muscles; self.regions = regions; self.nonSpecific = nonSpecific; self.unrecognized = unrecognized
         self.missingSide = missingSide; self.documented = documented
@@ -67,7 +67,7 @@ extension ServiceSites {
             self.init(muscles: [], regions: 0, nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
             return
         }
-        var muscles: [MuscleSide] = [], regions: UInt16 = 0
+        var muscles: [MuscleSide] = [], regions: UInt64 = 0
         var nonSpecific: [(name: String, hint: String)] = [], unrecognized: [String] = [], missingSide: [String] = []
         // Room for every site at once (a bilateral site is two muscles): growing reallocated.
         muscles.reserveCapacity(sites.count * 2)
@@ -77,7 +77,7 @@ extension ServiceSites {
         for site in sites {
             switch catalog.resolve(site.muscle) {
             case .muscle(let muscle):
-                regions |= muscle.region.bit
+                regions |= FactMasks.regions.bit(muscle.region)
                 guard muscle.paired else {
                     add(MuscleSide(muscle: muscle.name, side: nil))
                     continue

@@ -179,7 +179,7 @@ struct PolicyRuleEvaluator {
         switch scope {
         case .member: return ""
         case .anatomicRegion:
-            let regions = AnatomicRegion.allCases.filter { facts.sites.regions & $0.bit != 0 }.map(\.words).sorted()
+            let regions = FactMasks.regions.values(facts.sites.regions).map(\.words).sorted()
             return regions.isEmpty ? " at the same anatomic location" : " at the same anatomic location (\(regions.joined(separator: ", ")))"
         case .muscle: return " in the same muscle"
         }

@@ -133,7 +133,9 @@ public enum LineOfBusiness: String, Codable, CaseIterable, Sendable {
     case medicare, medicaid, fep, sao, exchange
 
     /// One bit per case: policies test their lines of business on every decision, and a
-    /// `Set<LineOfBusiness>` hashes the raw-value string for each test.
+    /// `Set<LineOfBusiness>` hashes the raw-value string for each test. A switch, not the engine's
+    /// `CaseBits` search (which Policies cannot reach): each policy considered asks, and the search
+    /// cost 360 instructions a decision (measured).
     @inlinable public var bit: UInt8 {
         switch self {
         case .commercial: 1

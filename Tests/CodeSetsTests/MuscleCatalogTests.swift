@@ -34,13 +34,6 @@ struct MuscleCatalogTests {
         #expect(AnatomicRegion.upperBack.words == "upper back")
     }
 
-    @Test("each region has its own single bit")
-    func regionBits() {
-        let bits = AnatomicRegion.allCases.map(\.bit)
-        #expect(Set(bits).count == bits.count)
-        #expect(bits.allSatisfy { $0 != 0 && $0 & ($0 - 1) == 0 })
-    }
-
     @Test func namesAreUnique() {
         let names = catalog.muscles.map(\.name)
         #expect(Set(names).count == names.count)
