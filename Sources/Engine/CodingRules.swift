@@ -35,7 +35,10 @@ enum MuscleCountCodes: Sendable {
         }
     }
 
-    func code(forMuscles count: Int) -> String { count >= 3 ? large : small }
+    /// The fewest muscles the large code (20553, 20561) is for: "3 or more muscles".
+    static let largeFrom = 3
+
+    func code(large: Bool) -> String { large ? self.large : small }
     func contains(_ code: String) -> Bool { code == small || code == large }
     static func family(of code: String) -> MuscleCountCodes? {
         // A switch, not a search of `all`: every line of every decision asks.
@@ -181,7 +184,7 @@ struct CodingRules {
         let muscleCount: Int
 
         /// The code for the documented muscles; `nil` when the count is unsettled.
-        var code: String? { large.map { $0 ? family.large : family.small } }
+        var code: String? { large.map(family.code(large:)) }
     }
 
     private func expectedProcedure(procedureLines: [Int]) -> ExpectedProcedure? {
@@ -200,10 +203,10 @@ struct CodingRules {
         let most = sites.muscles.count, fewest = sites.minimumMuscleCount
         // Settled when every reading of the record gives the same code.
         let large: Bool?
-        if fewest >= 3 {
+        if fewest >= MuscleCountCodes.largeFrom {
             large = true
-        } else if sites.isComplete, most <= 2 || fewest == most {
-            large = most >= 3
+        } else if sites.isComplete, most < MuscleCountCodes.largeFrom || fewest == most {
+            large = most >= MuscleCountCodes.largeFrom
         } else {
             large = nil
         }
@@ -332,8 +335,8 @@ struct CodingRules {
                 code = settled
             } else if let family = expected?.family ?? procedureLines.first.flatMap({ MuscleCountCodes.family(of: lines[$0].code) }) {
                 // Unsettled count: keep what was billed, the larger code when both were.
-                code = procedureLines.contains { lines[$0].code == family.large } ? family.large
-                    : (procedureLines.first { family.contains(lines[$0].code) }.map { lines[$0].code } ?? family.small)
+                let billed = procedureLines.lazy.map { lines[$0].code }
+                code = billed.contains(family.large) ? family.large : (billed.first(where: family.contains) ?? family.small)
             } else {
                 code = lines[procedureLines[0]].code
             }
