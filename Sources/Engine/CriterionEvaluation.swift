@@ -195,9 +195,10 @@ struct CriterionEvaluator {
         case .priorServices(let index):
             let count = program.priorCounts[index]
             let found = facts.priorServices(codes: count.codes, window: count.window, scope: count.scope)
-            let known = found.filter { $0.inScope == .yes }.count
+            // Counted in place: `filter` built a list of the matches only to count it.
+            let known = found.count { $0.inScope == .yes }
             if known >= count.atLeast { return .yes }
-            return known + found.filter { $0.inScope == .unknown }.count >= count.atLeast ? .unknown : .no
+            return known + found.count { $0.inScope == .unknown } >= count.atLeast ? .unknown : .no
         }
     }
 
