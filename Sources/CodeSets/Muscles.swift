@@ -67,7 +67,10 @@ public enum MuscleResolution: Sendable, Equatable {
 }
 
 /// The catalog of injectable muscles and of the group names that are not one muscle.
-public struct MuscleCatalog: Sendable {
+///
+/// A class: every decision resolves its sites through it, and a struct of four tables was copied,
+/// each table retained, on every call.
+public final class MuscleCatalog: Sendable {
     public static let file = "muscles.tsv"
 
     /// Every muscle, in file order.
@@ -75,7 +78,8 @@ public struct MuscleCatalog: Sendable {
     /// Every group name, in file order.
     public let groups: [MuscleGroup]
 
-    private enum Entry: Sendable, Hashable {
+    /// What a name stands for, by position in ``muscles`` or ``groups``.
+    public enum Entry: Sendable, Hashable {
         case muscle(Int), group(Int)
     }
     /// Normalized name → entry. Every site of every decision is looked up here.
@@ -173,21 +177,23 @@ public struct MuscleCatalog: Sendable {
     /// "bilateral", "of", "the", and word order when the words identify one entry:
     /// "Upper Trapezius", "trapezius muscle", "Levator-Scapulae", "R trapezius, upper fibers".
     public func resolve(_ name: String) -> MuscleResolution {
-        // Fast path: most records use the catalog's own spelling; normalizing goes through Foundation.
-        let found: Entry?
-        if let exact = index[name] {
-            found = exact
-        } else {
-            let key = Self.normalize(name)
-            found = key.isEmpty ? nil : index[key] ?? bagIndex[Self.bag(key)]
-        }
-        guard let entry = found else { return .unknown }
+        guard let entry = entry(for: name) else { return .unknown }
         switch entry {
         case .muscle(let i):
             return .muscle(muscles[i])
         case .group(let i):
             return .nonSpecific(group: groups[i].name, hint: groups[i].hint)
         }
+    }
+
+    /// What `name` stands for, by position, matched as ``resolve(_:)`` matches it; `nil` when unknown.
+    /// Positions, not values: the engine resolves every site of every decision, and a ``Muscle``
+    /// copy retained its name and synonyms.
+    public func entry(for name: String) -> Entry? {
+        // Fast path: most records use the catalog's own spelling; normalizing goes through Foundation.
+        if let exact = index[name] { return exact }
+        let key = Self.normalize(name)
+        return key.isEmpty ? nil : index[key] ?? bagIndex[Self.bag(key)]
     }
 
     /// The muscles of a region, in file order.

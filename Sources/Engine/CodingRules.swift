@@ -214,8 +214,10 @@ struct CodingRules {
     }
 
     private func muscleList() -> String {
-        facts.sites.muscles.sorted { ($0.muscle, $0.side?.rawValue ?? "") < ($1.muscle, $1.side?.rawValue ?? "") }
-            .map { ($0.side.map { $0.rawValue + " " } ?? "") + $0.muscle }.joined(separator: ", ")
+        let names = context.muscles.muscles
+        return facts.sites.muscles.map { (name: names[$0.muscle].name, side: $0.side?.rawValue) }
+            .sorted { ($0.name, $0.side ?? "") < ($1.name, $1.side ?? "") }
+            .map { ($0.side.map { $0 + " " } ?? "") + $0.name }.joined(separator: ", ")
     }
 
     private func checkProcedureLine(_ index: Int, expected: ExpectedProcedure?, _ result: inout Result) {

@@ -4,7 +4,9 @@ import Policies
 
 /// A muscle on one side: the unit 20552/20553 count (DESIGN.md: left and right trapezius are two muscles).
 struct MuscleSide: Hashable, Sendable {
-    let muscle: String
+    /// Position in ``CodeSets/MuscleCatalog/muscles``: a plain value, so a list of sides is
+    /// copied and compared without touching a string.
+    let muscle: Int
     /// `nil` for midline muscles, and for paired muscles whose side was not documented.
     let side: Laterality?
 }
@@ -74,27 +76,29 @@ extension ServiceSites {
         func add(_ muscle: MuscleSide) {
             if !muscles.contains(muscle) { muscles.append(muscle) }
         }
+        // Catalog fields are read in place by position: a `Muscle` copy retained its name and synonyms.
+        let catalogMuscles = catalog.muscles
         for site in sites {
-            switch catalog.resolve(site.muscle) {
-            case .muscle(let muscle):
-                regions |= FactMasks.regions.bit(muscle.region)
-                guard muscle.paired else {
-                    add(MuscleSide(muscle: muscle.name, side: nil))
+            switch catalog.entry(for: site.muscle) {
+            case .muscle(let muscle)?:
+                regions |= FactMasks.regions.bit(catalogMuscles[muscle].region)
+                guard catalogMuscles[muscle].paired else {
+                    add(MuscleSide(muscle: muscle, side: nil))
                     continue
                 }
                 switch site.laterality {
                 case .bilateral?:
-                    add(MuscleSide(muscle: muscle.name, side: .left))
-                    add(MuscleSide(muscle: muscle.name, side: .right))
+                    add(MuscleSide(muscle: muscle, side: .left))
+                    add(MuscleSide(muscle: muscle, side: .right))
                 case let side?:
-                    add(MuscleSide(muscle: muscle.name, side: side))
+                    add(MuscleSide(muscle: muscle, side: side))
                 case nil:
-                    missingSide.append(muscle.name)
-                    add(MuscleSide(muscle: muscle.name, side: nil))
+                    missingSide.append(catalogMuscles[muscle].name)
+                    add(MuscleSide(muscle: muscle, side: nil))
                 }
-            case .nonSpecific(let group, let hint):
-                nonSpecific.append((group, hint))
-            case .unknown:
+            case .group(let group)?:
+                nonSpecific.append((catalog.groups[group].name, catalog.groups[group].hint))
+            case nil:
                 unrecognized.append(site.muscle)
             }
         }
