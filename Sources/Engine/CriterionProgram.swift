@@ -156,25 +156,27 @@ enum FactMasks {
     static let regions = CaseBits<AnatomicRegion>()
 }
 
-/// The truth of each fact of the program for one encounter, decided on first use.
+/// The truth of each fact of a program for one encounter, decided on first use.
 ///
-/// Owned by one ``EncounterFacts`` and used by the one decision (or all-payers view) that made it,
-/// on one thread.
-final class FactMemo {
-    private let truths: UnsafeMutablePointer<UInt8>
-    private let count: Int
+/// A view of memory its owner allocates (``allocate(count:)``) and frees when the decision (or
+/// all-payers view) is done: ``EncounterFacts`` for the context's program, a ``FactMemoStorage``
+/// for a program compiled for one decision. Used on one thread. A plain value: the memo was an
+/// object with its own buffer, two allocations per decision.
+struct FactMemo {
+    private let truths: UnsafeMutableBufferPointer<UInt8>
 
-    init(count: Int) {
-        self.count = count
-        truths = .allocate(capacity: max(count, 1))
-        truths.initialize(repeating: 0, count: max(count, 1))
+    /// A memo of `count` undecided facts; its owner calls ``deallocate()``.
+    static func allocate(count: Int) -> FactMemo {
+        let truths = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(count, 1))
+        truths.initialize(repeating: 0)
+        return FactMemo(truths: truths)
     }
 
-    deinit { truths.deallocate() }
+    func deallocate() { truths.deallocate() }
 
     subscript(index: Int) -> Truth? {
         get {
-            guard index < count else { return nil }
+            guard index < truths.count else { return nil }
             switch truths[index] {
             case 1: return .yes
             case 2: return .no
@@ -182,9 +184,18 @@ final class FactMemo {
             default: return nil
             }
         }
-        set {
-            guard index < count, let newValue else { return }
+        nonmutating set {
+            guard index < truths.count, let newValue else { return }
             truths[index] = newValue == .yes ? 1 : newValue == .no ? 2 : 3
         }
     }
+}
+
+/// The owner of a memo for a program compiled for a single decision.
+final class FactMemoStorage {
+    let memo: FactMemo
+
+    init(count: Int) { memo = .allocate(count: count) }
+
+    deinit { memo.deallocate() }
 }

@@ -206,9 +206,11 @@ final class EncounterFacts {
         }
         prior = counting
         priorSites = resolved
-        memo = FactMemo(count: context.criteria.facts.count)
+        memo = .allocate(count: context.criteria.facts.count)
         categories = encounter.lines.map { context.tables.category(of: $0.code) }
     }
+
+    deinit { memo.deallocate() }
 
     // The clinical record's parts, each stored on its own: reading `clinical?.findings` through
     // this class copied the whole record (every array retained) for each fact decided.

@@ -19,6 +19,8 @@ struct PolicyRuleEvaluator {
     /// The policy's criteria and, by rule position, where each rule's start.
     private let criteria: CriterionEvaluator
     let plan: PolicyPlan
+    /// The memo of a program compiled here; `nil` for the context's policies (the facts' memo).
+    private let compiledMemo: FactMemoStorage?
 
     init(policy: Policy, facts: EncounterFacts, context: EvaluationContext) {
         self.facts = facts
@@ -26,11 +28,14 @@ struct PolicyRuleEvaluator {
         if let known = context.plan(of: policy) {
             criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
             plan = known
+            compiledMemo = nil
         } else {
             // Not one of the context's policies: compiled here, its facts decided afresh.
             var compiler = CriterionCompiler()
             plan = PolicyPlan(policy, compiler: &compiler, icd: context.icd, fiscalYears: nil)
-            criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: FactMemo(count: compiler.facts.count))
+            let storage = FactMemoStorage(count: compiler.facts.count)
+            criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: storage.memo)
+            compiledMemo = storage
         }
     }
 
