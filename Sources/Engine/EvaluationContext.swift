@@ -42,7 +42,7 @@ public final class EvaluationContext: Sendable {
 /// of that code (its own codes, or the codes it excludes), in policy order.
 final class PolicyPlan: Sendable {
     let criteria: [RuleCriteria]
-    private let rulesByCode: StringTable<[Int]>
+    private let rulesByCode: StringTable<CodeRules>
     /// By rule position, for a diagnosis rule: its supporting codes (compact form) for each fiscal
     /// year from `fiscalYears.lowerBound` on, so that a decision is one lookup, not a walk over ranges.
     private let supportSets: [[Set<String>]]
@@ -70,14 +70,14 @@ final class PolicyPlan: Sendable {
             support.append(byYear)
         }
         self.criteria = criteria
-        rulesByCode = StringTable(byCode)
+        rulesByCode = StringTable(byCode.mapValues { CodeRules(positions: $0, ids: $0.map { policy.rules[$0].id }) })
         supportSets = support
         self.fiscalYears = fiscalYears
         self.icd = icd
     }
 
-    /// Positions of the rules that may govern a line of `code`, in policy order.
-    func rules(for code: String) -> [Int] { rulesByCode[code] ?? [] }
+    /// The rules that may govern a line of `code`, in policy order.
+    func rules(for code: String) -> CodeRules { rulesByCode[code] ?? .none }
 
     /// Supporting codes of the diagnosis rule at `position` for the fiscal year of `date`.
     func supportingDiagnoses(_ rule: Rule, at position: Int, on date: LocalDate) -> Set<String> {
@@ -108,6 +108,19 @@ final class PolicyPlan: Sendable {
         }
         return codes
     }
+}
+
+/// The rules of a policy that may govern a line of one code, in policy order.
+final class CodeRules: Sendable {
+    /// Their positions in the policy.
+    let positions: [Int]
+    /// Their ids, as a line's determination lists them when every one of them governs it (the
+    /// usual case): one shared list, not one built, id by id, on every decision.
+    let ids: [String]
+
+    init(positions: [Int], ids: [String]) { self.positions = positions; self.ids = ids }
+
+    static let none = CodeRules(positions: [], ids: [])
 }
 
 /// Where a rule's criteria start in a ``CriterionProgram``.

@@ -81,21 +81,18 @@ public struct Evaluator: Sendable {
         for index in facts.lines.indices {
             let code = facts.lines[index].code
             var reasons: [Reason] = []
-            var evaluated: [String] = []
             var denied = false, pended = false
             // By position: a for-in over the findings would copy each one, reasons and all.
             for position in coding.findings.indices where coding.findings[position].line == index {
                 reasons.append(coding.findings[position].reason)
                 if coding.findings[position].effect == .deny { denied = true } else { pended = true }
             }
-            var governed = !reasons.isEmpty
-            let positions = rules.plan.rules(for: code)
-            evaluated.reserveCapacity(positions.count)  // grown one id at a time, it was reallocated thrice
-            for position in positions {
+            let candidates = rules.plan.rules(for: code)
+            var ruleGoverns = false, skipped = false
+            for position in candidates.positions {
                 let rule = policy.rules[position]
-                guard rules.governs(rule) else { continue }
-                governed = true
-                evaluated.append(rule.id)
+                guard rules.governs(rule) else { skipped = true; continue }
+                ruleGoverns = true
                 switch rules.evaluate(rule, at: position, onLine: index) {
                 case .pass:
                     break
@@ -114,8 +111,11 @@ public struct Evaluator: Sendable {
                     reasons.append(reason(rule, carc: "252", rarc: [], message: message))
                 }
             }
-            let outcome: Outcome = !governed ? .notApplicable : denied ? .denied : pended ? .pended : .approved
+            let outcome: Outcome = !(ruleGoverns || !reasons.isEmpty) ? .notApplicable : denied ? .denied : pended ? .pended : .approved
             if outcome == .pended { anyPended = true }
+            // The ids of the rules that governed, in policy order: the plan's shared list unless one was skipped.
+            let evaluated = !skipped ? candidates.ids
+                : candidates.positions.indices.filter { rules.governs(policy.rules[candidates.positions[$0]]) }.map { candidates.ids[$0] }
             lines.append(LineDetermination(index: index + 1, code: code, outcome: outcome, reasons: reasons,
                                            evaluated: evaluated.isEmpty ? nil : evaluated))
         }

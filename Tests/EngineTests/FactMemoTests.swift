@@ -47,7 +47,7 @@ struct FactMemoTests {
         let compiled = PolicyRuleEvaluator(policy: foreign, facts: facts, context: context)
         var compared = 0, passed = 0
         // The rules a decision runs on the 20552 line, as it picks them.
-        for position in inContext.plan.rules(for: "20552") where inContext.governs(own.rules[position]) {
+        for position in inContext.plan.rules(for: "20552").positions where inContext.governs(own.rules[position]) {
             let expected = describe(inContext.evaluate(own.rules[position], at: position, onLine: 0))
             let found = describe(compiled.evaluate(foreign.rules[position], at: position, onLine: 0))
             #expect(found == expected, "rule \(own.rules[position].id)")
