@@ -232,6 +232,8 @@ final class EncounterFacts {
     /// encounter: their positions in `prior`, each with whether it does (yes or unknown). Positions,
     /// not copies: a limit usually only counts them.
     func priorServices(codes: [String], window: Window?, scope: LimitScope) -> [(index: Int, inScope: Truth)] {
+        // A member without history (most claims): no window to work out, no list to set up.
+        if prior.isEmpty { return [] }
         let start = window?.start(endingOn: dateOfService)
         // Each distinct site list is compared with this encounter's sites once, not once per service.
         var overlaps = [Truth?](repeating: nil, count: scope == .member ? 0 : priorSites.count)
