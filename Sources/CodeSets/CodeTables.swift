@@ -183,7 +183,10 @@ public struct PlaceOfService: Sendable, Hashable {
 
 /// The small code tables policies and the engine use: procedure codes, modifiers, CARC/RARC, LOINC
 /// documents, places of service. Read once (``loadBundled()``), then shared freely.
-public struct CodeTables: Sendable {
+///
+/// A class: every line of every decision looks up its category here, and through a struct each
+/// lookup retained and released the tables it read.
+public final class CodeTables: Sendable {
     public static let procedureCodesFile = "procedure-codes.tsv"
     public static let modifiersFile = "modifiers.tsv"
     public static let carcFile = "carc.tsv"

@@ -167,7 +167,8 @@ struct CodingRules {
                 lines: procedureLines.map { $0 + 1 }))
             result.missing.insert(.procedureNote)
         }
-        for name in Set(sites.missingSide).sorted() {
+        // Usually no side is missing: no set to build and sort.
+        for name in sites.missingSide.isEmpty ? [] : Set(sites.missingSide).sorted() {
             result.issues.append(CodingIssue(rule: "coding.laterality",
                 message: "The side of the \(name) is not documented: left and right \(name) are two muscles, so document the side (LT/RT add no unit)."))
         }
