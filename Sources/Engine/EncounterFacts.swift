@@ -78,15 +78,16 @@ extension ServiceSites {
         }
         // Catalog fields are read in place by position: a `Muscle` copy retained its name and synonyms.
         let catalogMuscles = catalog.muscles
-        for site in sites {
-            switch catalog.entry(for: site.muscle) {
+        // Sites by position: a for-in copied each one, retaining and releasing its name.
+        for index in sites.indices {
+            switch catalog.entry(for: sites[index].muscle) {
             case .muscle(let muscle)?:
                 regions |= FactMasks.regions.bit(catalogMuscles[muscle].region)
                 guard catalogMuscles[muscle].paired else {
                     add(MuscleSide(muscle: muscle, side: nil))
                     continue
                 }
-                switch site.laterality {
+                switch sites[index].laterality {
                 case .bilateral?:
                     add(MuscleSide(muscle: muscle, side: .left))
                     add(MuscleSide(muscle: muscle, side: .right))
@@ -99,7 +100,7 @@ extension ServiceSites {
             case .group(let group)?:
                 nonSpecific.append((catalog.groups[group].name, catalog.groups[group].hint))
             case nil:
-                unrecognized.append(site.muscle)
+                unrecognized.append(sites[index].muscle)
             }
         }
         self.init(muscles: muscles, regions: regions, nonSpecific: nonSpecific, unrecognized: unrecognized,
@@ -207,7 +208,11 @@ final class EncounterFacts {
         prior = counting
         priorSites = resolved
         memo = .allocate(count: context.criteria.facts.count)
-        categories = encounter.lines.map { context.tables.category(of: $0.code) }
+        // By position: `map` handed each line over as a copy, retaining and releasing its code and lists.
+        var categories: [ProcedureCategory?] = []
+        categories.reserveCapacity(encounter.lines.count)
+        for index in encounter.lines.indices { categories.append(context.tables.category(of: encounter.lines[index].code)) }
+        self.categories = categories
     }
 
     deinit { memo.deallocate() }
