@@ -154,21 +154,20 @@ struct CodingRules {
 
     private func checkSites(_ result: inout Result, procedureLines: [Int]) {
         guard !procedureLines.isEmpty else { return }
-        let sites = facts.sites
-        for (name, hint) in sites.nonSpecific {
+        for (name, hint) in facts.sites.nonSpecific {
             result.issues.append(CodingIssue(rule: "coding.muscle-specificity",
                 message: "\"\(name)\" is not a specific muscle: the procedure note must name each muscle injected (\(hint)); 20552/20553 are chosen by the number of muscles.",
                 lines: procedureLines.map { $0 + 1 }))
             result.missing.insert(.procedureNote)
         }
-        for name in sites.unrecognized {
+        for name in facts.sites.unrecognized {
             result.issues.append(CodingIssue(rule: "coding.muscle-specificity",
                 message: "\"\(name)\" is not a muscle name medpolicy recognizes: use the anatomical name (e.g. upper trapezius → trapezius) so the muscles can be counted.",
                 lines: procedureLines.map { $0 + 1 }))
             result.missing.insert(.procedureNote)
         }
         // Usually no side is missing: no set to build and sort.
-        for name in sites.missingSide.isEmpty ? [] : Set(sites.missingSide).sorted() {
+        for name in facts.sites.missingSide.isEmpty ? [] : Set(facts.sites.missingSide).sorted() {
             result.issues.append(CodingIssue(rule: "coding.laterality",
                 message: "The side of the \(name) is not documented: left and right \(name) are two muscles, so document the side (LT/RT add no unit)."))
         }
@@ -199,14 +198,13 @@ struct CodingRules {
             guard let billedFamily else { return nil }
             family = billedFamily
         }
-        let sites = facts.sites
-        guard sites.documented else { return ExpectedProcedure(family: family, large: nil, muscleCount: 0) }
-        let most = sites.muscles.count, fewest = sites.minimumMuscleCount
+        guard facts.sites.documented else { return ExpectedProcedure(family: family, large: nil, muscleCount: 0) }
+        let most = facts.sites.muscles.count, fewest = facts.sites.minimumMuscleCount
         // Settled when every reading of the record gives the same code.
         let large: Bool?
         if fewest >= MuscleCountCodes.largeFrom {
             large = true
-        } else if sites.isComplete, most < MuscleCountCodes.largeFrom || fewest == most {
+        } else if facts.sites.isComplete, most < MuscleCountCodes.largeFrom || fewest == most {
             large = most >= MuscleCountCodes.largeFrom
         } else {
             large = nil

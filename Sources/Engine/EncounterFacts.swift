@@ -13,9 +13,10 @@ struct MuscleSide: Hashable, Sendable {
 
 /// Where a service was done, as far as the record tells.
 ///
-/// A class, resolved once and only read after: as a struct of five lists, each read of
-/// `facts.sites` (the criteria, the coding rules) copied it and retained every list.
-final class ServiceSites: Sendable {
+/// Resolved once and only read after, field by field: a binding of the whole value would copy it
+/// and retain every list. A value stored in the facts, not an object of its own: one allocation
+/// fewer per decision.
+struct ServiceSites: Sendable {
     // Arrays, not sets: a session names a handful of sites, and a linear search of a few
     // elements is cheaper than hashing muscle names on every decision.
     /// Specific muscles, by side, each once, in the order documented.
@@ -64,7 +65,7 @@ final class ServiceSites: Sendable {
 }
 
 extension ServiceSites {
-    convenience init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
+    init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
         guard let sites, !sites.isEmpty else {
             self.init(muscles: [], regions: 0, nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
             return
