@@ -317,10 +317,16 @@ struct CodingRules {
     private func checkEvaluationAndManagement(_ result: inout Result, hasProcedure: Bool) {
         guard hasProcedure else { return }
         let lines = facts.lines
-        for index in lines.indices where facts.categories[index] == .evaluationAndManagement && !lines[index].has(modifier: "25") {
+        for index in lines.indices where isEvaluationAndManagement(index) && !lines[index].has(modifier: "25") {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
+    }
+
+    /// Whether the line at `index` is an E/M visit. Looked up where asked (an E/M line twice, any
+    /// other line at most once): a list of every line's category cost an allocation per decision.
+    private func isEvaluationAndManagement(_ index: Int) -> Bool {
+        context.tables.category(of: facts.lines[index].code) == .evaluationAndManagement
     }
 
     // MARK: recommendation
@@ -354,7 +360,7 @@ struct CodingRules {
         let procedureRecommended = !recommended.isEmpty
         for index in lines.indices where !procedureLines.contains(index) {
             var modifiers = lines[index].modifierList
-            if procedureRecommended, facts.categories[index] == .evaluationAndManagement, !modifiers.contains("25") {
+            if procedureRecommended, isEvaluationAndManagement(index), !modifiers.contains("25") {
                 modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue
             }
             recommended.append(RecommendedLine(code: lines[index].code, units: lines[index].effectiveUnits, modifiers: modifiers))

@@ -155,8 +155,6 @@ final class EncounterFacts {
     let prior: [PriorRecord]
     /// The distinct site lists of the prior services, resolved.
     let priorSites: [ServiceSites]
-    /// Procedure-code category of each line, in claim order.
-    let categories: [ProcedureCategory?]
 
     /// - Parameter given: the member's prior services; the encounter's `history` when nil.
     init(encounter: borrowing Encounter, priorServices given: [PriorService]?, context: EvaluationContext) {
@@ -209,11 +207,6 @@ final class EncounterFacts {
         prior = counting
         priorSites = resolved
         memo = .allocate(count: context.criteria.facts.count)
-        // By position: `map` handed each line over as a copy, retaining and releasing its code and lists.
-        var categories: [ProcedureCategory?] = []
-        categories.reserveCapacity(encounter.lines.count)
-        for index in encounter.lines.indices { categories.append(context.tables.category(of: encounter.lines[index].code)) }
-        self.categories = categories
     }
 
     deinit { memo.deallocate() }
