@@ -65,7 +65,8 @@ struct ServiceSites: Sendable {
 }
 
 extension ServiceSites {
-    init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
+    // `__shared`: an initializer takes its arguments owned, so the caller retained the list to hand it over.
+    init(_ sites: __shared [InjectionSite]?, catalog: MuscleCatalog) {
         guard let sites, !sites.isEmpty else {
             self.init(muscles: [], regions: 0, nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
             return
@@ -160,6 +161,8 @@ final class EncounterFacts {
     init(encounter: borrowing Encounter, priorServices given: [PriorService]?, context: EvaluationContext) {
         // `borrowing`: an initializer takes its arguments owned by default, and the caller copied
         // the whole encounter (every field retained) to hand it over.
+        // First: allocated after the lists below, it made the optimizer retain and release them around it.
+        memo = .allocate(count: context.criteria.facts.count)
         let priorServices = given ?? encounter.history ?? []
         id = encounter.id
         frequency = encounter.effectiveFrequency
@@ -206,7 +209,6 @@ final class EncounterFacts {
         }
         prior = counting
         priorSites = resolved
-        memo = .allocate(count: context.criteria.facts.count)
     }
 
     deinit { memo.deallocate() }
