@@ -59,8 +59,12 @@ public struct Evaluator: Sendable {
         // other payer of every all-payers view.
         let inEffect = context.library.policies.lazy.filter { $0.payer == payer && $0.isEffective(on: facts.dateOfService) }
         if inEffect.isEmpty || inEffect.contains(where: { $0.covers(own) }) { return own }
-        return LineOfBusiness.allCases.first { line in inEffect.contains { $0.covers(line) } } ?? own
+        return Self.linesOfBusiness.first { line in inEffect.contains { $0.covers(line) } } ?? own
     }
+
+    /// Kept once: the synthesized `allCases` builds a new list on every call (Medicare, in each
+    /// all-payers view of a commercial encounter).
+    private static let linesOfBusiness = LineOfBusiness.allCases
 
     private func notApplicable(_ facts: EncounterFacts, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {
         Determination(
