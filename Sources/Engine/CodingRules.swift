@@ -86,7 +86,7 @@ struct CodingRules {
         for index in procedureLines { checkProcedureLine(index, expected: expected, &result) }
         checkUnitsPerDay(&result, procedureLines: procedureLines)
         checkSameDayHistory(&result, procedureLines: procedureLines)
-        checkEvaluationAndManagement(&result, hasProcedure: !procedureLines.isEmpty)
+        checkEvaluationAndManagement(&result, procedureLines: procedureLines)
         result.recommended = recommendedLines(procedureLines: procedureLines, expected: expected)
         return result
     }
@@ -314,10 +314,12 @@ struct CodingRules {
 
     // MARK: E/M
 
-    private func checkEvaluationAndManagement(_ result: inout Result, hasProcedure: Bool) {
-        guard hasProcedure else { return }
+    private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: [Int]) {
+        guard !procedureLines.isEmpty else { return }
         let lines = facts.lines
-        for index in lines.indices where isEvaluationAndManagement(index) && !lines[index].has(modifier: "25") {
+        // The procedure lines themselves are TPI or dry-needling codes, never a visit: not looked up.
+        for index in lines.indices where !procedureLines.contains(index) && isEvaluationAndManagement(index)
+            && !lines[index].has(modifier: "25") {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
