@@ -18,6 +18,19 @@ public enum DiagnosisStatus: Equatable, Sendable {
     case noCodeSet
 }
 
+/// A diagnosis code as one number: the code without its dot, in any case ("m62.838" and "M62838"
+/// have the same key). Hashing or comparing a key touches no string: the engine keys each claim
+/// diagnosis once and looks it up in every payer's supporting list.
+public struct DiagnosisKey: Hashable, Sendable {
+    let value: UInt64
+
+    /// `nil` when `code` is not 1–7 letters and digits (dots aside).
+    public init?(_ code: String) {
+        guard let key = ICD10CMKey(code) else { return nil }
+        value = key.value
+    }
+}
+
 /// A data file that is not a well-formed `icd10cm.bin` (truncated, foreign, corrupt).
 public struct ICD10CMDataError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     public let message: String
@@ -91,8 +104,13 @@ public final class ICD10CM: Sendable {
 
     /// Whether `code` is billable, a header or not valid in the release that answers `date`.
     public func status(of code: String, on date: LocalDate) -> DiagnosisStatus {
+        status(of: DiagnosisKey(code), on: date)
+    }
+
+    /// ``status(of:on:)`` for a code already keyed; `nil` (not a code) is not valid.
+    public func status(of key: DiagnosisKey?, on date: LocalDate) -> DiagnosisStatus {
         guard let release = release(for: date) else { return .noCodeSet }
-        guard let key = ICD10CMKey(code) else { return .notValid }
+        guard let key else { return .notValid }
         switch state(of: key.value, release) {
         case 1: return .header
         case 2: return .billable

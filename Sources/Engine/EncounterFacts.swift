@@ -145,9 +145,9 @@ final class EncounterFacts {
     let dateOfService: LocalDate
     let sites: ServiceSites
     /// By position in ``diagnosisCodes``: each diagnosis's status on the date of service, and its
-    /// compact form (no dot, upper case), which is how supporting diagnosis sets hold them. One
+    /// key (`nil` when it is not a code), which is how supporting diagnosis sets hold them. One
     /// list, not two: each costs an allocation per decision.
-    let diagnoses: [(status: DiagnosisStatus, compact: String)]
+    let diagnoses: [(status: DiagnosisStatus, key: DiagnosisKey?)]
     /// Truths of the policies' facts, decided once for this encounter whichever rules and payers ask.
     let memo: FactMemo
     /// The prior services as given; ``prior`` says which of them count.
@@ -181,7 +181,10 @@ final class EncounterFacts {
         priorInjectionResponse = clinical?.priorInjectionResponse
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
-        diagnoses = diagnosisCodes.map { (context.icd.status(of: $0, on: encounter.dateOfService), DiagnosisCodeShape.compact($0)) }
+        diagnoses = diagnosisCodes.map { code in
+            let key = DiagnosisKey(code)
+            return (context.icd.status(of: key, on: encounter.dateOfService), key)
+        }
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once

@@ -43,9 +43,9 @@ public final class EvaluationContext: Sendable {
 final class PolicyPlan: Sendable {
     let criteria: [RuleCriteria]
     private let rulesByCode: StringTable<CodeRules>
-    /// By rule position, for a diagnosis rule: its supporting codes (compact form) for each fiscal
+    /// By rule position, for a diagnosis rule: its supporting codes (keys) for each fiscal
     /// year from `fiscalYears.lowerBound` on, so that a decision is one lookup, not a walk over ranges.
-    private let supportSets: [[Set<String>]]
+    private let supportSets: [[Set<DiagnosisKey>]]
     private let fiscalYears: ClosedRange<Int>?
     private let icd: ICD10CM
 
@@ -54,13 +54,13 @@ final class PolicyPlan: Sendable {
     init(_ policy: Policy, compiler: inout CriterionCompiler, icd: ICD10CM, fiscalYears: ClosedRange<Int>?) {
         var criteria: [RuleCriteria] = []
         var byCode: [String: [Int]] = [:]
-        var support: [[Set<String>]] = []
+        var support: [[Set<DiagnosisKey>]] = []
         for (position, rule) in policy.rules.enumerated() {
             criteria.append(compiler.compile(rule))
             let codes: [String]
             if case .exclusion(let exclusion) = rule.check { codes = exclusion.codes } else { codes = rule.appliesTo }
             for code in Set(codes) { byCode[code, default: []].append(position) }
-            var byYear: [Set<String>] = []
+            var byYear: [Set<DiagnosisKey>] = []
             if case .diagnoses(let entries) = rule.check, let fiscalYears {
                 for year in fiscalYears {
                     let date = LocalDate(year: year - 1, month: 10, day: 1)
@@ -80,7 +80,7 @@ final class PolicyPlan: Sendable {
     func rules(for code: String) -> CodeRules { rulesByCode[code] ?? .none }
 
     /// Supporting codes of the diagnosis rule at `position` for the fiscal year of `date`.
-    func supportingDiagnoses(_ rule: Rule, at position: Int, on date: LocalDate) -> Set<String> {
+    func supportingDiagnoses(_ rule: Rule, at position: Int, on date: LocalDate) -> Set<DiagnosisKey> {
         guard let fiscalYears else {
             guard case .diagnoses(let entries) = rule.check else { return [] }
             return Self.expand(entries, on: date, icd: icd)
@@ -90,20 +90,21 @@ final class PolicyPlan: Sendable {
         return sets.isEmpty ? [] : sets[year - fiscalYears.lowerBound]
     }
 
-    /// The billable codes (compact form) a diagnosis list supports on a date: a listed billable code
+    /// The billable codes (keys) a diagnosis list supports on a date: a listed billable code
     /// itself, a listed header's billable descendants, and every billable code in a listed range.
-    static func expand(_ entries: [DiagnosisEntry], on date: LocalDate, icd: ICD10CM) -> Set<String> {
-        var codes: Set<String> = []
+    static func expand(_ entries: [DiagnosisEntry], on date: LocalDate, icd: ICD10CM) -> Set<DiagnosisKey> {
+        var codes: Set<DiagnosisKey> = []
         for entry in entries {
             switch entry {
             case .code(let code, _):
-                switch icd.status(of: code, on: date) {
-                case .billable: codes.insert(DiagnosisCodeShape.compact(code))
-                case .header: codes.formUnion(icd.billableDescendants(of: code, on: date).map(DiagnosisCodeShape.compact))
+                let key = DiagnosisKey(code)
+                switch icd.status(of: key, on: date) {
+                case .billable: if let key { codes.insert(key) }
+                case .header: codes.formUnion(icd.billableDescendants(of: code, on: date).compactMap(DiagnosisKey.init))
                 case .notValid, .noCodeSet: break
                 }
             case .range(let from, let to, _):
-                codes.formUnion(icd.billableCodes(inRangeFrom: from, to: to, on: date).map(DiagnosisCodeShape.compact))
+                codes.formUnion(icd.billableCodes(inRangeFrom: from, to: to, on: date).compactMap(DiagnosisKey.init))
             }
         }
         return codes

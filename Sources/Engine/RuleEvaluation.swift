@@ -93,7 +93,7 @@ struct PolicyRuleEvaluator {
         let supported = plan.supportingDiagnoses(rule, at: position, on: facts.dateOfService)
         var billable = false
         for position in facts.diagnosisPositions(ofLine: line) where facts.diagnoses[position].status == .billable {
-            if supported.contains(facts.diagnoses[position].compact) { return .pass }
+            if let key = facts.diagnoses[position].key, supported.contains(key) { return .pass }
             billable = true
         }
         guard billable else { return .pass }

@@ -20,6 +20,24 @@ private func bundledBytes() throws -> [UInt8] {
 
 @Suite("ICD10CM")
 struct ICD10CMTests {
+    @Test("a diagnosis key is the same for every spelling of a code, distinct between codes, nil for what is not a code")
+    func diagnosisKeys() {
+        #expect(DiagnosisKey("M62.838") == DiagnosisKey("m62838"))
+        #expect(DiagnosisKey("M62.838") == DiagnosisKey("M.62838"))
+        #expect(DiagnosisKey("M62.838") != DiagnosisKey("M62.83"))
+        #expect(DiagnosisKey("M62") != DiagnosisKey("M620"))  // a trailing 0 is a character, not padding
+        #expect(DiagnosisKey("M79.1") != DiagnosisKey("M79.10"))
+        #expect(DiagnosisKey("") == nil)
+        #expect(DiagnosisKey("M62-838") == nil)
+        #expect(DiagnosisKey("M62.8381A") == nil)  // eight characters
+        let date = day("2025-08-20")
+        for code in ["M62.838", "m79.18", "M79.1", "M54.5", "Z99.99", "M62-838", ""] {
+            #expect(icd.status(of: DiagnosisKey(code), on: date) == icd.status(of: code, on: date), "\(code)")
+        }
+        #expect(icd.status(of: nil as DiagnosisKey?, on: date) == .notValid)
+        #expect(icd.status(of: nil as DiagnosisKey?, on: day("2010-01-01")) == .noCodeSet)
+    }
+
     @Test("carries FY2019, FY2021, FY2025 and FY2026, oldest first")
     func releasesCarried() {
         #expect(icd.releases.map(\.fiscalYear) == [2019, 2021, 2025, 2026])
