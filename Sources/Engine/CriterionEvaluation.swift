@@ -22,7 +22,7 @@ struct CriterionResult {
 /// Evaluates compiled criteria over an encounter's facts (DESIGN.md: Kleene logic; false denies,
 /// unknown pends).
 struct CriterionEvaluator {
-    unowned(unsafe) let facts: EncounterFacts
+    let facts: EncounterFacts
     let program: CriterionProgram
     /// Fact truths already decided for this encounter.
     let memo: FactMemo
