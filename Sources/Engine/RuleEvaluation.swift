@@ -22,7 +22,9 @@ struct PolicyRuleEvaluator {
     /// The memo of a program compiled here; `nil` for the context's policies (the facts' memo).
     private let compiledMemo: FactMemoStorage?
 
-    init(policy: Policy, facts: EncounterFacts, context: EvaluationContext) {
+    // `__shared`: the policy is only read here, and taken owned (an initializer's default) the
+    // caller retained it to hand it over.
+    init(policy: __shared Policy, facts: EncounterFacts, context: EvaluationContext) {
         self.facts = facts
         self.context = context
         if let known = context.plan(of: policy) {
