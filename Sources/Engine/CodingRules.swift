@@ -50,6 +50,37 @@ enum MuscleCountCodes: Sendable {
     }
 }
 
+/// Positions of some of a claim's lines, in claim order: the first three kept inline, any more in
+/// a list. A claim usually has one TPI line, and a list of it was an allocation per decision.
+struct LinePositions: RandomAccessCollection {
+    private var inline: (Int, Int, Int) = (0, 0, 0)
+    private var more: [Int] = []
+    private(set) var count = 0
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(position: Int) -> Int {
+        precondition(position >= 0 && position < count, "line position out of range")
+        switch position {
+        case 0: return inline.0
+        case 1: return inline.1
+        case 2: return inline.2
+        default: return more[position - 3]
+        }
+    }
+
+    mutating func append(_ line: Int) {
+        switch count {
+        case 0: inline.0 = line
+        case 1: inline.1 = line
+        case 2: inline.2 = line
+        default: more.append(line)
+        }
+        count += 1
+    }
+}
+
 /// The correct-coding rules every payer applies (DESIGN.md § Where the sources disagree):
 /// muscle count, one TPI code and unit a day, modifier 50, E/M without 25, dry needling,
 /// diagnosis validity on the date of service, duplicates, and muscle specificity.
@@ -78,7 +109,8 @@ struct CodingRules {
     func evaluate() -> Result {
         var result = Result()
         let lines = facts.lines
-        let procedureLines = lines.indices.filter { MuscleCountCodes.family(of: lines[$0].code) != nil }
+        var procedureLines = LinePositions()
+        for index in lines.indices where MuscleCountCodes.family(of: lines[index].code) != nil { procedureLines.append(index) }
 
         checkDiagnoses(&result, procedureLines: procedureLines)
         checkSites(&result, procedureLines: procedureLines)
@@ -105,7 +137,7 @@ struct CodingRules {
 
     // MARK: diagnoses
 
-    private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
+    private func checkDiagnoses(_ result: inout Result, procedureLines: LinePositions) {
         let lines = facts.lines
         let undiagnosed = procedureLines.filter { facts.diagnosisPositions(ofLine: $0).isEmpty }
         if !undiagnosed.isEmpty {
@@ -152,7 +184,7 @@ struct CodingRules {
 
     // MARK: sites
 
-    private func checkSites(_ result: inout Result, procedureLines: [Int]) {
+    private func checkSites(_ result: inout Result, procedureLines: LinePositions) {
         guard !procedureLines.isEmpty else { return }
         for (name, hint) in facts.sites.nonSpecific {
             result.issues.append(CodingIssue(rule: "coding.muscle-specificity",
@@ -187,7 +219,7 @@ struct CodingRules {
         var code: String? { large.map(family.code(large:)) }
     }
 
-    private func expectedProcedure(procedureLines: [Int]) -> ExpectedProcedure? {
+    private func expectedProcedure(procedureLines: LinePositions) -> ExpectedProcedure? {
         let lines = facts.lines
         let billedFamily = procedureLines.first.flatMap { MuscleCountCodes.family(of: lines[$0].code) }
         let family: MuscleCountCodes
@@ -254,7 +286,7 @@ struct CodingRules {
 
     // MARK: units and pairs
 
-    private func checkUnitsPerDay(_ result: inout Result, procedureLines: [Int]) {
+    private func checkUnitsPerDay(_ result: inout Result, procedureLines: LinePositions) {
         let lines = facts.lines
         // The usual claim: one procedure line of one unit, nothing to sum and no pair.
         if procedureLines.count == 1 && lines[procedureLines[0]].effectiveUnits <= 1 { return }
@@ -293,7 +325,7 @@ struct CodingRules {
         }
     }
 
-    private func checkSameDayHistory(_ result: inout Result, procedureLines: [Int]) {
+    private func checkSameDayHistory(_ result: inout Result, procedureLines: LinePositions) {
         let lines = facts.lines
         for index in procedureLines {
             let line = lines[index]
@@ -314,7 +346,7 @@ struct CodingRules {
 
     // MARK: E/M
 
-    private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: [Int]) {
+    private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: LinePositions) {
         guard !procedureLines.isEmpty else { return }
         let lines = facts.lines
         // The procedure lines themselves are TPI or dry-needling codes, never a visit: not looked up.
@@ -333,7 +365,7 @@ struct CodingRules {
 
     // MARK: recommendation
 
-    private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
+    private func recommendedLines(procedureLines: LinePositions, expected: ExpectedProcedure?) -> [RecommendedLine] {
         // Lines are read in place by position: a copy of a line retained its code and lists.
         let lines = facts.lines
         var recommended: [RecommendedLine] = []

@@ -104,6 +104,24 @@ struct CodingRuleTests {
         #expect(determination.coding.issues.filter { $0.rule == "coding.units-per-day" }.map(\.lines) == [[1, 2]])
     }
 
+    @Test("coding.units-per-day fails: five 20552 lines between visits → each of the five denied 151/N362, the visits kept", arguments: Payer.allCases)
+    func unitsAcrossFiveLines(payer: Payer) throws {
+        // More procedure lines than are kept inline (``LinePositions``), interleaved with other lines.
+        let procedure = line("20552", pointers: [1]), visit = line("99213", ["25"], pointers: [1])
+        let encounter = cleanEncounter(payer).sites([site("trapezius")])
+            .lines([visit, procedure, procedure, visit, procedure, procedure, procedure])
+        let determination = try evaluate(encounter)
+        for index in [2, 3, 5, 6, 7] {
+            expectReason(determination, rule: "coding.units-per-day", line: index, carc: "151", rarc: ["N362"], lineOutcome: .denied,
+                         claimOutcome: .denied, citation: Self.unitPerDate)
+        }
+        #expect(determination.coding.issues.filter { $0.rule == "coding.units-per-day" }.map(\.lines) == [[2, 3, 5, 6, 7]])
+        #expect(determination.line(1)?.reasons == [] && determination.line(4)?.reasons == [])
+        #expect(determination.coding.recommended == [RecommendedLine(code: "20552", units: 1, modifiers: []),
+                                                     RecommendedLine(code: "99213", units: 1, modifiers: ["25"]),
+                                                     RecommendedLine(code: "99213", units: 1, modifiers: ["25"])])
+    }
+
     @Test("coding.units-per-day fails without trapping when the units summed exceed Int.max", arguments: Payer.allCases)
     func unitsBeyondIntMax(payer: Payer) throws {
         let encounter = cleanEncounter(payer).lines([line("20552", units: Int.max, pointers: [1]), line("20552", units: Int.max, pointers: [1])])
