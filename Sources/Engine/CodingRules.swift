@@ -223,7 +223,7 @@ struct CodingRules {
         let lines = facts.lines
         let billedFamily = procedureLines.first.flatMap { MuscleCountCodes.family(of: lines[$0].code) }
         let family: MuscleCountCodes
-        switch facts.procedure?.injectate.map({ !$0.isEmpty }) {
+        switch facts.injectate.map({ !$0.isEmpty }) {
         case true?: family = .injection
         case false?: family = .needling
         case nil:
@@ -262,7 +262,7 @@ struct CodingRules {
         }
         guard let expected else { return }
         if expected.family != family {
-            let injectate = facts.procedure?.injectate ?? []
+            let injectate = facts.injectate ?? []
             let message = expected.family == .needling
                 ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(billed)."
                 : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(billed) (needle insertion without injection)."
@@ -387,7 +387,7 @@ struct CodingRules {
                     modifiers.append(modifier)
                 }
             }
-            if !procedureLines.isEmpty || facts.procedure?.sites != nil {
+            if !procedureLines.isEmpty || facts.sitesListed {
                 recommended.append(RecommendedLine(code: code, units: 1, modifiers: modifiers))
             }
         }

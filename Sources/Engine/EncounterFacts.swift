@@ -141,7 +141,10 @@ final class EncounterFacts {
     let lines: [ServiceLine]
     /// The claim diagnoses as billed, in claim order.
     let diagnosisCodes: [String]
-    let procedure: Procedure?
+    /// What the procedure note says was injected (``Model/Procedure/injectate``); `nil` when unknown.
+    let injectate: [String]?
+    /// Whether the procedure note lists sites at all (an empty list included).
+    let sitesListed: Bool
     let dateOfService: LocalDate
     let sites: ServiceSites
     /// By position in ``diagnosisCodes``: each diagnosis's status on the date of service, and its
@@ -170,7 +173,10 @@ final class EncounterFacts {
         coverage = encounter.coverage
         lines = encounter.lines
         diagnosisCodes = encounter.diagnosisList
-        procedure = encounter.procedure
+        // The procedure's parts, not the procedure: the optional struct was copied through the
+        // runtime's generic witness (two calls a decision), and only these two are read.
+        injectate = encounter.procedure?.injectate
+        sitesListed = encounter.procedure?.sites != nil
         let clinical = encounter.clinical
         findings = clinical?.findings
         conservativeTherapy = clinical?.conservativeTherapy
