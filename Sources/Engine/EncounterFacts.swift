@@ -164,7 +164,8 @@ final class EncounterFacts {
     init(encounter: borrowing Encounter, priorServices given: [PriorService]?, context: EvaluationContext) {
         // `borrowing`: an initializer takes its arguments owned by default, and the caller copied
         // the whole encounter (every field retained) to hand it over.
-        // First: allocated after the lists below, it made the optimizer retain and release them around it.
+        // The memo first: allocated after the lists below, it made the optimizer retain and
+        // release them around the allocation.
         memo = .allocate(count: context.criteria.facts.count)
         let priorServices = given ?? encounter.history ?? []
         id = encounter.id
