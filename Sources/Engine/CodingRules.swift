@@ -349,16 +349,17 @@ struct CodingRules {
     private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: LinePositions) {
         guard !procedureLines.isEmpty else { return }
         let lines = facts.lines
-        // The procedure lines themselves are TPI or dry-needling codes, never a visit: not looked up.
-        for index in lines.indices where !procedureLines.contains(index) && isEvaluationAndManagement(index)
-            && !lines[index].has(modifier: "25") {
+        // Looked up last: the procedure lines are TPI or dry-needling codes, never a visit, and a
+        // line with 25 passes whatever it is.
+        for index in lines.indices where !procedureLines.contains(index) && !lines[index].has(modifier: "25")
+            && isEvaluationAndManagement(index) {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
     }
 
-    /// Whether the line at `index` is an E/M visit. Looked up where asked (an E/M line twice, any
-    /// other line at most once): a list of every line's category cost an allocation per decision.
+    /// Whether the line at `index` is an E/M visit. Looked up where asked, and only for a line
+    /// without 25 (at most twice): a list of every line's category cost an allocation per decision.
     private func isEvaluationAndManagement(_ index: Int) -> Bool {
         context.tables.category(of: facts.lines[index].code) == .evaluationAndManagement
     }
@@ -394,7 +395,7 @@ struct CodingRules {
         let procedureRecommended = !recommended.isEmpty
         for index in lines.indices where !procedureLines.contains(index) {
             var modifiers = lines[index].modifierList
-            if procedureRecommended, isEvaluationAndManagement(index), !modifiers.contains("25") {
+            if procedureRecommended, !modifiers.contains("25"), isEvaluationAndManagement(index) {
                 modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue
             }
             recommended.append(RecommendedLine(code: lines[index].code, units: lines[index].effectiveUnits, modifiers: modifiers))

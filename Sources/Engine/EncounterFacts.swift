@@ -199,7 +199,7 @@ final class EncounterFacts {
         var known: [(sites: [InjectionSite]?, index: Int)] = []
         var resolved: [ServiceSites] = []
         var counting: [PriorRecord] = []
-        counting.reserveCapacity(priorServices.count)
+        if !priorServices.isEmpty { counting.reserveCapacity(priorServices.count) }  // none: nothing to set up
         // Fields are read in place: copying a service out of the array retains its three references.
         for position in priorServices.indices {
             let date = priorServices[position].dateOfService
