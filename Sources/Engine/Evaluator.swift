@@ -115,7 +115,8 @@ public struct Evaluator: Sendable {
                     reasons.append(reason(rule, carc: "252", rarc: [], message: message))
                 }
             }
-            let outcome: Outcome = !(ruleGoverns || !reasons.isEmpty) ? .notApplicable : denied ? .denied : pended ? .pended : .approved
+            let governed = ruleGoverns || !reasons.isEmpty  // a coding finding governs a line too
+            let outcome: Outcome = !governed ? .notApplicable : denied ? .denied : pended ? .pended : .approved
             if outcome == .pended { anyPended = true }
             // The ids of the rules that governed, in policy order: the plan's shared list unless one was skipped.
             let evaluated = !skipped ? candidates.ids

@@ -81,7 +81,8 @@ struct PolicyRuleEvaluator {
         case .interval(let interval):
             return minimumInterval(interval)
         case .exclusion(let exclusion):
-            if let with = exclusion.withCodes, !facts.lines.contains(where: { with.contains($0.code) }) { return .pass }
+            // The same test that picks the rules for a line, asked again for a caller that did not.
+            if !governs(rule) { return .pass }
             let code = facts.lines[line].code
             let what = context.tables.procedure(code)?.descriptor ?? code
             let status = exclusion.status == .investigational ? "experimental or investigational" : "not a covered service"

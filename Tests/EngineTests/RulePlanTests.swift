@@ -1,5 +1,5 @@
 import CodeSets
-import Engine
+@testable import Engine
 import Foundation
 import Model
 import Policies
@@ -47,5 +47,24 @@ struct RulePlanTests {
                         "tc.documentation", "tc.subsequent-improvement", "tc.dates-per-year"])
         #expect(determination.line(1)?.outcome == .denied)
         #expect(determination.line(1)?.reasons.map(\.rule) == ["tc.test-with-office-visit"])
+    }
+
+    /// A rule evaluated without the line's rules being picked first (as a test or a future caller
+    /// may): a "when billed with" exclusion still passes a line billed without its pair.
+    @Test("an exclusion asked directly passes without its paired code and denies with it")
+    func exclusionAskedDirectly() throws {
+        let context = try Fixture.evaluator().context
+        let policy = try #require(context.library.policies.first { $0.id == Payer.floridaBlue.policyId })
+        let position = try #require(policy.rules.firstIndex { $0.id == "fb.imaging-guidance" })
+        func verdict(_ lines: [ServiceLine]) -> RuleVerdict {
+            let facts = EncounterFacts(encounter: cleanEncounter(.floridaBlue).lines(lines), priorServices: nil, context: context)
+            return PolicyRuleEvaluator(policy: policy, facts: facts, context: context).evaluate(policy.rules[position], at: position, onLine: 0)
+        }
+        guard case .pass = verdict([line("76942", pointers: [1])]) else { Issue.record("expected a pass alone"); return }
+        guard case .fail(let message) = verdict([line("76942", pointers: [1]), line("20552", pointers: [1])]) else {
+            Issue.record("expected a failure with 20552"); return
+        }
+        #expect(message.hasPrefix("76942 ("))
+        #expect(message.hasSuffix("is experimental or investigational under this policy when billed with 20552/20553."))
     }
 }

@@ -262,7 +262,8 @@ struct BlankStringTests {
     }
 }
 
-/// The compact form supporting-diagnosis sets are keyed by: no dot, upper case, whatever the length.
+/// The compact form codes are shown and policy range ends are ordered in: no dot, upper case,
+/// whatever the length. (Supporting-diagnosis sets hold ``CodeSets/DiagnosisKey``s.)
 @Suite("Diagnosis code shape")
 struct DiagnosisCodeShapeTests {
     @Test(arguments: [("M62.838", "M62838"), ("m79.18", "M7918"), ("S13.4xxA", "S134XXA"), ("A00", "A00"), ("", ""),
