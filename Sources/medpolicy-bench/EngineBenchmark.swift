@@ -29,12 +29,13 @@ func runEngineBenchmark() {
     for item in cases {
         let encounter = typicalEncounter(payer: item.payer, line: item.line, diagnosis: item.diagnosis)
         let outcome = evaluator.evaluate(encounter).outcome
-        let rate = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter) }
-        print("engine: \(item.payer.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Int(rate)) decisions/s (outcome \(outcome.rawValue))")
+        let rounds = measure(iterations: 200_000) { _ = evaluator.evaluate(encounter) }
+        print("engine: \(item.payer.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Int(rounds.best)) decisions/s (\(rounds.spread), outcome \(outcome.rawValue))")
     }
     let encounter = typicalEncounter(payer: "florida-blue", line: .commercial, diagnosis: "M62.838")
-    let rate = measure(iterations: 40_000) { _ = evaluator.evaluateAllPayers(encounter) }
-    print("engine: all payers      \(Int(rate)) encounters/s (\(Int(rate) * library.payers.count) decisions/s)")
+    let rounds = measure(iterations: 40_000) { _ = evaluator.evaluateAllPayers(encounter) }
+    let decisions = rounds.scaled(by: Double(library.payers.count))
+    print("engine: all payers      \(Int(rounds.best)) encounters/s (\(Int(decisions.best)) decisions/s; \(decisions.spread))")
     // The history benchmark's member: 50 prior 20552s at the same region, one every 14 days, so
     // both of Florida Blue's limits are over and the decision explains the count.
     let start = LocalDate("2023-09-01")!
@@ -43,8 +44,8 @@ func runEngineBenchmark() {
                      sites: [InjectionSite(muscle: "trapezius", laterality: .right)])
     }
     let withHistory = evaluator.evaluate(encounter, priorServices: prior).outcome
-    let historyRate = measure(iterations: 40_000) { _ = evaluator.evaluate(encounter, priorServices: prior) }
-    print("engine: florida-blue, 50 prior services \(Int(historyRate)) decisions/s (outcome \(withHistory.rawValue))")
+    let historyRounds = measure(iterations: 40_000) { _ = evaluator.evaluate(encounter, priorServices: prior) }
+    print("engine: florida-blue, 50 prior services \(Int(historyRounds.best)) decisions/s (\(historyRounds.spread), outcome \(withHistory.rawValue))")
 }
 
 private func typicalEncounter(payer: String, line: LineOfBusiness, diagnosis: String) -> Encounter {
@@ -65,24 +66,38 @@ private func typicalEncounter(payer: String, line: LineOfBusiness, diagnosis: St
             documentation: [.historyAndPhysical, .procedureNote, .reasonForTherapy, .injectionFrequencyPlan, .priorTreatmentResults]))
 }
 
-/// Runs `body` `iterations` times after a warm-up, in five rounds, and returns the best round's
-/// rate per second: this VM's neighbours slow some rounds by a third, never speed one up.
+/// The rates (calls per second) of a benchmark's five rounds.
+struct Rounds {
+    /// The best round: this VM's neighbours slow some rounds by a third, never speed one up.
+    let best: Double
+    let median: Double
+    let slowest: Double
+
+    /// The median and slowest rounds, for a reader who wants to see how far the best one stands out.
+    var spread: String { "median round \(Int(median)), slowest \(Int(slowest))" }
+
+    /// The same rounds counting `factor` results per call (an all-payers call is five decisions).
+    func scaled(by factor: Double) -> Rounds { Rounds(best: best * factor, median: median * factor, slowest: slowest * factor) }
+}
+
+/// Runs `body` `iterations` times after a warm-up, in five rounds, and returns their rates.
 ///
 /// `MEDPOLICY_BENCH_ITERATIONS` replaces every suite's count: a small one lets the suite run under
 /// an instruction counter (`valgrind --tool=callgrind`), which, unlike the clock, gives the same
 /// number on every run.
-func measure(iterations: Int, _ body: () -> Void) -> Double {
+func measure(iterations: Int, _ body: () -> Void) -> Rounds {
     let iterations = ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_ITERATIONS"].flatMap(Int.init) ?? iterations
     for _ in 0..<min(1000, iterations / 10) { body() }
     let clock = ContinuousClock()
     let perRound = max(1, iterations / 5)
-    var best = 0.0
+    var rates: [Double] = []
     for _ in 0..<5 {
         let start = clock.now
         for _ in 0..<perRound { body() }
-        best = max(best, rate(perRound, clock.now - start))
+        rates.append(rate(perRound, clock.now - start))
     }
-    return best
+    rates.sort()
+    return Rounds(best: rates[4], median: rates[2], slowest: rates[0])
 }
 
 /// Calls per second.

@@ -29,7 +29,7 @@ func runJSONBenchmark() {
         ("encounter, parse only       ", { _ = try? JSONValue.parse(data) }),
         ("encounter, read (Contract 1)", { _ = try? EncounterReader.decode(data) }),
     ] as [(String, () -> Void)] {
-        let rate = measure(iterations: iterations, body)
+        let rate = measure(iterations: iterations, body).best
         print("json: \(name) \(String(format: "%.1f", 1e6 / rate)) µs per value (determination \(size) bytes)")
     }
 }
