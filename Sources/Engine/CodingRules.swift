@@ -50,37 +50,6 @@ enum MuscleCountCodes: Sendable {
     }
 }
 
-/// Positions of some of a claim's lines, in claim order: the first three kept inline, any more in
-/// a list. A claim usually has one TPI line, and a list of it was an allocation per decision.
-struct LinePositions: RandomAccessCollection {
-    private var inline: (Int, Int, Int) = (0, 0, 0)
-    private var more: [Int] = []
-    private(set) var count = 0
-
-    var startIndex: Int { 0 }
-    var endIndex: Int { count }
-
-    subscript(position: Int) -> Int {
-        precondition(position >= 0 && position < count, "line position out of range")
-        switch position {
-        case 0: return inline.0
-        case 1: return inline.1
-        case 2: return inline.2
-        default: return more[position - 3]
-        }
-    }
-
-    mutating func append(_ line: Int) {
-        switch count {
-        case 0: inline.0 = line
-        case 1: inline.1 = line
-        case 2: inline.2 = line
-        default: more.append(line)
-        }
-        count += 1
-    }
-}
-
 /// The correct-coding rules every payer applies (DESIGN.md § Where the sources disagree):
 /// muscle count, one TPI code and unit a day, modifier 50, E/M without 25, dry needling,
 /// diagnosis validity on the date of service, duplicates, and muscle specificity.

@@ -117,6 +117,13 @@ extension MuscleSide {
     }
 }
 
+/// A claim diagnosis as the rules read it: its status on the date of service, and its key (`nil`
+/// when it is not a code), which is how supporting-diagnosis sets hold codes.
+struct DiagnosisFact {
+    let status: DiagnosisStatus
+    let key: DiagnosisKey?
+}
+
 /// A prior service that counts, by position: the date limits compare is kept inline, the service
 /// and its resolved sites stay in ``EncounterFacts`` arrays (a record copies no reference).
 struct PriorRecord: Sendable {
@@ -148,9 +155,9 @@ final class EncounterFacts {
     let dateOfService: LocalDate
     let sites: ServiceSites
     /// By position in ``diagnosisCodes``: each diagnosis's status on the date of service, and its
-    /// key (`nil` when it is not a code), which is how supporting diagnosis sets hold them. One
-    /// list, not two: each costs an allocation per decision.
-    let diagnoses: [(status: DiagnosisStatus, key: DiagnosisKey?)]
+    /// key. Inline: a claim usually has one to three diagnoses, and a list of them was an
+    /// allocation per decision.
+    let diagnoses: InlineList<DiagnosisFact>
     /// Truths of the policies' facts, decided once for this encounter whichever rules and payers ask.
     let memo: FactMemo
     /// The prior services as given; ``prior`` says which of them count.
@@ -188,10 +195,12 @@ final class EncounterFacts {
         priorInjectionResponse = clinical?.priorInjectionResponse
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
-        diagnoses = diagnosisCodes.map { code in
-            let key = DiagnosisKey(code)
-            return (context.icd.status(of: key, on: encounter.dateOfService), key)
+        var diagnoses = InlineList(filler: DiagnosisFact(status: .notValid, key: nil))
+        for index in diagnosisCodes.indices {
+            let key = DiagnosisKey(diagnosisCodes[index])
+            diagnoses.append(DiagnosisFact(status: context.icd.status(of: key, on: encounter.dateOfService), key: key))
         }
+        self.diagnoses = diagnoses
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once

@@ -106,7 +106,7 @@ struct CodingRuleTests {
 
     @Test("coding.units-per-day fails: five 20552 lines between visits → each of the five denied 151/N362, the visits kept", arguments: Payer.allCases)
     func unitsAcrossFiveLines(payer: Payer) throws {
-        // More procedure lines than are kept inline (``LinePositions``), interleaved with other lines.
+        // More procedure lines than are kept inline (``InlineList``), interleaved with other lines.
         let procedure = line("20552", pointers: [1]), visit = line("99213", ["25"], pointers: [1])
         let encounter = cleanEncounter(payer).sites([site("trapezius")])
             .lines([visit, procedure, procedure, visit, procedure, procedure, procedure])
@@ -294,6 +294,27 @@ struct CodingRuleTests {
         let determination = try evaluate(cleanEncounter(payer))
         #expect(determination.allReasons("coding.diagnosis-validity").isEmpty)
         #expect(determination.outcome == .approved)
+    }
+
+    // The facts keep the first three diagnoses inline and any more in a list (``InlineList``):
+    // the fifth is read like the first, by the coding rules and by each payer's diagnosis list.
+    @Test("coding.diagnosis-validity passes: a line pointing only to the 5th of 5 diagnoses (M79.7) is approved", arguments: Payer.allCases)
+    func fifthDiagnosisSupports(payer: Payer) throws {
+        let encounter = cleanEncounter(payer).diagnoses(["M25.511", "R51.9", "G44.209", "M54.2", "M79.7"])
+            .lines([line("20552", [], units: 1, pointers: [5])])
+        let determination = try evaluate(encounter)
+        #expect(determination.allReasons("coding.diagnosis-validity").isEmpty)
+        #expect(determination.outcome == .approved)
+    }
+
+    @Test("coding.diagnosis-validity fails: the 5th of 5 diagnoses is a header (M79.1) the line points to → denied 16/M76", arguments: Payer.allCases)
+    func fifthDiagnosisHeader(payer: Payer) throws {
+        let encounter = cleanEncounter(payer).diagnoses(["M25.511", "R51.9", "G44.209", "M79.7", "M79.1"])
+            .lines([line("20552", [], units: 1, pointers: [4, 5])])
+        let determination = try evaluate(encounter)
+        let reason = expectReason(determination, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied,
+                                  claimOutcome: .denied, citation: Self.designDecisions)
+        #expect(reason?.message.hasPrefix("M79.1 is a category header") == true)
     }
 
     @Test("coding.diagnosis-validity on a diagnosis no line points to: a claim-level reason 16/M76, the line still approved")

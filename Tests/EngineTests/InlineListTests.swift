@@ -1,8 +1,8 @@
 @testable import Engine
 import Testing
 
-@Suite("Line positions")
-struct LinePositionsTests {
+@Suite("Inline lists")
+struct InlineListTests {
     @Test("positions read back in order, inline and past the inline three", arguments: [0, 1, 3, 4, 9])
     func readsBack(count: Int) {
         var positions = LinePositions()
