@@ -200,7 +200,9 @@ final class EncounterFacts {
             let key = DiagnosisKey(diagnosisCodes[index])
             diagnoses.append(DiagnosisFact(status: context.icd.status(of: key, on: encounter.dateOfService), key: key))
         }
-        self.diagnoses = diagnoses
+        // `consume`: a plain assignment copied the list through its generic value witness and
+        // then destroyed the local (245 instructions a decision).
+        self.diagnoses = consume diagnoses
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once
