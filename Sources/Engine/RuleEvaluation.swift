@@ -14,10 +14,11 @@ enum RuleVerdict {
 /// Checks a policy's rules on the lines they govern.
 struct PolicyRuleEvaluator {
     // Only what the checks read: each reference held is a retain and release per decision.
-    let facts: EncounterFacts
     let context: EvaluationContext
     /// The policy's criteria and, by rule position, where each rule's start.
     private let criteria: CriterionEvaluator
+    /// The encounter's facts, held once (by the criteria).
+    var facts: EncounterFacts { criteria.facts }
     let plan: PolicyPlan
     /// The memo of a program compiled here; `nil` for the context's policies (the facts' memo).
     private let compiledMemo: FactMemoStorage?
@@ -25,7 +26,6 @@ struct PolicyRuleEvaluator {
     // `__shared`: the policy is only read here, and taken owned (an initializer's default) the
     // caller retained it to hand it over.
     init(policy: __shared Policy, facts: EncounterFacts, context: EvaluationContext) {
-        self.facts = facts
         self.context = context
         if let known = context.plan(of: policy) {
             criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
