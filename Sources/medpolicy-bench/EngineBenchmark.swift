@@ -89,15 +89,16 @@ func measure(iterations: Int, _ body: () -> Void) -> Rounds {
     let iterations = ProcessInfo.processInfo.environment["MEDPOLICY_BENCH_ITERATIONS"].flatMap(Int.init) ?? iterations
     for _ in 0..<min(1000, iterations / 10) { body() }
     let clock = ContinuousClock()
-    let perRound = max(1, iterations / 5)
+    let rounds = 5
+    let perRound = max(1, iterations / rounds)
     var rates: [Double] = []
-    for _ in 0..<5 {
+    for _ in 0..<rounds {
         let start = clock.now
         for _ in 0..<perRound { body() }
         rates.append(rate(perRound, clock.now - start))
     }
     rates.sort()
-    return Rounds(best: rates[4], median: rates[2], slowest: rates[0])
+    return Rounds(best: rates[rounds - 1], median: rates[rounds / 2], slowest: rates[0])
 }
 
 /// Calls per second.
