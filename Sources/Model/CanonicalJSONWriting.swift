@@ -181,12 +181,41 @@ extension TherapyType: CanonicalJSONRawValue {}
 extension TherapyOutcome: CanonicalJSONRawValue {}
 extension DrugClass: CanonicalJSONRawValue {}
 extension DocumentationElement: CanonicalJSONRawValue {}
+extension AdjudicationStage: CanonicalJSONRawValue {}
+extension AuthorizationStatus: CanonicalJSONRawValue {}
+
+extension Authorization: CanonicalJSONWritable {
+    public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
+        try output.object { o in
+            try o.member("clinical", clinical)
+            try o.member("issued", issued)
+            try o.member("items", items)
+            try o.member("member", member)
+            try o.member("number", number)
+            try o.member("payer", payer)
+            try o.member("policy", policy)
+            try o.member("status", status)
+        }
+    }
+}
+
+extension AuthorizedService: CanonicalJSONWritable {
+    public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
+        try output.object { o in
+            try o.member("code", code)
+            try o.member("from", from)
+            try o.member("to", to)
+            try o.member("units", units)
+        }
+    }
+}
 
 // MARK: Contract 1: the encounter. Keys in UTF-8 byte order.
 
 extension Encounter: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
+            try o.member("authorizations", authorizations)
             try o.member("clinical", clinical)
             try o.member("coverage", coverage)
             try o.member("dateOfService", dateOfService)
@@ -197,8 +226,10 @@ extension Encounter: CanonicalJSONWritable {
             try o.member("lines", lines)
             try o.member("member", member)
             try o.member("placeOfService", placeOfService)
+            try o.member("priorAuthorization", priorAuthorization)
             try o.member("procedure", procedure)
             try o.member("replaces", replaces)
+            try o.member("stage", stage)
         }
     }
 }
@@ -330,6 +361,7 @@ extension PriorService: CanonicalJSONWritable {
 extension Determination: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
+            try o.member("authorization", authorization)
             try o.member("coding", coding)
             try o.member("documentation", documentation)
             try o.member("encounterId", encounterId)
@@ -338,6 +370,7 @@ extension Determination: CanonicalJSONWritable {
             try o.member("payer", payer)
             try o.memberOrNull("policy", policy)
             try o.member("reasons", reasons)
+            try o.member("stage", stage)
         }
     }
 }
@@ -356,6 +389,7 @@ extension PolicyReference: CanonicalJSONWritable {
 extension LineDetermination: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
+            try o.member("attested", attested)
             try o.member("code", code)
             try o.member("evaluated", evaluated)
             try o.member("index", index)
@@ -419,6 +453,8 @@ extension CodingIssue: CanonicalJSONWritable {
 extension DocumentationAdvice: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
+            try o.member("attested", attested)
+            try o.member("auditRequests", auditRequests)
             try o.member("missing", missing)
             try o.member("requests", requests)
         }

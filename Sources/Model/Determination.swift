@@ -10,9 +10,13 @@ public struct Determination: Codable, Equatable, Sendable {
     public var reasons: [Reason]
     public var coding: CodingAdvice
     public var documentation: DocumentationAdvice
+    /// Extension: the stage decided at, when not `pre_submission` (absent for a coder's check).
+    public var stage: AdjudicationStage? = nil
+    /// Extension: the number of the prior authorization the claim was adjudicated with.
+    public var authorization: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case encounterId, payer, policy, outcome, lines, reasons, coding, documentation
+        case encounterId, payer, policy, outcome, lines, reasons, coding, documentation, stage, authorization
     }
 
     // `policy` is written as `null` when no policy applied, as the contract shows every key.
@@ -26,6 +30,8 @@ public struct Determination: Codable, Equatable, Sendable {
         try container.encode(reasons, forKey: .reasons)
         try container.encode(coding, forKey: .coding)
         try container.encode(documentation, forKey: .documentation)
+        try container.encodeIfPresent(stage, forKey: .stage)
+        try container.encodeIfPresent(authorization, forKey: .authorization)
     }
 }
 
@@ -78,9 +84,14 @@ public struct LineDetermination: Codable, Equatable, Sendable {
     public var reasons: [Reason]
     /// Extension: ids of the rules that governed this line and were evaluated (passing or not).
     public var evaluated: [String]?
+    /// Extension (claim stage): ids of the rules whose criteria the claim could not carry and the
+    /// submission attests (the policy's `atClaim: attested`); a post-payment audit may ask for the records.
+    public var attested: [String]?
 
-    public init(index: Int, code: String, outcome: Outcome, reasons: [Reason], evaluated: [String]? = nil) {
+    public init(index: Int, code: String, outcome: Outcome, reasons: [Reason], evaluated: [String]? = nil,
+                attested: [String]? = nil) {
         self.index = index; self.code = code; self.outcome = outcome; self.reasons = reasons; self.evaluated = evaluated
+        self.attested = attested
     }
 }
 
@@ -155,9 +166,15 @@ public struct CodingIssue: Codable, Equatable, Sendable {
 public struct DocumentationAdvice: Codable, Equatable, Sendable {
     public var requests: [DocumentRequest]
     public var missing: [String]
+    /// Extension (claim stage): the criteria taken as attested by the submission, not documented,
+    /// each with its rule and citation (no CARC: they did not stop payment).
+    public var attested: [Reason]?
+    /// Extension (claim stage): the documents a post-payment audit of the attested criteria would request.
+    public var auditRequests: [DocumentRequest]?
 
-    public init(requests: [DocumentRequest] = [], missing: [String] = []) {
-        self.requests = requests; self.missing = missing
+    public init(requests: [DocumentRequest] = [], missing: [String] = [], attested: [Reason]? = nil,
+                auditRequests: [DocumentRequest]? = nil) {
+        self.requests = requests; self.missing = missing; self.attested = attested; self.auditRequests = auditRequests
     }
 }
 
