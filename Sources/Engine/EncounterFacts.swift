@@ -142,6 +142,8 @@ final class EncounterFacts {
     // on every decision.
     let id: String
     let frequency: ClaimFrequency
+    /// When the policy is applied (a submitted claim handles what it cannot carry as each rule declares).
+    let stage: AdjudicationStage
     /// The claim a replacement or void names (``Model/Encounter/replaces``).
     let replaces: String?
     let coverage: Coverage
@@ -177,6 +179,7 @@ final class EncounterFacts {
         let priorServices = given ?? encounter.history ?? []
         id = encounter.id
         frequency = encounter.effectiveFrequency
+        stage = encounter.effectiveStage
         replaces = encounter.replaces
         coverage = encounter.coverage
         lines = encounter.lines

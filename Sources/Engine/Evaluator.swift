@@ -74,10 +74,13 @@ public struct Evaluator: Sendable {
     }
 
     private func decide(_ facts: EncounterFacts, payer: String, policy: Policy, routedBy: (Policy, ProgramException)?,
-                        coding: CodingRules.Result, advice: CodingAdvice) -> Determination {
+                        coding: CodingRules.Result, advice codingAdvice: CodingAdvice) -> Determination {
         let rules = PolicyRuleEvaluator(policy: policy, facts: facts, context: context)
         var missing = coding.missing
         var anyPended = false
+        // Claim stage: criteria taken as attested (once each), and the records an audit would ask for.
+        var attested: [Reason] = []
+        var auditMissing = Set<DocumentationElement>()
         var lines: [LineDetermination] = []
         lines.reserveCapacity(facts.lines.count)
 
@@ -93,6 +96,7 @@ public struct Evaluator: Sendable {
             }
             let candidates = rules.plan.rules(for: code)
             var ruleGoverns = false, skipped = false
+            var attestedRules: [String] = []
             for position in candidates.positions {
                 let rule = policy.rules[position]
                 guard rules.governs(rule) else { skipped = true; continue }
@@ -109,7 +113,18 @@ public struct Evaluator: Sendable {
                         pended = true
                         reasons.append(reason(rule, carc: "252", rarc: [], message: message + " Sent to medical review."))
                     }
-                case .unknown(let message, let documents):
+                case .unknown(let message, let documents, let attestable):
+                    // A submitted claim carries no clinical record: what the policy lets the
+                    // submission attest does not stop payment, but is listed for a later audit.
+                    if attestable && facts.stage == .claim && rule.atClaim == .attested {
+                        attestedRules.append(rule.id)
+                        auditMissing.formUnion(documents)
+                        if !attested.contains(where: { $0.rule == rule.id }) {
+                            attested.append(reason(rule, carc: nil, rarc: [], message: "Attested by the claim, not documented: "
+                                + message.dropFirst("Not documented: ".count)))
+                        }
+                        continue
+                    }
                     pended = true
                     missing.formUnion(documents)
                     reasons.append(reason(rule, carc: "252", rarc: [], message: message))
@@ -122,7 +137,8 @@ public struct Evaluator: Sendable {
             let evaluated = !skipped ? candidates.ids
                 : candidates.positions.indices.filter { rules.governs(policy.rules[candidates.positions[$0]]) }.map { candidates.ids[$0] }
             lines.append(LineDetermination(index: index + 1, code: code, outcome: outcome, reasons: reasons,
-                                           evaluated: evaluated.isEmpty ? nil : evaluated))
+                                           evaluated: evaluated.isEmpty ? nil : evaluated,
+                                           attested: attestedRules.isEmpty ? nil : attestedRules))
         }
 
         var claimReasons = coding.claimReasons
@@ -131,12 +147,19 @@ public struct Evaluator: Sendable {
                                        message: "\(routing.id) sends \(facts.coverage.effectiveLineOfBusiness.rawValue) members to \(policy.id).",
                                        citation: exception.citation), at: 0)
         }
-        return Determination(encounterId: facts.id, payer: payer, policy: policy.reference,
-                             outcome: claimOutcome(lines.lazy.map(\.outcome)), lines: lines, reasons: claimReasons, coding: advice,
-                             documentation: documentation(policy: policy, missing: missing, documented: facts.documentation, pended: anyPended))
+        var advice = documentation(policy: policy, missing: missing, documented: facts.documentation, pended: anyPended)
+        if !attested.isEmpty {
+            advice.attested = attested
+            advice.auditRequests = documentation(policy: policy, missing: auditMissing, documented: nil, pended: true).requests
+        }
+        var determination = Determination(encounterId: facts.id, payer: payer, policy: policy.reference,
+                                          outcome: claimOutcome(lines.lazy.map(\.outcome)), lines: lines, reasons: claimReasons,
+                                          coding: codingAdvice, documentation: advice)
+        determination.stage = facts.stage == .preSubmission ? nil : facts.stage
+        return determination
     }
 
-    private func reason(_ rule: Rule, carc: String, rarc: [String], message: String) -> Reason {
+    private func reason(_ rule: Rule, carc: String?, rarc: [String], message: String) -> Reason {
         let text = rule.summary.map { ("\(message) Policy: \($0)" as MessageText).string } ?? message
         return Reason(rule: rule.id, carc: carc, rarc: rarc, message: text, citation: rule.citation, interpretation: rule.interpretation)
     }

@@ -182,40 +182,13 @@ extension TherapyOutcome: CanonicalJSONRawValue {}
 extension DrugClass: CanonicalJSONRawValue {}
 extension DocumentationElement: CanonicalJSONRawValue {}
 extension AdjudicationStage: CanonicalJSONRawValue {}
-extension AuthorizationStatus: CanonicalJSONRawValue {}
 
-extension Authorization: CanonicalJSONWritable {
-    public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
-        try output.object { o in
-            try o.member("clinical", clinical)
-            try o.member("issued", issued)
-            try o.member("items", items)
-            try o.member("member", member)
-            try o.member("number", number)
-            try o.member("payer", payer)
-            try o.member("policy", policy)
-            try o.member("status", status)
-        }
-    }
-}
-
-extension AuthorizedService: CanonicalJSONWritable {
-    public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
-        try output.object { o in
-            try o.member("code", code)
-            try o.member("from", from)
-            try o.member("to", to)
-            try o.member("units", units)
-        }
-    }
-}
 
 // MARK: Contract 1: the encounter. Keys in UTF-8 byte order.
 
 extension Encounter: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
-            try o.member("authorizations", authorizations)
             try o.member("clinical", clinical)
             try o.member("coverage", coverage)
             try o.member("dateOfService", dateOfService)
@@ -226,7 +199,6 @@ extension Encounter: CanonicalJSONWritable {
             try o.member("lines", lines)
             try o.member("member", member)
             try o.member("placeOfService", placeOfService)
-            try o.member("priorAuthorization", priorAuthorization)
             try o.member("procedure", procedure)
             try o.member("replaces", replaces)
             try o.member("stage", stage)
@@ -361,7 +333,6 @@ extension PriorService: CanonicalJSONWritable {
 extension Determination: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
-            try o.member("authorization", authorization)
             try o.member("coding", coding)
             try o.member("documentation", documentation)
             try o.member("encounterId", encounterId)

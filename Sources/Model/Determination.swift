@@ -12,11 +12,9 @@ public struct Determination: Codable, Equatable, Sendable {
     public var documentation: DocumentationAdvice
     /// Extension: the stage decided at, when not `pre_submission` (absent for a coder's check).
     public var stage: AdjudicationStage? = nil
-    /// Extension: the number of the prior authorization the claim was adjudicated with.
-    public var authorization: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case encounterId, payer, policy, outcome, lines, reasons, coding, documentation, stage, authorization
+        case encounterId, payer, policy, outcome, lines, reasons, coding, documentation, stage
     }
 
     // `policy` is written as `null` when no policy applied, as the contract shows every key.
@@ -31,7 +29,6 @@ public struct Determination: Codable, Equatable, Sendable {
         try container.encode(coding, forKey: .coding)
         try container.encode(documentation, forKey: .documentation)
         try container.encodeIfPresent(stage, forKey: .stage)
-        try container.encodeIfPresent(authorization, forKey: .authorization)
     }
 }
 

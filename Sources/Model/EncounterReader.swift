@@ -28,7 +28,7 @@ public enum EncounterReader {
     // The keys each object may carry, built once.
     private static let readKeys: Set<String> = [
         "id", "frequency", "replaces", "member", "coverage", "dateOfService", "placeOfService",
-        "diagnoses", "lines", "procedure", "clinical", "history", "stage", "priorAuthorization", "authorizations",
+        "diagnoses", "lines", "procedure", "clinical", "history", "stage",
     ]
     private static let memberKeys: Set<String> = ["id", "birthDate", "sex"]
     private static let coverageKeys: Set<String> = ["payer", "lineOfBusiness"]
@@ -43,8 +43,6 @@ public enum EncounterReader {
     private static let pharmacotherapyKeys: Set<String> = ["class", "start", "end"]
     private static let priorResponseKeys: Set<String> = ["percentPainImprovement", "functionalImprovement", "rangeOfMotionImproved"]
     private static let priorServiceKeys: Set<String> = ["id", "dateOfService", "code", "units", "sites"]
-    private static let authorizationKeys: Set<String> = ["number", "member", "payer", "status", "items", "clinical", "policy", "issued"]
-    private static let authorizedServiceKeys: Set<String> = ["code", "units", "from", "to"]
 
     static func read(_ value: JSONValue, at path: String, _ r: StrictReader) -> Encounter? {
         guard let o = r.object(value, at: path, allowed: Self.readKeys) else { return nil }
@@ -69,15 +67,10 @@ public enum EncounterReader {
             r.array(value, at: path) { Self.priorService($0, $1, r) }
         }
         let stage = o.optional("stage") { r.enumeration($0, at: $1, as: AdjudicationStage.self) }
-        let priorAuthorization = o.optional("priorAuthorization") { r.string($0, at: $1) }
-        let authorizations = o.optional("authorizations") { value, path in
-            r.array(value, at: path) { Self.authorization($0, $1, r) }
-        }
         guard let id, let member, let coverage, let dateOfService, let lines else { return nil }
         return Encounter(id: id, frequency: frequency, replaces: replaces, member: member, coverage: coverage,
                          dateOfService: dateOfService, placeOfService: placeOfService, diagnoses: diagnoses,
-                         lines: lines, procedure: procedure, clinical: clinical, history: history, stage: stage,
-                         priorAuthorization: priorAuthorization, authorizations: authorizations)
+                         lines: lines, procedure: procedure, clinical: clinical, history: history, stage: stage)
     }
 
     /// Checks that need more than one field: pointers within the diagnoses, replaced claim named, date order.
@@ -280,37 +273,6 @@ public enum EncounterReader {
         return PriorService(id: id, dateOfService: date, code: code, units: units, sites: sites)
     }
 
-    /// An authorization on file (Contract 1 `authorizations[]`, and the history stores' import format).
-    public static func authorization(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Authorization? {
-        guard let o = r.object(value, at: path, allowed: Self.authorizationKeys) else { return nil }
-        let number = o.required("number") { r.string($0, at: $1) }
-        let member = o.required("member") { r.string($0, at: $1) }
-        let payer = o.required("payer") { r.string($0, at: $1) }
-        let status = o.optional("status") { r.enumeration($0, at: $1, as: AuthorizationStatus.self) }
-        let items = o.required("items") { value, path -> [AuthorizedService]? in
-            guard let items = r.array(value, at: path, element: { Self.authorizedService($0, $1, r) }) else { return nil }
-            if items.isEmpty { r.fail(path, "an authorization approves at least one service"); return nil }
-            return items
-        }
-        let clinical = o.optional("clinical") { Self.clinical($0, $1, r) }
-        let policy = o.optional("policy") { r.string($0, at: $1) }
-        let issued = o.optional("issued") { r.date($0, at: $1) }
-        guard let number, let member, let payer, let items else { return nil }
-        if number.isEmpty { r.fail(path.isEmpty ? "number" : "\(path).number", "must not be empty"); return nil }
-        return Authorization(number: number, member: member, payer: payer, status: status ?? .approved, items: items,
-                             clinical: clinical, policy: policy, issued: issued)
-    }
-
-    static func authorizedService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> AuthorizedService? {
-        guard let o = r.object(value, at: path, allowed: Self.authorizedServiceKeys) else { return nil }
-        let code = o.required("code") { Self.procedureCode($0, $1, r) }
-        let units = o.required("units") { r.integer($0, at: $1, in: 1...Int.max) }
-        let from = o.required("from") { r.date($0, at: $1) }
-        let to = o.required("to") { r.date($0, at: $1) }
-        guard let code, let units, let from, let to else { return nil }
-        if to < from { r.fail("\(path).to", "ends (\(to)) before it starts (\(from))"); return nil }
-        return AuthorizedService(code: code, units: units, from: from, to: to)
-    }
 }
 
 /// The shape of a CPT or HCPCS Level II code, independent of any release.

@@ -103,13 +103,30 @@ public final class Rule: Sendable {
     public let when: Criterion?
     public let check: RuleCheck
     public let onFail: FailAction
+    /// How a criterion the claim cannot carry is enforced at claim time (criteria rules only).
+    public let atClaim: ClaimEnforcement
+    /// Whether the policy file named `atClaim` (validation warns about criteria rules that do not).
+    public let atClaimDeclared: Bool
     public let location: SourceLocation
 
     public init(id: String, citation: Citation, interpretation: String?, summary: String?, appliesTo: [String],
-                when: Criterion?, check: RuleCheck, onFail: FailAction, location: SourceLocation) {
+                when: Criterion?, check: RuleCheck, onFail: FailAction, atClaim: ClaimEnforcement? = nil,
+                location: SourceLocation) {
         self.id = id; self.citation = citation; self.interpretation = interpretation; self.summary = summary
-        self.appliesTo = appliesTo; self.when = when; self.check = check; self.onFail = onFail; self.location = location
+        self.appliesTo = appliesTo; self.when = when; self.check = check; self.onFail = onFail
+        self.atClaim = atClaim ?? .review; self.atClaimDeclared = atClaim != nil; self.location = location
     }
+}
+
+/// How a rule's criteria are enforced on a submitted claim (stage `claim`), which carries no
+/// clinical documentation. Code-checkable rules (diagnoses, limits, intervals, exclusions) are
+/// decided from the claim itself at every stage and take no `atClaim`.
+public enum ClaimEnforcement: String, Sendable, CaseIterable {
+    /// The submission attests what it cannot carry: the line can be paid, and the determination
+    /// lists the criterion as attested with the records a post-payment audit would request.
+    case attested
+    /// Sent to medical review (pended with documentation requests), as before submission.
+    case review
 }
 
 /// What a rule checks.

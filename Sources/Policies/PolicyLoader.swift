@@ -196,7 +196,7 @@ struct PolicyFileSchema {
 
     func rule(_ node: Node, governs: [String]) -> Rule? {
         guard let m = reader.mapping(node, "rule", allowed: [
-            "id", "citation", "interpretation", "summary", "appliesTo", "when", "onFail", "carc", "rarc",
+            "id", "citation", "interpretation", "summary", "appliesTo", "when", "onFail", "carc", "rarc", "atClaim",
         ] + Self.ruleChecks) else { return nil }
         let id = m.required("id") { identifier($0, "rule id", allowSlash: false) }
         let citation = m.required("citation") { self.citation($0) }
@@ -245,7 +245,22 @@ struct PolicyFileSchema {
                 return text
             }
         } ?? []
+        let atClaim = m.optional("atClaim") { node -> ClaimEnforcement? in
+            guard let word = reader.string(node, "atClaim") else { return nil }
+            guard let mode = ClaimEnforcement(rawValue: word) else {
+                reader.error(node, "atClaim must be one of \(ClaimEnforcement.allCases.map(\.rawValue).joined(separator: ", ")), got '\(word)'")
+                return nil
+            }
+            return mode
+        }
         guard let id, let citation, let check else { return nil }
+        if atClaim == nil, present[0] == "criteria" {
+            reader.warning(m.location, "rule '\(id)' does not say how its criteria are enforced on a claim (atClaim: attested, authorization or review); read as review")
+        }
+        if atClaim != nil, present[0] != "criteria" {
+            reader.error(m.keyLocation("atClaim"),
+                         "atClaim applies to criteria rules; a '\(present[0])' rule is decided from the claim itself at every stage")
+        }
 
         let onFail: FailAction
         if case .exclusion = check {
@@ -263,7 +278,8 @@ struct PolicyFileSchema {
             }
         }
         return Rule(id: id, citation: citation, interpretation: interpretation, summary: summary,
-                    appliesTo: appliesTo ?? governs, when: when, check: check, onFail: onFail, location: m.location)
+                    appliesTo: appliesTo ?? governs, when: when, check: check, onFail: onFail, atClaim: atClaim,
+                    location: m.location)
     }
 
     func diagnosisList(_ node: Node) -> [DiagnosisEntry]? {

@@ -79,7 +79,13 @@ public final class ClaimFileAdjudication {
 
     private func adjudicate(_ claims: [ParsedClaim], issued: (Determination) throws -> Void) async throws {
         guard !claims.isEmpty else { return }
-        let encounters = claims.map(\.encounter)
+        // An 837 is a submitted claim: decided as a payer does (stage `claim`), what it cannot
+        // carry handled as each rule declares at claim time.
+        let encounters = claims.map { claim -> Encounter in
+            var encounter = claim.encounter
+            encounter.stage = .claim
+            return encounter
+        }
         let results: [Result<Adjudication, HistoryError>]
         if let history {
             let evaluator = self.evaluator

@@ -123,6 +123,16 @@ enum DeterminationText {
                 out.append("  Missing from the record: " + d.documentation.missing.joined(separator: ", "))
             }
         }
+        if let attested = d.documentation.attested, !attested.isEmpty {
+            out.append("")
+            out.append("Attested by the claim, not documented (a post-payment audit may ask for the records)")
+            for reason in attested {
+                out.append(wrap("- [\(reason.rule)] \(reason.message)", indent: "  "))
+            }
+            for request in d.documentation.auditRequests ?? [] {
+                out.append("  audit request: \(request.name)\(request.loinc.map { " (LOINC \($0))" } ?? "")")
+            }
+        }
         return out.joined(separator: "\n")
     }
 
