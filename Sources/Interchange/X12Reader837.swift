@@ -321,6 +321,12 @@ public final class X12Reader837 {
         if !scanner.equals(12, "00501") {
             envelopeIssue("ISA12", "interchange control version must be 00501, got \"\(scanner.string(12))\"")
         }
+        if scanner.delimiters?.repetition == nil, scanner.equals(11, "U"), scanner.string(12) >= "00402" {
+            envelopeIssue("ISA11", "\"U\" is the 4010 standards identifier, not a repetition separator; read as no repetition separator")
+        }
+        if segmentNumber == 1, scanner.skippedByteOrderMark {
+            envelopeIssue(nil, "the input starts with a UTF-8 byte-order mark before the ISA; it was skipped")
+        }
     }
 
     private func handleIEA() {
@@ -734,6 +740,8 @@ public final class X12Reader837 {
             fail("SV101-2", "\"\(parts.count > 1 ? scanner.string(parts[1]) : "")\" is not a CPT or HCPCS code (five digits, or a letter and four digits)"); return
         }
         line.code = scanner.string(parts[1])
+        // SV101-3…6 are the modifiers, SV101-7 the procedure description (free text, not read);
+        // SV101-8 is not used in the 837P. Empty trailing components are allowed, as pyx12 allows them.
         if parts.count > 2 {
             for (offset, part) in parts[2...].prefix(4).enumerated() {
                 if part.isEmpty { continue }
@@ -742,7 +750,12 @@ public final class X12Reader837 {
                 }
                 line.modifiers.append(scanner.string(part))
             }
-            if parts.count > 6 { fail("SV101", "at most four modifiers (SV101-3 to SV101-6)"); return }
+            if parts.count > 6, parts[6].count > 80 {
+                fail("SV101-7", "procedure description is longer than 80 characters"); return
+            }
+            if parts.count > 7, parts[7...].contains(where: { !$0.isEmpty }) {
+                fail("SV101-8", "SV101-8 is not used in the 837P (SV101 has the qualifier, the code, four modifiers and a description)"); return
+            }
         }
         guard let charge = cents(2), charge >= 0 else {
             fail("SV102", "line charge must be an amount, got \"\(scanner.string(2))\""); return
