@@ -28,6 +28,13 @@ public struct ParsedClaim: Equatable, Sendable {
     public var patientName: PersonName
     /// The subscriber's name (2010BA).
     public var subscriberName: PersonName
+    /// The subscriber's member id (2010BA NM109), which the 835 echoes in NM1*IL (or NM1*QC when
+    /// the patient is the subscriber). `encounter.member.id` is the patient's key instead.
+    public var subscriberMemberId: String
+    /// The patient's own member id from the payer (2010CA REF*1W), when the 837 carries one.
+    public var patientMemberId: String?
+    /// Whether the claim sits under a 2000C patient loop: the patient is a dependent, not the subscriber.
+    public var patientIsDependent: Bool
     /// The billing provider (2010AA).
     public var billingProvider: BillingProvider
     /// Other payers of a coordination-of-benefits claim (2330B NM1*PR names), in order.
@@ -38,7 +45,8 @@ public struct ParsedClaim: Equatable, Sendable {
     public init(encounter: Encounter, payer: BilledPayer, claimFilingIndicator: String, payerResponsibility: String = "P", notes: [String],
                 segmentNumber: Int, totalChargeCents: Int, facilityCode: String, frequencyCode: String,
                 lines: [ParsedServiceLine], patientName: PersonName, subscriberName: PersonName,
-                billingProvider: BillingProvider, otherPayers: [BilledPayer] = [], transactionControlNumber: String = "") {
+                billingProvider: BillingProvider, otherPayers: [BilledPayer] = [], transactionControlNumber: String = "",
+                subscriberMemberId: String? = nil, patientMemberId: String? = nil, patientIsDependent: Bool = false) {
         self.encounter = encounter; self.payer = payer; self.claimFilingIndicator = claimFilingIndicator
         self.payerResponsibility = payerResponsibility
         self.notes = notes; self.segmentNumber = segmentNumber; self.totalChargeCents = totalChargeCents
@@ -46,6 +54,8 @@ public struct ParsedClaim: Equatable, Sendable {
         self.patientName = patientName; self.subscriberName = subscriberName
         self.billingProvider = billingProvider; self.otherPayers = otherPayers
         self.transactionControlNumber = transactionControlNumber
+        self.subscriberMemberId = subscriberMemberId ?? encounter.member.id
+        self.patientMemberId = patientMemberId; self.patientIsDependent = patientIsDependent
     }
 }
 

@@ -331,6 +331,24 @@ public struct Remittance835Writer {
         return result
     }
 
+    /// Loop 2100 NM1*QC (patient) and, when the patient is not the subscriber, NM1*IL (insured),
+    /// as 005010X221A1 has them: the patient's id only when the payer gave the patient one (NM108
+    /// and NM109 are left out otherwise), and the subscriber's name and member id in NM1*IL.
+    private func writePatientAndInsured(_ writer: inout X12SegmentWriter, _ claim: ParsedClaim) {
+        let patient = claim.patientName
+        guard claim.patientIsDependent else {
+            writer.segment("NM1", ["QC", "1", patient.last, patient.first, "", "", "", "MI", claim.subscriberMemberId])
+            return
+        }
+        if let own = claim.patientMemberId {
+            writer.segment("NM1", ["QC", "1", patient.last, patient.first, "", "", "", "MI", own])
+        } else {
+            writer.segment("NM1", ["QC", "1", patient.last, patient.first])
+        }
+        let insured = claim.subscriberName
+        writer.segment("NM1", ["IL", "1", insured.last, insured.first, "", "", "", "MI", claim.subscriberMemberId])
+    }
+
     /// CLP02 of a processed claim for the payer's place on it (SBR01): 1 primary, 2 secondary, 3 tertiary.
     static func processedStatus(_ responsibility: String) -> String {
         switch responsibility {
@@ -417,8 +435,7 @@ public struct Remittance835Writer {
                                        ClaimFilingIndicator.remittanceCode(claim.claimFilingIndicator),
                                        payment.controlNumber ?? "MP\(control)\(X12SegmentWriter.zeroPadded(claimCounter, 7))",
                                        payment.facilityCode, payment.frequencyCode])
-                writer.segment("NM1", ["QC", "1", claim.patientName.last, claim.patientName.first, "", "", "", "MI",
-                                       claim.encounter.member.id])
+                writePatientAndInsured(&writer, claim)
                 for line in payment.lines {
                     let echo = line.line
                     writer.segment("SVC", [writer.composite([echo.qualifier, echo.code] + echo.modifiers),

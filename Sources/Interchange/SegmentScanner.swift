@@ -33,6 +33,10 @@ final class SegmentScanner {
     private(set) var unterminated = false
     /// Bytes taken from the input so far (for progress reporting).
     private(set) var bytesRead = 0
+    /// Whether the input began with a UTF-8 byte-order mark (EF BB BF), which was skipped:
+    /// editors on Windows write one, and X12 has no place for it.
+    private(set) var skippedByteOrderMark = false
+    private var atInputStart = true
 
     init(input: ByteInput, chunkSize: Int = 64 * 1024) {
         self.input = input
@@ -73,6 +77,14 @@ final class SegmentScanner {
 
     /// Moves to the next segment.
     func advance() throws(X12FatalError) -> Step {
+        if atInputStart {
+            atInputStart = false
+            while end - start < 3 && !inputEnded { try refill() }
+            if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
+                start += 3
+                skippedByteOrderMark = true
+            }
+        }
         // Skip whitespace between segments (line breaks after terminators, trailing newlines).
         while true {
             while start < end {

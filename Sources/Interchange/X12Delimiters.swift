@@ -4,7 +4,8 @@ public struct X12Delimiters: Equatable, Sendable {
     public var element: UInt8
     /// ISA16.
     public var component: UInt8
-    /// ISA11 (from version 00402 on; otherwise `nil`).
+    /// ISA11 (from version 00402 on; otherwise `nil`). Also `nil` when ISA11 is `U`, the 4010
+    /// standards identifier that many 5010 files still carry there.
     public var repetition: UInt8?
     /// The byte right after ISA16.
     public var segment: UInt8
@@ -37,7 +38,10 @@ public struct X12Delimiters: Equatable, Sendable {
         let component = bytes[104], segment = bytes[105]
         let version = Array(bytes[84..<89])
         let repetitionByte = bytes[82]
-        let repetition: UInt8? = version.lexicographicallyPrecedes(Array("00402".utf8)) ? nil : repetitionByte
+        // `U` in ISA11 is the 4010 "U.S. EDI community" code, not a separator: read it as "no
+        // repetition separator", as pyx12 does (the reader reports it as an envelope issue).
+        let repetition: UInt8? = version.lexicographicallyPrecedes(Array("00402".utf8)) || repetitionByte == UInt8(ascii: "U")
+            ? nil : repetitionByte
         var used: Set<UInt8> = [element]
         for delimiter in [component, segment] + (repetition.map { [$0] } ?? []) {
             if used.contains(delimiter) || isAlphanumeric(delimiter) {

@@ -47,9 +47,13 @@ public struct X12ReadResult: Sendable {
 /// Segment numbers count from 1 at the first ISA of the input and run on across interchanges.
 ///
 /// What the encounter gets (and nothing more — no clinical facts are inferred):
-/// - `member.id`: the subscriber's NM109 (2010BA NM1*IL). When the claim sits under a 2000C
-///   patient loop, the member id is still the subscriber's id (payers key eligibility on it) and
-///   `birthDate`/`sex` come from the patient's DMG (2010CA); otherwise from the subscriber's DMG.
+/// - `member.id`: the key of the patient's claim history. The subscriber's NM109 (2010BA NM1*IL)
+///   when the patient is the subscriber. Under a 2000C patient loop (a dependent), the patient's
+///   own member id when the payer gave one (2010CA REF*1W), else the subscriber's id with the
+///   patient's identity from 2010CA: `<subscriber id>/<LAST> <FIRST>/<birth date>` (uppercased),
+///   so a child and a parent on one subscriber id never share a history. `birthDate`/`sex` come
+///   from the patient's DMG (2010CA), else from the subscriber's DMG. The subscriber's own id is
+///   kept in `ParsedClaim.subscriberMemberId` for the 835.
 /// - `coverage.payer`: the payer override if given, else the payer directory's answer for
 ///   2010BB NM1*PR (id first, then name); an unknown payer is a claim error.
 /// - `coverage.lineOfBusiness`: from SBR09 (see `ClaimFilingIndicator`).
@@ -118,6 +122,8 @@ public final class X12Reader837 {
 
     private struct PatientContext {
         var name = PersonName(last: "", first: "")
+        /// 2010CA REF*1W: the patient's own member id, when the payer assigned one.
+        var memberId: String?
         var birthDate: LocalDate?
         var sex: Sex?
         var issue: X12Issue?
@@ -320,6 +326,12 @@ public final class X12Reader837 {
         }
         if !scanner.equals(12, "00501") {
             envelopeIssue("ISA12", "interchange control version must be 00501, got \"\(scanner.string(12))\"")
+        }
+        if scanner.delimiters?.repetition == nil, scanner.equals(11, "U"), scanner.string(12) >= "00402" {
+            envelopeIssue("ISA11", "\"U\" is the 4010 standards identifier, not a repetition separator; read as no repetition separator")
+        }
+        if segmentNumber == 1, scanner.skippedByteOrderMark {
+            envelopeIssue(nil, "the input starts with a UTF-8 byte-order mark before the ISA; it was skipped")
         }
     }
 
@@ -640,6 +652,12 @@ public final class X12Reader837 {
     }
 
     private func handleREF() {
+        if loop == .patient, claim == nil, patient != nil, scanner.equals(1, "1W") {
+            let id = scanner.string(2)
+            if id.isEmpty { fail("REF02", "patient member identification number (REF*1W) is empty"); return }
+            patient!.memberId = id
+            return
+        }
         guard loop == .claim, claim != nil, scanner.equals(1, "F8") else { return }
         let reference = scanner.string(2)
         if reference.isEmpty { fail("REF02", "original claim reference number (REF*F8) is empty"); return }
@@ -734,6 +752,8 @@ public final class X12Reader837 {
             fail("SV101-2", "\"\(parts.count > 1 ? scanner.string(parts[1]) : "")\" is not a CPT or HCPCS code (five digits, or a letter and four digits)"); return
         }
         line.code = scanner.string(parts[1])
+        // SV101-3…6 are the modifiers, SV101-7 the procedure description (free text, not read);
+        // SV101-8 is not used in the 837P. Empty trailing components are allowed, as pyx12 allows them.
         if parts.count > 2 {
             for (offset, part) in parts[2...].prefix(4).enumerated() {
                 if part.isEmpty { continue }
@@ -742,7 +762,12 @@ public final class X12Reader837 {
                 }
                 line.modifiers.append(scanner.string(part))
             }
-            if parts.count > 6 { fail("SV101", "at most four modifiers (SV101-3 to SV101-6)"); return }
+            if parts.count > 6, parts[6].count > 80 {
+                fail("SV101-7", "procedure description is longer than 80 characters"); return
+            }
+            if parts.count > 7, parts[7...].contains(where: { !$0.isEmpty }) {
+                fail("SV101-8", "SV101-8 is not used in the 837P (SV101 has the qualifier, the code, four modifiers and a description)"); return
+            }
         }
         guard let charge = cents(2), charge >= 0 else {
             fail("SV102", "line charge must be an amount, got \"\(scanner.string(2))\""); return
@@ -843,7 +868,7 @@ public final class X12Reader837 {
         for line in lines where line.serviceDate < dateOfService { dateOfService = line.serviceDate }
         var placeOfService = builder.facilityCode
         if let first = lines[0].placeOfService, lines.allSatisfy({ $0.placeOfService == first }) { placeOfService = first }
-        let member = Member(id: subscriber.memberId,
+        let member = Member(id: patient.map { Self.dependentKey(subscriberId: subscriber.memberId, patient: $0) } ?? subscriber.memberId,
                             birthDate: patient != nil ? patient!.birthDate : subscriber.birthDate,
                             sex: patient != nil ? patient!.sex : subscriber.sex)
         let frequency: ClaimFrequency = builder.frequencyCode == "7" ? .replacement : builder.frequencyCode == "8" ? .void : .original
@@ -863,7 +888,17 @@ public final class X12Reader837 {
             facilityCode: builder.facilityCode, frequencyCode: builder.frequencyCode, lines: lines,
             patientName: patient?.name ?? subscriber.name, subscriberName: subscriber.name,
             billingProvider: billing?.provider ?? BillingProvider(name: "", npi: ""),
-            otherPayers: builder.otherPayers, transactionControlNumber: stControl)))
+            otherPayers: builder.otherPayers, transactionControlNumber: stControl,
+            subscriberMemberId: subscriber.memberId, patientMemberId: patient?.memberId, patientIsDependent: patient != nil)))
+    }
+
+    /// The history key of a dependent: the payer's patient member id, or the subscriber's id with
+    /// the patient's name and birth date (what 2010CA identifies the patient by).
+    private static func dependentKey(subscriberId: String, patient: PatientContext) -> String {
+        if let own = patient.memberId { return own }
+        var key = subscriberId + "/" + patient.name.last.uppercased() + " " + patient.name.first.uppercased()
+        if let birthDate = patient.birthDate { key += "/" + birthDate.description }
+        return key
     }
 
     /// Whole-claim checks once all its segments are read; the issue points at the CLM segment.

@@ -15,7 +15,8 @@ struct Batch: AsyncParsableCommand {
         the member's history in transactions of \(ClaimFileAdjudication.chunkSize) claims, so each claim sees every earlier
         claim of the file. A malformed claim is reported with its segment and skipped; the rest of the
         file is still adjudicated. Pended claims are not in the 835: they are counted in the summary
-        and listed in --json. Outputs are written to temporary files and renamed at the end, so an
+        and listed in --json. When no claim is remitted (all pended or not applicable), no 835 is
+        written and the summary says so. Outputs are written to temporary files and renamed at the end, so an
         interrupted run leaves no half-written file. Running the same file again against the same
         history replays the recorded determinations (no double counting).
 
@@ -100,7 +101,12 @@ struct Batch: AsyncParsableCommand {
         let seconds = (clock.now - began).seconds
         progress.finish()
 
-        if let remittanceOutput { try adjudication.finishRemittances(into: remittanceOutput) }
+        // A file whose claims are all pended, not applicable or unreversible voids remits nothing:
+        // no 835 is written rather than an empty file (an 835 with no claim has no payer to send it).
+        let remittanceWritten = !remittances.payers.isEmpty
+        if let remittanceOutput, let out {
+            if remittanceWritten { try adjudication.finishRemittances(into: remittanceOutput) } else { outputs.withdraw(out) }
+        }
         let stats = adjudication.statistics
         if let jsonOutput {
             try jsonOutput.write("\n],\n\"summary\": ")
@@ -114,7 +120,8 @@ struct Batch: AsyncParsableCommand {
         }
         try outputs.commit()
         print(BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
-                                      outputs: [("835", out), ("JSON", json), ("report", report)]))
+                                      outputs: [("835", out), ("JSON", json), ("report", report)],
+                                      remittanceWritten: remittanceWritten))
     }
 }
 

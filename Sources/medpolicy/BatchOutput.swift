@@ -52,6 +52,14 @@ final class OutputFiles {
         try? FileManager.default.removeItem(at: spoolDirectory)
     }
 
+    /// Leaves `destination` unwritten: its temporary file is removed and ``commit()`` skips it
+    /// (a file already at `destination` is left as it was).
+    func withdraw(_ destination: String) {
+        guard let entry = pending.removeValue(forKey: destination) else { return }
+        try? entry.handle.close()
+        try? FileManager.default.removeItem(at: entry.temporary)
+    }
+
     /// Removes whatever was not committed.
     func discard() {
         for entry in pending.values {
@@ -125,7 +133,7 @@ final class ProgressBar {
 /// The summary printed at the end of a batch.
 enum BatchSummaryText {
     static func render(_ stats: BatchStatistics, source: String, seconds: Double, historyNote: String,
-                       outputs: [(String, String?)]) -> String {
+                       outputs: [(String, String?)], remittanceWritten: Bool = true) -> String {
         var out: [String] = []
         let rate = seconds > 0 ? Int(Double(stats.claims) / seconds) : stats.claims
         out.append("\(source): \(stats.claims) claims (\(stats.lines) lines) adjudicated in \(String(format: "%.2f", seconds)) s, \(rate) claims/s")
@@ -159,6 +167,8 @@ enum BatchSummaryText {
         for (name, path) in outputs {
             guard let path else { continue }
             switch name {
+            case "835" where !remittanceWritten:
+                out.append("  835: none written to \(path): no claim was remitted (\(stats.unremitted) pended, not adjudicated or void claims)")
             case "835": out.append("  835: \(path) (\(stats.remittedClaims) claims with \(stats.reversals) reversals of earlier payments, \(BatchReport.dollars(stats.paidCents)) paid at billed charges; \(stats.unremitted) pended, not adjudicated or void claims not in it)")
             default: out.append("  \(name): \(path)")
             }

@@ -16,8 +16,9 @@ private func request(_ example: String, hook: CRDService = .orderSign,
 struct CRDRequestTests {
     @Test func discoveryListsOneServicePerHookWithPrefetch() {
         let services = CRDService.discoveryDocument()["services"]?.arrayValue ?? []
-        #expect(services.map { $0["id"]?.stringValue } == ["medpolicy-order-sign", "medpolicy-order-select", "medpolicy-appointment-book"])
-        #expect(services.map { $0["hook"]?.stringValue } == ["order-sign", "order-select", "appointment-book"])
+        #expect(services.map { $0["id"]?.stringValue }
+            == ["medpolicy-order-sign", "medpolicy-order-select", "medpolicy-appointment-book", "medpolicy-order-dispatch"])
+        #expect(services.map { $0["hook"]?.stringValue } == ["order-sign", "order-select", "appointment-book", "order-dispatch"])
         for service in services {
             #expect(service["prefetch", "patient"]?.stringValue == "Patient/{{context.patientId}}")
             #expect(service["prefetch", "coverage"]?.stringValue == "Coverage?patient={{context.patientId}}&status=active")

@@ -98,6 +98,17 @@ struct ConformanceTests {
         }
     }
 
+    @Test("the shapes the reader tolerates (ISA11 U, SV101-7, empty trailing components) pass x12valid too")
+    func tolerated837() throws {
+        let text = try fixture("commercial.837")
+            .replacingOccurrences(of: "*1253*^*00501*", with: "*1253*U*00501*")
+            .replacingOccurrences(of: "SV1*HC:20552*150*", with: "SV1*HC:20552:::::TRIGGER POINT INJ*150*")
+            .replacingOccurrences(of: "SV1*HC:99213:25*110*", with: "SV1*HC:99213:25::::*110*")
+        #expect(try X12Valid.problems(Array(text.utf8), name: "tolerated.837") == [])
+        let result = try read837(text)
+        #expect(result.claims.count == 1 && result.claimErrors.isEmpty)
+    }
+
     @Test("x12valid does catch a broken 837 (the check is not vacuous)")
     func catchesErrors() throws {
         let text = try fixture("commercial.837").replacingOccurrences(of: "SV1*HC:20552*150*UN*1***1:2", with: "SV1*HC:20552*150*UN*X***1:2")

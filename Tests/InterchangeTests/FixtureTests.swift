@@ -97,9 +97,12 @@ struct FixtureTests {
         #expect(first.lines == [ServiceLine(code: "20552", modifiers: ["RT"], units: 1, diagnosisPointers: [1], charge: 150)])
         #expect(second.diagnoses == ["M79.12", "M79.7"])
         #expect(second.lines[1] == ServiceLine(code: "J3301", modifiers: [], units: 2, diagnosisPointers: [1], charge: 25))
-        // The dependent: member id is the subscriber's, birth date and sex the patient's.
+        // The dependent: her history is keyed by the subscriber's id with her own identity (2010CA),
+        // birth date and sex are hers; the subscriber's id stays for the 835's NM1*IL.
         let dependent = result.claims[2]
-        #expect(dependent.encounter.member == Member(id: "TC555000111", birthDate: LocalDate("2005-03-14"), sex: .F))
+        #expect(dependent.encounter.member == Member(id: "TC555000111/GARCIA SOFIA/2005-03-14", birthDate: LocalDate("2005-03-14"), sex: .F))
+        #expect(dependent.subscriberMemberId == "TC555000111" && dependent.patientIsDependent && dependent.patientMemberId == nil)
+        #expect(!result.claims[0].patientIsDependent && result.claims[0].subscriberMemberId == "W100200300")
         #expect(dependent.encounter.coverage == Coverage(payer: "truecare", lineOfBusiness: .medicaid))
         #expect(dependent.patientName == PersonName(last: "GARCIA", first: "SOFIA"))
         #expect(dependent.subscriberName == PersonName(last: "GARCIA", first: "LUIS"))

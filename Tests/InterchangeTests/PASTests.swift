@@ -150,28 +150,38 @@ struct PASResponseTests {
         #expect(notes.contains { $0.contains(determination.lines[0].reasons[0].message) })
     }
 
-    @Test func pendedIsQueuedAndNamesTheDocuments() throws {
+    @Test func pendedIsCompleteWithReviewActionA4AndOneCommunicationRequestPerDocument() throws {
         let (bundle, determination, _) = try respond("florida-blue-pended")
         #expect(determination.outcome == .pended)
         let response = try #require(bundle["entry", 0, "resource"])
-        #expect(response["outcome"]?.stringValue == "queued")
+        // PAS binds outcome to complete | error | partial; the pend is the items' review action A4.
+        #expect(response["outcome"]?.stringValue == "complete")
         #expect(reviewCode(response["item", 0]) == "A4")
         let loincs = determination.documentation.requests.compactMap(\.loinc)
         #expect(!loincs.isEmpty)
-        let communication = try #require(bundle["entry", 1, "resource"])
-        #expect(communication["resourceType"]?.stringValue == "CommunicationRequest")
-        let requested = (communication["payload"]?.arrayValue ?? []).compactMap {
-            $0["extension", 0, "valueCodeableConcept", "coding", 0, "code"]?.stringValue
+        let entries = bundle["entry"]?.arrayValue ?? []
+        let communications = entries.compactMap { $0["resource"] }.filter { $0["resourceType"]?.stringValue == "CommunicationRequest" }
+        #expect(communications.count == loincs.count)
+        #expect(communications.compactMap { $0["payload", 0, "contentString"]?.stringValue } == loincs)
+        for communication in communications {
+            #expect(communication["payload"]?.arrayValue.count == 1)
+            #expect(communication["identifier", 0, "value"]?.stringValue?.isEmpty == false)
+            #expect(communication["requester"] != nil && communication["recipient", 0] != nil)
         }
-        #expect(requested == loincs)
-        #expect(response["communicationRequest", 0, "reference"]?.stringValue == bundle["entry", 1, "fullUrl"]?.stringValue)
+        let references = (response["communicationRequest"]?.arrayValue ?? []).compactMap { $0["reference"]?.stringValue }
+        #expect(references == entries.filter { $0["resource", "resourceType"]?.stringValue == "CommunicationRequest" }
+            .compactMap { $0["fullUrl"]?.stringValue })
         let notes = (response["processNote"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
         for loinc in loincs { #expect(notes.contains { $0.contains(loinc) }) }
+        for missing in determination.documentation.missing {
+            #expect(notes.contains { $0.contains(missing.replacingOccurrences(of: "_", with: " ")) })
+        }
     }
 
     @Test func outcomeAndReviewActionCodes() {
         #expect(PAS.outcomeCode(for: .partial) == "partial")
         #expect(PAS.reviewAction(for: .partial).code == "A2")
-        #expect(PAS.outcomeCode(for: .notApplicable) == "queued")
+        #expect(PAS.outcomeCode(for: .notApplicable) == "complete")
+        #expect(PAS.outcomeCode(for: .pended) == "complete")
     }
 }

@@ -93,7 +93,9 @@ struct Remittance835Tests {
         let clp = try #require(truecare.first { $0[0] == "CLP" })
         #expect(clp == ["CLP", "TC-77", "4", "150", "0", "", "MC", "MP5010000001", "11", "1"])
         #expect(truecare.contains(["BPR", "H", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", "20260120"]))
-        #expect(truecare.contains(["NM1", "QC", "1", "GARCIA", "SOFIA", "", "", "", "MI", "TC555000111"]))
+        // The dependent (2000C) is the patient, with no id of her own; the subscriber is the insured (NM1*IL).
+        let names = truecare.filter { $0[0] == "NM1" }
+        #expect(names == [["NM1", "QC", "1", "GARCIA", "SOFIA"], ["NM1", "IL", "1", "GARCIA", "LUIS", "", "", "", "MI", "TC555000111"]])
         #expect(truecare.contains(["CAS", "CO", "50", "150"]))
         #expect(!truecare.contains { $0[0] == "LQ" })
     }

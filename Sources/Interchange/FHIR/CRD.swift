@@ -64,13 +64,16 @@ public enum CRD {
         func sub(_ url: String, _ key: String, _ value: JSONValue) -> JSONValue {
             .object([(key: "url", value: .string(url)), (key: key, value: value)])
         }
-        let outcome = determination.outcome
+        // An order without a diagnosis is missing information, not a denial: the IG answers it with
+        // `conditional` and `info-needed`, naming what is missing in a reason.
+        let diagnosisMissing = Self.lacksDiagnosis(order)
+        let outcome = diagnosisMissing ? .pended : determination.outcome
         var parts: [JSONValue] = []
         let coverage = order.coverageReference.map { FHIRBuild.reference($0) }
             ?? FHIRBuild.object([("display", .string("the member's active coverage"))])
         parts.append(sub("coverage", "valueReference", coverage))
         parts.append(sub("covered", "valueCode", .string(coveredCode(for: outcome) ?? "conditional")))
-        let needsDocumentation = outcome == .pended || outcome == .partial
+        let needsDocumentation = !diagnosisMissing && (outcome == .pended || outcome == .partial)
         switch outcome {
         // Policies here are medical-necessity policies, not prior-authorization lists: an approval needs no auth;
         // a pend sends the documentation to review, which PAS carries (CRD: no pa-needed when not covered).
@@ -81,10 +84,22 @@ public enum CRD {
         if needsDocumentation {
             parts.append(sub("doc-needed", "valueCode", .string("clinical")))
             parts.append(sub("doc-purpose", "valueCode", .string("withpa")))
+        }
+        // crd-ci-q3: a conditional assertion says which information is needed. The clinical
+        // documentation and the diagnosis have no code of their own: OTH, with the reasons (crd-ci-q6).
+        if outcome == .pended || outcome == .partial {
             if order.dateDefaulted { parts.append(sub("info-needed", "valueCode", .string("timeframe"))) }
+            parts.append(sub("info-needed", "valueCode", .string("OTH")))
+        }
+        if diagnosisMissing {
+            parts.append(sub("reason", "valueCodeableConcept", FHIRBuild.object([("text", .string(Self.diagnosisNeeded))])))
+        } else if (outcome == .pended || outcome == .partial), (determination.reasons + determination.lines.flatMap(\.reasons)).isEmpty {
+            parts.append(sub("reason", "valueCodeableConcept", FHIRBuild.object([
+                ("text", .string("The payer reviews clinical documentation before deciding coverage.")),
+            ])))
         }
         var seen: Set<String> = []
-        for reason in determination.reasons + determination.lines.flatMap(\.reasons) {
+        for reason in diagnosisMissing ? [] : determination.reasons + determination.lines.flatMap(\.reasons) {
             let key = "\(reason.carc ?? "")|\(reason.message)"
             guard seen.insert(key).inserted else { continue }
             let coding: [JSONValue] = reason.carc.map { [FHIRBuild.coding(FHIRSystem.carc, $0)] } ?? []
@@ -93,11 +108,14 @@ public enum CRD {
             ])))
         }
         if let policyLink {
+            // CRD 2.2: every detail has a category; a link to the policy informs the decision.
             parts.append(FHIRBuild.object([
                 ("url", .string("detail")),
                 ("extension", .array([
                     sub("code", "valueCodeableConcept", FHIRBuild.concept(FHIRSystem.crdTemp, "policy-link", "Policy link")),
-                    sub("value", "valueString", .string(policyLink)),
+                    sub("value", "valueUrl", .string(policyLink)),
+                    sub("category", "valueCodeableConcept",
+                        FHIRBuild.concept(coverageInformationCodes, "cat-decisional", "Decision Considerations")),
                 ])),
             ]))
         }
@@ -107,6 +125,16 @@ public enum CRD {
         parts.append(sub("date", "valueDate", .string(order.assertionDate.description)))
         parts.append(sub("coverage-assertion-id", "valueString", .string(order.assertionId)))
         return FHIRBuild.object([("url", .string(FHIRSystem.coverageInformation)), ("extension", .array(parts))])
+    }
+
+    /// CRD's code system of coverage-information codes (detail categories among them).
+    static let coverageInformationCodes = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/coverage-information-codes"
+    static let diagnosisNeeded = "The order names no diagnosis (reasonCode or an active Condition): coverage depends on it."
+
+    /// Whether an evaluated order gives no diagnosis at all (the IG's own example orders have none).
+    static func lacksDiagnosis(_ order: CRDOrder) -> Bool {
+        guard let encounter = order.encounter else { return false }
+        return encounter.diagnosisList.isEmpty
     }
 
     /// The resource with `ext` appended to its extensions (existing ones kept).
@@ -129,13 +157,18 @@ public enum CRD {
         let payer = determination.payer
         let summary: String
         let indicator: String
+        if lacksDiagnosis(order) {
+            return card(order, summary: "CPT \(code): \(payer) coverage depends on the diagnosis, which the order does not give",
+                        indicator: "warning", detail: diagnosisNeeded + "\n\n" + FHIRNarrative.markdown(determination), link: link,
+                        policyTitle: determination.policy?.title)
+        }
         switch determination.outcome {
         case .approved:
             summary = "CPT \(code) is covered by \(payer) policy; no documentation gaps found"
             indicator = "info"
         case .denied:
-            let first = (determination.lines.flatMap(\.reasons) + determination.reasons).first?.message ?? "policy criteria not met"
-            summary = "CPT \(code) is not covered by \(payer): \(first)"
+            // The reasons, with citations, are in the detail: the summary stays short (CDS Hooks: < 140).
+            summary = "CPT \(code) is not covered by \(payer) policy; see the reasons"
             indicator = "critical"
         case .pended:
             summary = "CPT \(code): \(payer) coverage depends on documentation the payer will review"
@@ -167,7 +200,7 @@ public enum CRD {
         } ?? []
         return FHIRBuild.object([
             ("uuid", .string(order.assertionId)),
-            ("summary", .string(truncated(summary, to: 140))),
+            ("summary", .string(fitted(summary))),
             ("indicator", .string(indicator)),
             ("detail", .string(detail)),
             ("source", FHIRBuild.object([
@@ -178,9 +211,14 @@ public enum CRD {
         ])
     }
 
-    /// CDS Hooks cards' summaries must stay under 140 characters.
-    static func truncated(_ text: String, to limit: Int) -> String {
-        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    /// CDS Hooks: a card's summary is "<140-character summary message". Summaries are written to
+    /// fit; one that does not (a long payer name, many missing elements) ends at a word, with "…".
+    static let summaryLimit = 139
+    static func fitted(_ text: String) -> String {
+        guard text.count > summaryLimit else { return text }
+        let room = text.prefix(summaryLimit - 1)
+        let cut = room.lastIndex(of: " ").map { room[..<$0] } ?? room
+        return cut.trimmingCharacters(in: CharacterSet(charactersIn: " ,;:")) + "…"
     }
 
     // MARK: Request (the inverse)
@@ -239,6 +277,9 @@ public enum CRD {
                 ]))
             }
             context.append(("appointments", bundle(type: "collection", appointments + requests)))
+        case .orderDispatch:
+            context.append(("dispatchedOrders", .array(tpiIds.map { .string("ServiceRequest/\($0)") })))
+            context.append(("performer", .string("Practitioner/performing-provider")))
         }
         let conditions = encounter.diagnosisList.enumerated().map { offset, code in
             FHIRBuild.object([
@@ -258,6 +299,7 @@ public enum CRD {
                 ("patient", FHIRMapping.patientResource(member)),
                 ("coverage", bundle(type: "searchset", [coverage])),
                 ("conditions", bundle(type: "searchset", conditions)),
+                ("orders", hook == .orderDispatch ? bundle(type: "searchset", requests) : nil),
             ])),
         ])
     }

@@ -16,6 +16,8 @@ public struct CRDRequest: Sendable {
     /// Set when `prefetch.coverage` was given but holds no usable Coverage.
     let coverageProblem: FHIRIssue?
     let conditionDiagnoses: [String]
+    /// Organizations anywhere in the prefetch, for a Coverage.payor given only as a reference.
+    let organizations: PrefetchOrganizations
 
     /// A ServiceRequest or Appointment from the hook context.
     struct DraftOrder: Sendable {
@@ -43,13 +45,16 @@ public struct CRDRequest: Sendable {
         let hookNode = try root.required("hook")
         let hookName = try hookNode.string()
         guard let hook = CRDService(rawValue: hookName) else {
-            throw hookNode.issue("unsupported hook \"\(hookName)\" (order-sign, order-select or appointment-book)")
+            throw hookNode.issue("unsupported hook \"\(hookName)\" (\(CRDService.allCases.map(\.hook).joined(separator: ", ")))")
         }
         self.hook = hook
         hookInstance = try root.required("hookInstance").string()
         let context = try root.required("context")
         patientId = try context.string("patientId")
 
+        let prefetch = try root.optional("prefetch")
+        let organizations = try PrefetchOrganizations(prefetch)
+        self.organizations = organizations
         switch hook {
         case .orderSign:
             drafts = try Self.serviceRequests(in: context.required("draftOrders"), selections: nil)
@@ -59,9 +64,29 @@ public struct CRDRequest: Sendable {
             drafts = try Self.serviceRequests(in: context.required("draftOrders"), selections: selections)
         case .appointmentBook:
             drafts = try Self.appointments(in: context.required("appointments"))
+        case .orderDispatch:
+            // The dispatched orders are references; the resources come with the prefetch.
+            var references: [(String, FHIRNode)] = []
+            for node in try context.required("dispatchedOrders").array() { references.append((try node.string(), node)) }
+            var requests: [String: FHIRNode] = [:]
+            if let prefetch {
+                for (key, value) in try prefetch.members() {
+                    let node = FHIRNode(value, at: prefetch.childPath(key))
+                    for resource in try Self.resources(in: node, ofType: "ServiceRequest", lenient: true) {
+                        if let id = try resource.string("id") { requests["ServiceRequest/\(id)"] = resource }
+                    }
+                }
+            }
+            var found: [DraftOrder] = []
+            for (reference, node) in references where reference.hasPrefix("ServiceRequest/") || reference.contains("/ServiceRequest/") {
+                guard let resource = requests[Self.relative(reference)] else {
+                    throw node.issue("the dispatched order \"\(reference)\" is not in the prefetch (add it, e.g. prefetch.orders)")
+                }
+                found.append(try Self.serviceRequest(resource, id: try resource.required("id").string()))
+            }
+            drafts = found
         }
 
-        let prefetch = try root.optional("prefetch")
         member = try prefetch?.optional("patient").map { node throws(FHIRIssue) in try FHIRMapping.member(from: node) }
 
         var coverage: FHIRMapping.CoverageFacts?
@@ -77,7 +102,7 @@ public struct CRDRequest: Sendable {
             }
             if let chosen {
                 coverageNode = chosen
-                coverage = try FHIRMapping.coverageFacts(from: chosen, payers: .standard)
+                coverage = try FHIRMapping.coverageFacts(from: chosen, payers: .standard, organization: organizations.resolve)
             } else {
                 coverageProblem = FHIRIssue(location: node.path, message: "holds no active Coverage")
             }
@@ -115,7 +140,9 @@ public struct CRDRequest: Sendable {
             var payer: String?
             // Re-read with the caller's directory, which may know more payer names than the standard one
             // the request was validated with (the node was read once already, so this cannot fail).
-            let coverage = coverageNode.flatMap { try? FHIRMapping.coverageFacts(from: $0, payers: payers) } ?? self.coverage
+            let coverage = coverageNode.flatMap {
+                try? FHIRMapping.coverageFacts(from: $0, payers: payers, organization: organizations.resolve)
+            } ?? self.coverage
             if let coverageProblem {
                 missing.append(coverageProblem)
             } else if let coverage {
@@ -149,8 +176,13 @@ public struct CRDRequest: Sendable {
 
     // MARK: Reading the context
 
-    /// Resources of `type` in a Bundle (searchset or collection) or a single resource.
-    static func resources(in node: FHIRNode, ofType type: String) throws(FHIRIssue) -> [FHIRNode] {
+    /// Resources of `type` in a Bundle (searchset or collection) or a single resource; `lenient`
+    /// skips a resource of another type (or a null prefetch) instead of refusing it.
+    static func resources(in node: FHIRNode, ofType type: String, lenient: Bool = false) throws(FHIRIssue) -> [FHIRNode] {
+        if lenient {
+            guard case .object = node.value, let resourceType = try node.string("resourceType") else { return [] }
+            if resourceType != type && resourceType != "Bundle" { return [] }
+        }
         let resourceType = try node.resourceType()
         if resourceType == type { return [node] }
         guard resourceType == "Bundle" else {
@@ -174,9 +206,20 @@ public struct CRDRequest: Sendable {
         return codes
     }
 
+    /// The TPI CPT code of an order's code: a CPT coding, or (the IG's pattern, with a clinical
+    /// SNOMED CT coding first) a CPT coding of its `ext-billing-options` extensions.
     static func tpiCode(in concept: FHIRNode) throws(FHIRIssue) -> String? {
-        try concept.codes(in: FHIRSystem.cpt).map(\.code).first(where: { FHIRMapping.treatmentProcedures.contains($0) })
+        var codes = try concept.codes(in: FHIRSystem.cpt).map(\.code)
+        for ext in try concept.array("extension") where try ext.string("url") == billingOptions {
+            if let value = try ext.optional("valueCodeableConcept") { codes += try value.codes(in: FHIRSystem.cpt).map(\.code) }
+        }
+        return codes.first(where: { FHIRMapping.treatmentProcedures.contains($0) })
     }
+
+    static let billingOptions = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-billing-options"
+
+    /// `ServiceRequest/1` from `http://server/fhir/ServiceRequest/1`.
+    static func relative(_ reference: String) -> String { PASRequest.relative(reference) }
 
     static func serviceRequests(in bundle: FHIRNode, selections: Set<String>?) throws(FHIRIssue) -> [DraftOrder] {
         let type = try bundle.resourceType()
@@ -293,5 +336,34 @@ public struct CRDOrder: Sendable {
     public var missing: [FHIRIssue] {
         if case .missing(let issues) = status { return issues }
         return []
+    }
+}
+
+
+/// The Organizations of a CRD prefetch (any key, a Bundle or a single resource), by `Organization/{id}`
+/// and fullUrl: what a `Coverage.payor` reference resolves to, as in a PAS Bundle.
+struct PrefetchOrganizations: Sendable {
+    private var byReference: [String: FHIRNode] = [:]
+
+    init(_ prefetch: FHIRNode?) throws(FHIRIssue) {
+        guard let prefetch else { return }
+        for (key, member) in try prefetch.members() {
+            let value = FHIRNode(member, at: prefetch.childPath(key))
+            guard case .object = member else { continue }
+            let type = try value.string("resourceType")
+            if type == "Bundle" {
+                for entry in try value.array("entry") {
+                    guard let resource = try entry.optional("resource"), try resource.string("resourceType") == "Organization" else { continue }
+                    if let id = try resource.string("id") { byReference["Organization/\(id)"] = resource }
+                    if let fullUrl = try entry.string("fullUrl") { byReference[fullUrl] = resource }
+                }
+            } else if type == "Organization", let id = try value.string("id") {
+                byReference["Organization/\(id)"] = value
+            }
+        }
+    }
+
+    func resolve(_ reference: String) -> FHIRNode? {
+        byReference[reference] ?? byReference[PASRequest.relative(reference)]
     }
 }

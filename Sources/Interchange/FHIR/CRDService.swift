@@ -6,6 +6,8 @@ public enum CRDService: String, CaseIterable, Sendable {
     case orderSign = "order-sign"
     case orderSelect = "order-select"
     case appointmentBook = "appointment-book"
+    /// CRD requires coverage information on order-dispatch too (the order is handed to a performer).
+    case orderDispatch = "order-dispatch"
 
     /// The service id, the last path segment of `POST /cds-services/{id}`.
     public var id: String { "medpolicy-\(rawValue)" }
@@ -24,6 +26,7 @@ public enum CRDService: String, CaseIterable, Sendable {
         case .orderSign: return "medpolicy coverage requirements (order-sign)"
         case .orderSelect: return "medpolicy coverage requirements (order-select)"
         case .appointmentBook: return "medpolicy coverage requirements (appointment-book)"
+        case .orderDispatch: return "medpolicy coverage requirements (order-dispatch)"
         }
     }
 
@@ -33,6 +36,7 @@ public enum CRDService: String, CaseIterable, Sendable {
         case .orderSign: subject = "signed ServiceRequests"
         case .orderSelect: subject = "selected ServiceRequests"
         case .appointmentBook: subject = "booked Appointments"
+        case .orderDispatch: subject = "dispatched ServiceRequests"
         }
         return "Da Vinci CRD: whether trigger point injections (CPT 20552/20553) in \(subject) are covered under the "
             + "payer's policy, why not, and which documentation the payer will need."
@@ -40,11 +44,14 @@ public enum CRDService: String, CaseIterable, Sendable {
 
     /// Prefetch templates (key, FHIR query), as the CRD IG names them.
     public var prefetch: [(key: String, query: String)] {
-        [
+        var templates = [
             ("patient", "Patient/{{context.patientId}}"),
             ("coverage", "Coverage?patient={{context.patientId}}&status=active"),
             ("conditions", "Condition?patient={{context.patientId}}&clinical-status=active"),
         ]
+        // order-dispatch names its orders by reference only.
+        if self == .orderDispatch { templates.append(("orders", "ServiceRequest?_id={{context.dispatchedOrders.ServiceRequest.id}}")) }
+        return templates
     }
 
     /// The service's entry in the discovery document.

@@ -4,15 +4,23 @@ import Model
 /// Da Vinci PAS: the ClaimResponse Bundle for a determination, and (the inverse, for tests and
 /// integration) a PAS request Bundle built from a Contract 1 encounter.
 public enum PAS {
-    /// The ClaimResponse `outcome` for a determination: decided → `complete`, partly → `partial`,
-    /// sent to a reviewer (or no policy decides) → `queued`.
+    /// The ClaimResponse `outcome` for a determination. PAS binds it to complete | error | partial:
+    /// processing is complete for a decided request and for a pended one too (the pend is said
+    /// per item, review action A4, as the IG's pended example does); partly certified → `partial`.
     public static func outcomeCode(for outcome: Outcome) -> String {
         switch outcome {
-        case .approved, .denied: return "complete"
+        case .approved, .denied, .pended, .notApplicable: return "complete"
         case .partial: return "partial"
-        case .pended, .notApplicable: return "queued"
         }
     }
+
+    /// `http://loinc.org/vs/valid-hl7-attachment-requests` takes LOINC codes, which
+    /// `CommunicationRequest.payload.contentString` carries as plain text.
+    static let attachmentRequestValueSet = "http://loinc.org/vs/valid-hl7-attachment-requests"
+    static let contentModifier = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-contentModifier"
+    static let itemAuthorizedProvider = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-itemAuthorizedProvider"
+    /// Where the attachment control numbers (CommunicationRequest.identifier) of medpolicy's responses live.
+    static let attachmentControlNumber = FHIRSystem.medpolicyBase + "/attachment-control-number"
 
     /// The X12 306 review action (HCR01) for a line outcome: A1 certified in total, A3 not certified,
     /// A4 pended; A2 (certified, partial) for a partial claim-level outcome.
@@ -30,8 +38,10 @@ public enum PAS {
 
     // MARK: Response
 
-    /// The PAS response Bundle (type `collection`): the ClaimResponse first, then a CommunicationRequest
-    /// for the documents a pended request needs, then the Patient, Coverage and insurer as sent.
+    /// The PAS response Bundle (type `collection`): the ClaimResponse first, then one
+    /// CommunicationRequest per document (LOINC code) a pended request needs, then the Patient,
+    /// Coverage and insurer as sent. Documents without a LOINC code, and what is missing from the
+    /// record, are process notes.
     /// - Parameter created: the response time (FHIR dateTime); the engine reads no clock.
     public static func responseBundle(for determination: Determination, request: PASRequest, created: String) -> JSONValue {
         let base = serverBase(of: request.claimReference)
@@ -58,6 +68,13 @@ public enum PAS {
                 reviewParts.append(FHIRBuild.object([("url", .string("number")), ("valueString", .string(preAuthRef(for: determination)))]))
             }
             let reviewAction = FHIRBuild.object([("url", .string(FHIRSystem.reviewAction)), ("extension", .array(reviewParts))])
+            // The provider authorized for a certified item: the one the request names for it.
+            let itemProvider = request.itemProviders.indices.contains(line.index - 1) ? request.itemProviders[line.index - 1] : nil
+            let authorizedProvider: JSONValue? = line.outcome == .approved ? itemProvider.map { provider in
+                FHIRBuild.object([("url", .string(itemAuthorizedProvider)), ("extension", .array([
+                    FHIRBuild.object([("url", .string("provider")), ("valueReference", provider)]),
+                ]))])
+            } : nil
             let carcs = line.reasons.compactMap(\.carc).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             var adjudications: [JSONValue] = []
             for (offset, carc) in (carcs.isEmpty ? [nil] : carcs.map { Optional($0) }).enumerated() {
@@ -68,6 +85,7 @@ public enum PAS {
                 ]))
             }
             items.append(FHIRBuild.object([
+                ("extension", authorizedProvider.map { .array([$0]) }),
                 ("itemSequence", .integer(sequence)),
                 ("noteNumber", FHIRBuild.array(noteNumbers.map { .integer($0) })),
                 ("adjudication", .array(adjudications)),
@@ -75,37 +93,41 @@ public enum PAS {
         }
         for issue in determination.coding.issues { _ = note("Coding: \(issue.message)") }
 
-        var communication: JSONValue?
-        var communicationUrl: String?
+        // One PAS CommunicationRequest per requested document: payload 0..1, its contentString a
+        // LOINC code of the attachment-request value set, the time frame as content modifier.
+        var communications: [(url: String, resource: JSONValue)] = []
         let documents = determination.documentation
-        if determination.outcome == .pended || determination.outcome == .partial,
-           !documents.requests.isEmpty || !documents.missing.isEmpty {
+        if determination.outcome == .pended || determination.outcome == .partial {
             for request in documents.requests {
                 _ = note("Send: \(request.name)" + (request.loinc.map { " (LOINC \($0))" } ?? ""))
             }
-            let id = "documents-" + DTR.questionnaireId(policyId: determination.encounterId)
-            communicationUrl = "\(base)/CommunicationRequest/\(id)"
-            var payload: [JSONValue] = documents.requests.map { request in
-                FHIRBuild.object([
-                    ("extension", request.loinc.map { loinc in .array([FHIRBuild.object([
-                        ("url", .string(FHIRSystem.medpolicyBase + "/StructureDefinition/requested-document")),
-                        ("valueCodeableConcept", FHIRBuild.concept(FHIRSystem.loinc, loinc, request.name)),
-                    ])]) }),
-                    ("contentString", .string(request.name)),
-                ])
+            for element in documents.missing {
+                _ = note("Missing from the record: " + element.replacingOccurrences(of: "_", with: " "))
             }
-            payload += documents.missing.map { element in
-                FHIRBuild.object([("contentString", .string("Missing from the record: " + element.replacingOccurrences(of: "_", with: " ")))])
+            for document in documents.requests {
+                guard let loinc = document.loinc else { continue }
+                let number = communications.count + 1
+                let id = "documents-\(DTR.questionnaireId(policyId: determination.encounterId))-\(number)"
+                let modifier: JSONValue? = document.timeFrame.map { timeFrame in .array([FHIRBuild.object([
+                    ("url", .string(contentModifier)),
+                    ("valueCodeableConcept", FHIRBuild.concept(FHIRSystem.loinc, timeFrame)),
+                ])]) }
+                communications.append(("\(base)/CommunicationRequest/\(id)", FHIRBuild.object([
+                    ("resourceType", .string("CommunicationRequest")),
+                    ("id", .string(id)),
+                    ("identifier", .array([FHIRBuild.object([
+                        ("system", .string(attachmentControlNumber)), ("value", .string("\(responseId)-\(number)")),
+                    ])])),
+                    ("status", .string("active")),
+                    ("subject", request.patient),
+                    ("about", .array([FHIRBuild.reference(request.claimReference)])),
+                    ("payload", .array([FHIRBuild.object([("extension", modifier), ("contentString", .string(loinc))])])),
+                    ("authoredOn", .string(created)),
+                    ("requester", request.insurer),
+                    ("recipient", request.provider.map { .array([$0]) }),
+                    ("reasonCode", .array([FHIRBuild.object([("text", .string(document.name))])])),
+                ])))
             }
-            communication = FHIRBuild.object([
-                ("resourceType", .string("CommunicationRequest")),
-                ("id", .string(id)),
-                ("status", .string("active")),
-                ("subject", request.patient),
-                ("about", .array([FHIRBuild.reference(request.claimReference)])),
-                ("payload", .array(payload)),
-                ("authoredOn", .string(created)),
-            ])
         }
 
         let disposition: String
@@ -119,23 +141,25 @@ public enum PAS {
         let claimResponse = FHIRBuild.object([
             ("resourceType", .string("ClaimResponse")),
             ("id", .string(responseId)),
+            ("identifier", request.claimIdentifiers),
             ("status", .string("active")),
             ("type", FHIRBuild.concept(FHIRSystem.claimType, "professional")),
             ("use", .string("preauthorization")),
             ("patient", request.patient),
             ("created", .string(created)),
             ("insurer", request.insurer ?? FHIRBuild.object([("display", .string(determination.payer))])),
+            ("requestor", request.provider),
             ("request", FHIRBuild.reference(request.claimReference)),
             ("outcome", .string(outcomeCode(for: determination.outcome))),
             ("disposition", .string(disposition)),
             ("preAuthRef", approved ? .string(preAuthRef(for: determination)) : nil),
             ("item", FHIRBuild.array(items)),
             ("processNote", FHIRBuild.array(notes)),
-            ("communicationRequest", communicationUrl.map { .array([FHIRBuild.reference($0)]) }),
+            ("communicationRequest", FHIRBuild.array(communications.map { FHIRBuild.reference($0.url) })),
         ])
         var entries = [FHIRBuild.object([("fullUrl", .string("\(base)/ClaimResponse/\(responseId)")), ("resource", claimResponse)])]
-        if let communication, let communicationUrl {
-            entries.append(FHIRBuild.object([("fullUrl", .string(communicationUrl)), ("resource", communication)]))
+        for communication in communications {
+            entries.append(FHIRBuild.object([("fullUrl", .string(communication.url)), ("resource", communication.resource)]))
         }
         entries += request.echoedEntries
         return FHIRBuild.object([

@@ -19,6 +19,14 @@ public struct PASRequest: Sendable {
     public let itemSequences: [Int]
     /// `Bundle.identifier` as sent, echoed in the response.
     public let bundleIdentifier: JSONValue?
+    /// `Claim.identifier` as sent (the submitter's trace numbers), echoed as `ClaimResponse.identifier`.
+    public let claimIdentifiers: JSONValue?
+    /// `Claim.provider` as sent: the requestor of the ClaimResponse and the recipient of its
+    /// CommunicationRequests.
+    public let provider: JSONValue?
+    /// For each item, in order: the provider of the item's first care-team member
+    /// (`Claim.careTeam` by `item.careTeamSequence`), else `Claim.provider`; nil when neither is a reference.
+    public let itemProviders: [JSONValue?]
     /// Entries the response echoes (Patient, Coverage, insurer Organization), as sent.
     let echoedEntries: [JSONValue]
 
@@ -73,6 +81,17 @@ public struct PASRequest: Sendable {
         }
         claimId = try claim.string("id")
         claimReference = try first.string("fullUrl") ?? claimId.map { "Claim/\($0)" } ?? "Claim"
+        claimIdentifiers = try claim.optional("identifier")?.value
+        provider = try claim.optional("provider")?.value
+        var careTeamProviders: [Int: JSONValue] = [:]
+        for member in try claim.array("careTeam") {
+            if let sequence = try member.optional("sequence")?.integer(), let provider = try member.optional("provider"),
+               try provider.string("reference") != nil {
+                careTeamProviders[sequence] = provider.value
+            }
+        }
+        var claimProvider: JSONValue?
+        if let node = try claim.optional("provider"), try node.string("reference") != nil { claimProvider = node.value }
         let encounterId = try claim.array("identifier").first?.string("value") ?? claimId
         guard let encounterId else {
             throw FHIRIssue(location: claim.childPath("identifier"), message: "the Claim has neither an identifier value nor an id")
@@ -141,10 +160,16 @@ public struct PASRequest: Sendable {
         var dateOfService: LocalDate?
         var placeOfService: String?
         var sites: [InjectionSite] = []
+        var providersOfItems: [JSONValue?] = []
         let items = try claim.required("item").array()
         guard !items.isEmpty else { throw FHIRIssue(location: claim.childPath("item"), message: "empty: at least one item is required") }
         for item in items {
             sequences.append(try item.required("sequence").integer())
+            var itemProvider = claimProvider
+            for node in try item.array("careTeamSequence") {
+                if let found = careTeamProviders[try node.integer()] { itemProvider = found; break }
+            }
+            providersOfItems.append(itemProvider)
             let product = try item.required("productOrService")
             var code: String?
             for (offset, coding) in try product.array("coding").enumerated() where code == nil {
@@ -212,6 +237,7 @@ public struct PASRequest: Sendable {
             throw FHIRIssue(location: "\(claim.path).item[0].servicedDate", message: "required: no item gives the date of service")
         }
         itemSequences = sequences
+        itemProviders = providersOfItems
 
         var answers = DTRAnswers()
         for response in questionnaireResponses {
