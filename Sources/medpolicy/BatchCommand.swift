@@ -15,8 +15,9 @@ struct Batch: AsyncParsableCommand {
         the member's history in transactions of \(ClaimFileAdjudication.chunkSize) claims, so each claim sees every earlier
         claim of the file. A malformed claim is reported with its segment and skipped; the rest of the
         file is still adjudicated. Pended claims are not in the 835: they are counted in the summary
-        and listed in --json. Outputs are written to temporary files and renamed at the end, so an
-        interrupted run leaves no half-written file. Running the same file again against the same
+        and listed in --json. Outputs that are files are written to temporary files and renamed at the end,
+        so an interrupted run leaves no half-written file; `-` (standard output), devices and FIFOs
+        are written through, and a symbolic link is followed (the file it points to is replaced). Running the same file again against the same
         history replays the recorded determinations (no double counting).
 
         Examples:
@@ -61,7 +62,7 @@ struct Batch: AsyncParsableCommand {
         let outputs = try OutputFiles([out, json, report])
         defer { outputs.discard() }
         let remittanceOutput = try out.map { X12Output(fileHandle: try outputs.handle(for: $0)) }
-        let jsonOutput = try json.map { JSONDocumentOutput(try outputs.handle(for: $0)) }
+        let jsonOutput = try json.map { JSONDocumentOutput(try outputs.handle(for: $0), name: $0) }
         let remittances = Remittance835Stream(
             writer: Remittance835Writer(settings: ClaimFileAdjudication.remittanceSettings(
                 evaluator.context.library.payers, productionDate: .today())),
@@ -84,7 +85,7 @@ struct Batch: AsyncParsableCommand {
                 try jsonOutput.write(encodable: determination)
                 firstDetermination = false
             }, afterChunk: {
-                try remittanceOutput?.flush()
+                if let out { try writingTo(out) { try remittanceOutput?.flush() } }
                 progress.update(done: reader.bytesRead, claims: adjudication.statistics.claims)
             })
             try await history?.close()
@@ -100,7 +101,7 @@ struct Batch: AsyncParsableCommand {
         let seconds = (clock.now - began).seconds
         progress.finish()
 
-        if let remittanceOutput { try adjudication.finishRemittances(into: remittanceOutput) }
+        if let remittanceOutput, let out { try writingTo(out) { try adjudication.finishRemittances(into: remittanceOutput) } }
         let stats = adjudication.statistics
         if let jsonOutput {
             try jsonOutput.write("\n],\n\"summary\": ")
@@ -109,12 +110,18 @@ struct Batch: AsyncParsableCommand {
             try jsonOutput.flush()
         }
         if let report {
-            try outputs.handle(for: report).write(contentsOf: Data(BatchReport.render(
-                stats, source: file, seconds: seconds, historyNote: historyNote).utf8))
+            let page = Data(BatchReport.render(stats, source: file, seconds: seconds, historyNote: historyNote).utf8)
+            try writingTo(report) { try outputs.handle(for: report).write(contentsOf: page) }
         }
         try outputs.commit()
-        print(BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
-                                      outputs: [("835", out), ("JSON", json), ("report", report)]))
+        let summary = BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
+                                              outputs: [("835", out), ("JSON", json), ("report", report)])
+        // With an output on standard output, the summary must not be mixed into it.
+        if outputs.usesStandardOutput {
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        } else {
+            print(summary)
+        }
     }
 }
 
