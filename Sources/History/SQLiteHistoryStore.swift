@@ -44,6 +44,11 @@ final class SQLiteHistoryStore: HistoryStore {
         var isDirectory: ObjCBool = false
         if files.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { throw HistoryError.notOurDatabase(path) }
+            // A device, FIFO or socket: SQLite would open it and leave a `-journal` or `-wal` file
+            // beside it (for /dev/null, in /dev).
+            if let kind = nonRegularKind(path) {
+                throw HistoryError.invalidLocation("\(path) is \(kind), not a file")
+            }
             guard isWritable(path) else { throw HistoryError.readOnly(path) }
             try inspectExistingFile(path)
         } else {
@@ -142,6 +147,21 @@ final class SQLiteHistoryStore: HistoryStore {
             }
             if !isWritable(ancestor.path) { throw HistoryError.readOnly(ancestor.path) }
             throw HistoryError.invalidLocation("cannot create the directory \(directory)")
+        }
+    }
+
+    /// What the path is when it is not a regular file (symbolic links followed), or nil.
+    static func nonRegularKind(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
         }
     }
 

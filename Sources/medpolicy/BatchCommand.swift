@@ -16,8 +16,9 @@ struct Batch: AsyncParsableCommand {
         claim of the file. A malformed claim is reported with its segment and skipped; the rest of the
         file is still adjudicated. Pended claims are not in the 835: they are counted in the summary
         and listed in --json. When no claim is remitted (all pended or not applicable), no 835 is
-        written and the summary says so. Outputs are written to temporary files and renamed at the end, so an
-        interrupted run leaves no half-written file. Running the same file again against the same
+        written and the summary says so. Outputs that are files are written to temporary files and renamed
+        at the end, so an interrupted run leaves no half-written file; `-` (standard output), devices and FIFOs
+        are written through, and a symbolic link is followed (the file it points to is replaced). Running the same file again against the same
         history replays the recorded determinations (no double counting).
 
         Examples:
@@ -62,7 +63,7 @@ struct Batch: AsyncParsableCommand {
         let outputs = try OutputFiles([out, json, report])
         defer { outputs.discard() }
         let remittanceOutput = try out.map { X12Output(fileHandle: try outputs.handle(for: $0)) }
-        let jsonOutput = try json.map { JSONDocumentOutput(try outputs.handle(for: $0)) }
+        let jsonOutput = try json.map { JSONDocumentOutput(try outputs.handle(for: $0), name: $0) }
         let remittances = Remittance835Stream(
             writer: Remittance835Writer(settings: ClaimFileAdjudication.remittanceSettings(
                 evaluator.context.library.payers, productionDate: .today())),
@@ -85,7 +86,7 @@ struct Batch: AsyncParsableCommand {
                 try jsonOutput.write(encodable: determination)
                 firstDetermination = false
             }, afterChunk: {
-                try remittanceOutput?.flush()
+                if let out { try writingTo(out) { try remittanceOutput?.flush() } }
                 progress.update(done: reader.bytesRead, claims: adjudication.statistics.claims)
             })
             try await history?.close()
@@ -105,7 +106,11 @@ struct Batch: AsyncParsableCommand {
         // no 835 is written rather than an empty file (an 835 with no claim has no payer to send it).
         let remittanceWritten = !remittances.payers.isEmpty
         if let remittanceOutput, let out {
-            if remittanceWritten { try adjudication.finishRemittances(into: remittanceOutput) } else { outputs.withdraw(out) }
+            if remittanceWritten {
+                try writingTo(out) { try adjudication.finishRemittances(into: remittanceOutput) }
+            } else {
+                outputs.withdraw(out)
+            }
         }
         let stats = adjudication.statistics
         if let jsonOutput {
@@ -115,13 +120,19 @@ struct Batch: AsyncParsableCommand {
             try jsonOutput.flush()
         }
         if let report {
-            try outputs.handle(for: report).write(contentsOf: Data(BatchReport.render(
-                stats, source: file, seconds: seconds, historyNote: historyNote).utf8))
+            let page = Data(BatchReport.render(stats, source: file, seconds: seconds, historyNote: historyNote).utf8)
+            try writingTo(report) { try outputs.handle(for: report).write(contentsOf: page) }
         }
         try outputs.commit()
-        print(BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
-                                      outputs: [("835", out), ("JSON", json), ("report", report)],
-                                      remittanceWritten: remittanceWritten))
+        let summary = BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
+                                              outputs: [("835", out), ("JSON", json), ("report", report)],
+                                              remittanceWritten: remittanceWritten)
+        // With an output on standard output, the summary must not be mixed into it.
+        if outputs.usesStandardOutput {
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        } else {
+            print(summary)
+        }
     }
 }
 

@@ -2,12 +2,23 @@ import Foundation
 import Model
 import Workflows
 
-/// Output files written under temporary names beside their destinations and renamed into place by
-/// ``commit()``: a run that fails or is interrupted leaves no half-written output.
+/// The outputs of a run. A regular file (or a path where nothing is yet) is written under a
+/// temporary name beside it and renamed into place by ``commit()``: a run that fails or is
+/// interrupted leaves no half-written file. `-` is standard output, and a character device, FIFO or
+/// socket is written through, never replaced. A symbolic link is followed deliberately: the output
+/// goes where it points (the link stays); a dangling link or a loop is refused. A missing folder is
+/// refused, never created.
 final class OutputFiles {
-    private var pending: [String: (temporary: URL, handle: FileHandle)] = [:]
+    private struct Output {
+        var handle: FileHandle
+        /// The temporary file and where it is renamed to; nil when written through.
+        var renaming: (temporary: URL, target: String)?
+    }
+    private var pending: [String: Output] = [:]
     /// A private directory for spooled intermediate data (removed by ``discard()`` and ``commit()``).
     let spoolDirectory: URL
+    /// Whether some output is standard output (the summary then goes to standard error).
+    private(set) var usesStandardOutput = false
 
     init(_ destinations: [String?]) throws {
         spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-batch-\(UUID().uuidString)")
@@ -16,23 +27,55 @@ final class OutputFiles {
         } catch {
             throw UserError("cannot create a temporary directory in \(FileManager.default.temporaryDirectory.path): \(error.localizedDescription)")
         }
-        for destination in destinations.compactMap({ $0 }) {
-            guard pending[destination] == nil else { throw UserError("\(destination) is named for two outputs") }
-            let target = URL(fileURLWithPath: destination)
-            let temporary = target.deletingLastPathComponent()
-                .appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-                discard()
-                throw UserError("\(destination) is a directory; name a file")
+        do {
+            for destination in destinations.compactMap({ $0 }) {
+                guard pending[destination] == nil else { throw UserError("\(destination) is named for two outputs") }
+                pending[destination] = try Self.open(destination)
+                if destination == "-" { usesStandardOutput = true }
             }
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-                  let handle = try? FileHandle(forWritingTo: temporary) else {
-                discard()
-                throw UserError("cannot write \(destination): its directory does not exist or is not writable")
-            }
-            pending[destination] = (temporary, handle)
+        } catch {
+            discard()
+            throw error
         }
+    }
+
+    private static func open(_ destination: String) throws -> Output {
+        if destination == "-" { return Output(handle: .standardOutput, renaming: nil) }
+        var target = destination
+        var info = stat()
+        if lstat(destination, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            guard let resolved = realpath(destination, nil) else {
+                let reason = errno == ELOOP ? "a loop of symbolic links" : "a symbolic link to \(String(cString: strerror(errno)).lowercased())"
+                throw UserError("cannot write \(destination): it is \(reason)")
+            }
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        if stat(target, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw UserError("\(destination) is a directory; name a file")
+            case S_IFCHR, S_IFIFO, S_IFSOCK:
+                guard let handle = FileHandle(forWritingAtPath: target) else {
+                    throw UserError("cannot write \(destination): \(String(cString: strerror(errno)))")
+                }
+                return Output(handle: handle, renaming: nil)
+            default: throw UserError("cannot write \(destination): it is neither a file, a device nor a FIFO")
+            }
+        }
+        let url = URL(fileURLWithPath: target)
+        let folder = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UserError("cannot write \(destination): the folder \(folder) does not exist")
+        }
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: temporary) else {
+            throw UserError("cannot write \(destination): its folder is not writable")
+        }
+        return Output(handle: handle, renaming: (temporary, target))
     }
 
     func handle(for destination: String) throws -> FileHandle {
@@ -40,11 +83,15 @@ final class OutputFiles {
         return entry.handle
     }
 
-    /// Renames every output into place.
+    /// Renames every regular-file output into place (the others were written through).
     func commit() throws {
         for (destination, entry) in pending {
+            guard let renaming = entry.renaming else {
+                if entry.handle !== FileHandle.standardOutput { try entry.handle.close() }
+                continue
+            }
             try entry.handle.close()
-            if rename(entry.temporary.path, destination) != 0 {
+            if rename(renaming.temporary.path, renaming.target) != 0 {
                 throw UserError("cannot write \(destination): \(String(cString: strerror(errno)))")
             }
         }
@@ -53,31 +100,44 @@ final class OutputFiles {
     }
 
     /// Leaves `destination` unwritten: its temporary file is removed and ``commit()`` skips it
-    /// (a file already at `destination` is left as it was).
+    /// (a file already at `destination` is left as it was; a device or FIFO gets nothing).
     func withdraw(_ destination: String) {
-        guard let entry = pending.removeValue(forKey: destination) else { return }
+        guard let entry = pending.removeValue(forKey: destination), let renaming = entry.renaming else { return }
         try? entry.handle.close()
-        try? FileManager.default.removeItem(at: entry.temporary)
+        try? FileManager.default.removeItem(at: renaming.temporary)
     }
 
     /// Removes whatever was not committed.
     func discard() {
         for entry in pending.values {
+            guard let renaming = entry.renaming else { continue }
             try? entry.handle.close()
-            try? FileManager.default.removeItem(at: entry.temporary)
+            try? FileManager.default.removeItem(at: renaming.temporary)
         }
         pending.removeAll()
         try? FileManager.default.removeItem(at: spoolDirectory)
     }
 }
 
+/// Runs a write to the output `name`, turning an I/O failure (a full disk, `/dev/full`, a closed
+/// pipe) into a message that names it.
+func writingTo<T>(_ name: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as UserError { throw error } catch {
+        let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as! NSError).localizedDescription }
+            ?? error.localizedDescription
+        throw UserError("cannot write \(name): \(reason)")
+    }
+}
+
 /// A JSON document written piece by piece through a buffer (determinations one at a time).
 final class JSONDocumentOutput {
     private let handle: FileHandle
+    private let name: String
     private var buffer: [UInt8] = []
 
-    init(_ handle: FileHandle) {
+    init(_ handle: FileHandle, name: String) {
         self.handle = handle
+        self.name = name
     }
 
     func write(_ text: String) throws {
@@ -91,7 +151,7 @@ final class JSONDocumentOutput {
     }
 
     func flush() throws {
-        try handle.write(contentsOf: buffer)
+        try writingTo(name) { try handle.write(contentsOf: buffer) }
         buffer.removeAll(keepingCapacity: true)
     }
 }
