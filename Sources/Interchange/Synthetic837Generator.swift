@@ -133,8 +133,9 @@ private let firstNames = ["MARY", "JAMES", "PATRICIA", "JOHN", "JENNIFER", "ROBE
                           "DAVID", "BARBARA", "WILLIAM", "SUSAN", "RICHARD", "JESSICA", "JOSEPH", "SARAH", "THOMAS"]
 private let cities = [("MIAMI", "FL", "331011234"), ("TAMPA", "FL", "336021234"), ("BOSTON", "MA", "021081234"),
                       ("JACKSON", "MS", "392011234"), ("HARTFORD", "CT", "061031234")]
-/// Mostly diagnoses the trigger-point policies list; `M791` and `M545` are headers (invalid on a claim).
-private let validDiagnoses = ["M7918", "M7911", "M7912", "M62838", "M542", "M797", "M5450", "M5412", "M6283"]
+/// Mostly diagnoses the trigger-point policies list; `M791` and `M545` are headers (invalid on a claim). `M6283` was
+/// listed here as valid, but M62.83 is a header over M62.830–M62.838 (issue 19: 7,313 lines denied 16).
+private let validDiagnoses = ["M7918", "M7911", "M7912", "M62838", "M542", "M797", "M5450", "M5412"]
 private let invalidDiagnoses = ["M791", "M545"]
 
 private struct GeneratedLine {
