@@ -85,7 +85,7 @@ struct CodingRules {
         checkSites(&result, procedureLines: procedureLines)
         let expected = expectedProcedure(procedureLines: procedureLines)
         for index in procedureLines { checkProcedureLine(index, expected: expected, &result) }
-        checkUnitsPerDay(&result, procedureLines: procedureLines)
+        checkUnitsPerDay(&result, procedureLines: procedureLines, expected: expected)
         checkSameDayHistory(&result, procedureLines: procedureLines)
         checkEvaluationAndManagement(&result, procedureLines: procedureLines)
         result.recommended = recommendedLines(procedureLines: procedureLines, expected: expected)
@@ -238,8 +238,10 @@ struct CodingRules {
             add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors, message: message)
             return
         }
+        // Both codes billed: the pair rule bundles the small one into the large one, unless the
+        // record settles the session at the small code; then the large code is the wrong one.
         let bothBilled = facts.lines.contains { $0.code == family.small } && facts.lines.contains { $0.code == family.large }
-        if bothBilled { return }  // the pair rule decides which of the two stands
+        if bothBilled, expected.code != family.small { return }
         if let code = expected.code, code != billed {
             let descriptor = context.tables.procedure(code)?.descriptor ?? code
             add(&result, rule: "coding.muscle-count", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors,
@@ -255,7 +257,7 @@ struct CodingRules {
 
     // MARK: units and pairs
 
-    private func checkUnitsPerDay(_ result: inout Result, procedureLines: LinePositions) {
+    private func checkUnitsPerDay(_ result: inout Result, procedureLines: LinePositions, expected: ExpectedProcedure?) {
         let lines = facts.lines
         // The usual claim: one procedure line of one unit, nothing to sum and no pair.
         if procedureLines.count == 1 && lines[procedureLines[0]].effectiveUnits <= 1 { return }
@@ -289,6 +291,8 @@ struct CodingRules {
             let small = procedureLines.filter { lines[$0].code == family.small }
             let large = procedureLines.filter { lines[$0].code == family.large }
             guard !small.isEmpty, !large.isEmpty else { continue }
+            // 1–2 muscles documented: the small code stands and the large one is the wrong code (coding.muscle-count).
+            if expected?.code == family.small { continue }
             add(&result, rule: "coding.one-code-per-day", lines: small, effect: .deny, carc: "97", citation: Self.oneCodePerDay,
                 message: "\(family.small) is bundled into \(family.large) billed the same day: only one of \(family.small)/\(family.large) is reported a day, however many sites are injected.")
         }

@@ -152,6 +152,31 @@ struct CodingRuleTests {
         #expect(determination.coding.recommended == [RecommendedLine(code: "20553", units: 1, modifiers: [])])
     }
 
+    @Test("coding.muscle-count fails: 20552 + 20553 for 2 muscles → 20553 denied CARC 16, 20552 stands, recommended 20552 ×1 (issue 20.1)", arguments: Payer.allCases)
+    func bothCodesTwoMuscles(payer: Payer) throws {
+        let encounter = cleanEncounter(payer).sites([site("trapezius"), site("levator scapulae")])
+            .lines([line("20552", pointers: [1]), line("20553", pointers: [1])])
+        let determination = try evaluate(encounter)
+        let reason = try #require(determination.line(2)?.reason("coding.muscle-count"))
+        #expect(reason.carc == "16")
+        #expect(reason.citation == Self.cptDescriptors)
+        #expect(determination.line(2)?.outcome == .denied)
+        #expect(determination.line(1)?.outcome == .approved)
+        #expect(determination.line(1)?.reasons == [])
+        #expect(determination.allReasons("coding.one-code-per-day").isEmpty)
+        #expect(determination.outcome == .partial)
+        #expect(determination.coding.recommended == [RecommendedLine(code: "20552", units: 1, modifiers: [])])
+    }
+
+    @Test("coding.muscle-count passes the pair to the bundling rule: 20552 + 20553 with the count unsettled → 20553 not denied for muscle count", arguments: Payer.allCases)
+    func bothCodesUnsettledCount(payer: Payer) throws {
+        let encounter = cleanEncounter(payer).sites([site("trapezius"), site("paraspinals")])
+            .lines([line("20552", pointers: [1]), line("20553", pointers: [1])])
+        let determination = try evaluate(encounter)
+        #expect(determination.line(2)?.reason("coding.muscle-count")?.carc != "16")
+        #expect(determination.line(1)?.reason("coding.one-code-per-day")?.carc == "97")
+    }
+
     @Test("coding.one-code-per-day fails: a 20552 already billed for this date on another claim, this claim 20553 → denied 97", arguments: Payer.allCases)
     func priorSameDateOtherCode(payer: Payer) throws {
         let encounter = cleanEncounter(payer).sites(Self.threeMuscles).lines([line("20553", pointers: [1])])
