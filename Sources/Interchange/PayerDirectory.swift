@@ -11,6 +11,8 @@ public struct PayerDirectory: Sendable {
     private var byName: [String: String] = [:]
     /// The name to write in 835 N1*PR for each medpolicy payer id.
     public private(set) var displayNames: [String: String] = [:]
+    /// The first id listed for each medpolicy payer id: what an 837 written by medpolicy puts in NM109.
+    public private(set) var billingIds: [String: String] = [:]
 
     /// An empty directory.
     public init() {}
@@ -26,7 +28,9 @@ public struct PayerDirectory: Sendable {
             }
             switch fields[0] {
             case "name": byName[Self.normalizedName(fields[1])] = fields[2]
-            case "id": byId[fields[1]] = fields[2]
+            case "id":
+                byId[fields[1]] = fields[2]
+                if billingIds[fields[2]] == nil { billingIds[fields[2]] = fields[1] }
             case "display": displayNames[fields[1]] = fields[2]
             default:
                 throw X12FatalError("payer directory line \(offset + 1): unknown kind \"\(fields[0])\" (name, id or display)")
