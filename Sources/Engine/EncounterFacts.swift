@@ -164,7 +164,8 @@ final class EncounterFacts {
     let memo: FactMemo
     /// The prior services as given; ``prior`` says which of them count.
     let priorServices: [PriorService]
-    /// Prior services that count: not this claim (a resubmission), not the claim it replaces.
+    /// The member's other services that count, whatever their date: not this claim (a
+    /// resubmission), not the claim it replaces.
     let prior: [PriorRecord]
     /// The distinct site lists of the prior services, resolved.
     let priorSites: [ServiceSites]
@@ -217,7 +218,10 @@ final class EncounterFacts {
         // Fields are read in place: copying a service out of the array retains its three references.
         for position in priorServices.indices {
             let date = priorServices[position].dateOfService
-            guard date <= dateOfService, priorServices[position].id != encounter.id,
+            // Services dated after this one are kept: a late claim is checked against every limit
+            // window that contains its date (issue 27.4); criteria about earlier services ask up to
+            // the date of service only.
+            guard priorServices[position].id != encounter.id,
                   priorServices[position].id != replaced else { continue }
             var sites = -1
             for entry in known where entry.sites == priorServices[position].sites {
@@ -253,13 +257,21 @@ final class EncounterFacts {
         DiagnosisPositions(lines[index], diagnosisCount: diagnosisCodes.count)
     }
 
-    /// Prior services of `codes` in `window` (all history when nil) that may share `scope` with this
-    /// encounter: their positions in `prior`, each with whether it does (yes or unknown). Positions,
-    /// not copies: a limit usually only counts them.
+    /// Prior services of `codes` in `window` ending on the date of service (all earlier history when
+    /// nil) that may share `scope` with this encounter: their positions in `prior`, each with whether
+    /// it does (yes or unknown). Positions, not copies: a limit usually only counts them.
     func priorServices(codes: [String], window: Window?, scope: LimitScope) -> [(index: Int, inScope: Truth)] {
+        priorServices(codes: codes, from: window?.start(endingOn: dateOfService), through: dateOfService, scope: scope)
+    }
+
+    /// Services of `codes` dated `start` (any when nil) through `end` that may share `scope` with this
+    /// encounter. With `region` (one bit of ``FactMasks/regions``) an anatomic-region scope is that one
+    /// region of this session: a service counts there if it was in that region, is unknown if its
+    /// sites are not all known, else does not count.
+    func priorServices(codes: [String], from start: LocalDate?, through end: LocalDate, scope: LimitScope,
+                       region: UInt64? = nil) -> [(index: Int, inScope: Truth)] {
         // A member without history (most claims): no window to work out, no list to set up.
         if prior.isEmpty { return [] }
-        let start = window?.start(endingOn: dateOfService)
         // Each distinct site list is compared with this encounter's sites once, not once per service.
         var overlaps = [Truth?](repeating: nil, count: scope == .member ? 0 : priorSites.count)
         var found: [(index: Int, inScope: Truth)] = []
@@ -269,10 +281,14 @@ final class EncounterFacts {
         for index in prior.indices {
             let record = prior[index]
             if let start, record.dateOfService < start { continue }
+            if record.dateOfService > end { continue }
             guard codes.contains(priorServices[record.service].code) else { continue }
             let inScope: Truth
             if scope == .member {
                 inScope = .yes
+            } else if scope == .anatomicRegion, let region {
+                let other = priorSites[record.sites]
+                inScope = other.regions & region != 0 ? .yes : other.isComplete ? .no : .unknown
             } else if let settled = overlaps[record.sites] {
                 inScope = settled
             } else {

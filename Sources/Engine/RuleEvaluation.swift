@@ -118,87 +118,123 @@ struct PolicyRuleEvaluator {
     }
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {
-        let found = facts.priorServices(codes: limit.codes, window: limit.window, scope: limit.scope)
-        if found.isEmpty && limit.max >= 1 { return .pass }  // this service alone
-        // Counted first; the services themselves are gathered only for a message.
-        func total(includingOpen: Bool) -> Int {
-            switch limit.count {
-            case .procedures:
-                return (includingOpen ? found.count : found.count { $0.inScope == .yes }) + 1
-            case .datesOfService:
-                // Distinct dates, this one included: sorted day numbers, counted where they change.
-                var days = [facts.dateOfService.dayNumber]
-                for match in found where includingOpen || match.inScope == .yes {
-                    days.append(facts.prior[match.index].dateOfService.dayNumber)
-                }
-                days.sort()
-                return 1 + zip(days, days.dropFirst()).count { $0 != $1 }
-            }
+        let date = facts.dateOfService
+        // Every window of the limit that contains the date of service (issue 27.4): the one ending on
+        // it, and each ending on a later service whose window still reaches back to it (a late
+        // claim). A window ending elsewhere holds no more than one of these.
+        var ends = [date]
+        for record in facts.prior where record.dateOfService > date && !ends.contains(record.dateOfService)
+            && limit.window.start(endingOn: record.dateOfService) <= date && limit.codes.contains(facts.service(record).code) {
+            ends.append(record.dateOfService)
+        }
+        // "Per anatomic location": each region of this session is counted on its own (issue 20.4);
+        // `nil` is the whole scope, and for a session whose sites are not all known also the region
+        // its unnamed sites may be in (there only what could count is known, never what does).
+        var buckets: [UInt64?] = [nil]
+        if limit.scope == .anatomicRegion, facts.sites.regions != 0 {
+            buckets = FactMasks.regions.values(facts.sites.regions).map { Optional(FactMasks.regions.bit($0)) }
+            if !facts.sites.isComplete { buckets.append(nil) }
         }
         let unit = limit.count == .procedures ? "procedure" : "date of service"
-        // The services that count, oldest first; past ten only the latest ten are named (the
-        // message is read by a person and stored with every determination).
-        let shown = 10
-        let list = { (inScope: Truth) -> MessageText in
-            // Gathered into a list sized once: `filter` grew its result one element at a time.
-            var records: [PriorRecord] = []
-            records.reserveCapacity(found.count)
-            for match in found where match.inScope == inScope { records.append(facts.prior[match.index]) }
-            records.sort { $0.dateOfService < $1.dateOfService }
-            var text = MessageText(capacity: 40 + min(records.count, shown) * 48)
-            if records.count > shown { text.append(records.count - shown); text.append(" earlier services, then ") }
-            for (position, record) in records.suffix(shown).enumerated() {
-                let service = facts.service(record)
-                if position > 0 { text.append(", ") }
-                text.append(service.id)
-                text.append(" ")
-                text.append(service.code)
-                text.append(" on ")
-                text.append(service.dateOfService.description)
+        var open: (found: [(index: Int, inScope: Truth)], end: LocalDate, region: UInt64?)?
+        for end in ends {
+            for region in buckets {
+                let found = facts.priorServices(codes: limit.codes, from: limit.window.start(endingOn: end), through: end,
+                                                scope: limit.scope, region: region)
+                if found.isEmpty && limit.max >= 1 { continue }  // this service alone
+                // A whole-scope count of a session whose regions are partly known says only what could count.
+                let settles = region != nil || limit.scope != .anatomicRegion || facts.sites.regions == 0
+                let knownTotal = total(limit, found, includingOpen: false)
+                if settles, knownTotal > limit.max {
+                    let opening: MessageText = end == date ? "This is the \(ordinal(knownTotal)) \(unit)" : "With this claim there are \(knownTotal) \(unit)s"
+                    let message: MessageText = "\(opening.string) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window, endingOn: end))\(scopeText(limit.scope, region: region)); the limit is \(limit.max). Counted: \(list(found, .yes)) and this claim."
+                    return .fail(message.string)
+                }
+                if open == nil, total(limit, found, includingOpen: true) > limit.max { open = (found, end, region) }
             }
-            return text
         }
-        let knownTotal = total(includingOpen: false)
-        if knownTotal > limit.max {
-            let message: MessageText = "This is the \(ordinal(knownTotal)) \(unit) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window))\(scopeText(limit.scope)); the limit is \(limit.max). Counted: \(list(.yes)) and this claim."
-            return .fail(message.string)
-        }
-        if total(includingOpen: true) > limit.max {
-            let message: MessageText = "Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window))\(scopeText(limit.scope)): the sites of \(list(.unknown)) or of this claim are not documented well enough to tell."
+        if let open {
+            let message: MessageText = "Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window, endingOn: open.end))\(scopeText(limit.scope, region: open.region)): the sites of \(list(open.found, .unknown)) or of this claim are not documented well enough to tell."
             return .unknown(message.string, [.procedureNote])
         }
         return .pass
     }
 
+    /// The services a limit counts in one window, this claim included.
+    private func total(_ limit: FrequencyLimit, _ found: [(index: Int, inScope: Truth)], includingOpen: Bool) -> Int {
+        switch limit.count {
+        case .procedures:
+            return (includingOpen ? found.count : found.count { $0.inScope == .yes }) + 1
+        case .datesOfService:
+            // Distinct dates, this one included: sorted day numbers, counted where they change.
+            var days = [facts.dateOfService.dayNumber]
+            for match in found where includingOpen || match.inScope == .yes {
+                days.append(facts.prior[match.index].dateOfService.dayNumber)
+            }
+            days.sort()
+            return 1 + zip(days, days.dropFirst()).count { $0 != $1 }
+        }
+    }
+
+    /// The services of `found` whose scope is `inScope`, oldest first; past ten only the latest ten
+    /// are named (the message is read by a person and stored with every determination).
+    private func list(_ found: [(index: Int, inScope: Truth)], _ inScope: Truth) -> MessageText {
+        let shown = 10
+        // Gathered into a list sized once: `filter` grew its result one element at a time.
+        var records: [PriorRecord] = []
+        records.reserveCapacity(found.count)
+        for match in found where match.inScope == inScope { records.append(facts.prior[match.index]) }
+        records.sort { $0.dateOfService < $1.dateOfService }
+        var text = MessageText(capacity: 40 + min(records.count, shown) * 48)
+        if records.count > shown { text.append(records.count - shown); text.append(" earlier services, then ") }
+        for (position, record) in records.suffix(shown).enumerated() {
+            let service = facts.service(record)
+            if position > 0 { text.append(", ") }
+            text.append(service.id)
+            text.append(" ")
+            text.append(service.code)
+            text.append(" on ")
+            text.append(service.dateOfService.description)
+        }
+        return text
+    }
+
     private func minimumInterval(_ interval: MinimumInterval) -> RuleVerdict {
-        let found = facts.priorServices(codes: interval.codes, window: .days(interval.minDays), scope: interval.scope)
-        let describe = { (service: PriorService) in
-            "\(service.id) \(service.code) on \(service.dateOfService), \(service.dateOfService.days(until: self.facts.dateOfService)) day(s) before"
+        // Both directions (issue 27.4): a service fewer than `minDays` before or after this one is too
+        // close, whichever claim arrived first.
+        let date = facts.dateOfService
+        let found = facts.priorServices(codes: interval.codes, from: date.adding(days: 1 - interval.minDays),
+                                        through: date.adding(days: interval.minDays - 1), scope: interval.scope)
+        let describe = { (service: PriorService) -> String in
+            let days = service.dateOfService.days(until: date)
+            return "\(service.id) \(service.code) on \(service.dateOfService), " + (days >= 0 ? "\(days) day(s) before" : "\(-days) day(s) after")
         }
         guard !found.isEmpty else { return .pass }
-        if let latest = facts.services(found, .yes).max(by: { $0.dateOfService < $1.dateOfService }) {
-            return .fail("Too soon after the previous service (\(describe(latest))); at least \(interval.minDays) days must pass\(scopeText(interval.scope)).")
+        let nearest = { (services: [PriorService]) in services.min { abs($0.dateOfService.days(until: date)) < abs($1.dateOfService.days(until: date)) } }
+        if let closest = nearest(facts.services(found, .yes)) {
+            return .fail("Too close to another service (\(describe(closest))); at least \(interval.minDays) days must separate them\(scopeText(interval.scope)).")
         }
-        if let latest = facts.services(found, .unknown).max(by: { $0.dateOfService < $1.dateOfService }) {
-            return .unknown("Possibly too soon after \(describe(latest)): its sites are not documented well enough to tell whether it counts.", [.procedureNote])
+        if let closest = nearest(facts.services(found, .unknown)) {
+            return .unknown("Possibly too close to \(describe(closest)): its sites are not documented well enough to tell whether it counts.", [.procedureNote])
         }
         return .pass
     }
 
-    private func scopeText(_ scope: LimitScope) -> String {
+    private func scopeText(_ scope: LimitScope, region: UInt64? = nil) -> String {
         switch scope {
         case .member: return ""
         case .anatomicRegion:
-            let regions = FactMasks.regions.values(facts.sites.regions).map(\.words).sorted()
+            let regions = FactMasks.regions.values(region ?? facts.sites.regions).map(\.words).sorted()
             return regions.isEmpty ? " at the same anatomic location" : " at the same anatomic location (\(regions.joined(separator: ", ")))"
         case .muscle: return " in the same muscle"
         }
     }
 
-    private func windowText(_ window: Window) -> String {
+    private func windowText(_ window: Window, endingOn end: LocalDate) -> String {
+        let ending = end == facts.dateOfService ? "the date of service" : end.description
         switch window {
-        case .days(let n): return "\(n) days ending on the date of service"
-        case .months(let n): return "\(n) months ending on the date of service"
+        case .days(let n): return "\(n) days ending on \(ending)"
+        case .months(let n): return "\(n) months ending on \(ending)"
         case .calendarYear: return "calendar year \(facts.dateOfService.year)"
         }
     }

@@ -23,6 +23,13 @@ struct AetnaRuleTests {
         expectPasses(try evaluate(clean.history([prior("H1", "2025-09-03")])), rule: "aetna.interval")
     }
 
+    @Test("aetna.interval holds both ways: a TPI 3 days after this one (a late claim) → denied 151; 7 days after → passes (issue 27.4)")
+    func intervalLaterService() throws {
+        let late = try evaluate(clean.history([prior("H9", "2025-09-13")]))
+        #expect(late.line(1)?.reason("aetna.interval")?.carc == "151")
+        expectPasses(try evaluate(clean.history([prior("H9", "2025-09-17")])), rule: "aetna.interval")
+    }
+
     @Test("aetna.interval passes: no prior TPI")
     func intervalNoHistory() throws {
         expectPasses(try evaluate(clean), rule: "aetna.interval")

@@ -225,6 +225,36 @@ struct FloridaBlueRuleTests {
         #expect(determination.documentation.requests == floridaBlueLOINCTable)
     }
 
+    @Test("fb.limit-30-days counts each anatomic location on its own: neck + shoulder session, two priors in each → passes (issue 20.4)")
+    func limit30PerLocation() throws {
+        let encounter = clean.sites([site("trapezius"), site("infraspinatus")])
+            .history([prior("N1", "2025-08-20", sites: [site("trapezius")]), prior("N2", "2025-08-27", sites: [site("trapezius")]),
+                      prior("S1", "2025-08-21", sites: [site("infraspinatus")]), prior("S2", "2025-08-28", sites: [site("infraspinatus")])])
+        #expect(try evaluate(encounter).allReasons("fb.limit-30-days").isEmpty)
+        // Four at the neck alone: that location exceeds.
+        let neck = clean.sites([site("trapezius"), site("infraspinatus")])
+            .history((1...4).map { prior("N\($0)", "2025-08-2\($0)", sites: [site("trapezius")]) })
+        #expect(try evaluate(neck).line(1)?.reason("fb.limit-30-days")?.carc == "252")
+    }
+
+    @Test("fb.limit-30-days holds for every window containing the date, later services included, in any arrival order (issue 27.4)")
+    func limit30LateClaims() throws {
+        let dates = ["2025-08-10", "2025-08-11", "2025-08-12", "2025-08-13", "2025-08-14", "2025-08-15"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            let history = dates.enumerated().map { prior("C\($0.offset)", $0.element) }.shuffled(using: &generator)
+            for date in dates {
+                let others = history.filter { $0.dateOfService.description != date }
+                let encounter = cleanEncounter(.floridaBlue, id: "CLM-\(date)", date: date).history(others)
+                // Six in one 30-day period: every one of them is past the limit of 4, whichever came first.
+                #expect(try evaluate(encounter).line(1)?.reason("fb.limit-30-days")?.carc == "252", "\(date)")
+            }
+        }
+        // Four in all, the others later: within the limit.
+        let few = cleanEncounter(.floridaBlue, date: "2025-08-10").history([prior("L1", "2025-08-12"), prior("L2", "2025-08-14"), prior("L3", "2025-08-16")])
+        #expect(try evaluate(few).allReasons("fb.limit-30-days").isEmpty)
+    }
+
     @Test("fb.limit-30-days names the counted services oldest first, and past ten only the latest ten")
     func limit30Message() throws {
         let four = try evaluate(clean.history([prior("H1", "2025-08-12"), prior("H2", "2025-08-20"), prior("H3", "2025-08-27", "20553"),
