@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import Policies
 import Testing
@@ -164,6 +165,59 @@ struct PolicyLoaderTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.issues.map(\.description) == ["r.yaml:10: error: exception 'acme.ma' routes to unknown policy 'medicare/none'"])
+        }
+    }
+}
+
+/// `atClaim` (issue 19): how a criteria rule is enforced on a submitted claim.
+@Suite("Policy loader: atClaim")
+struct ClaimEnforcementLoaderTests {
+    static let criteriaRule = """
+      - id: acme.findings
+        citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+        criteria: {finding: tautBand}
+    """
+
+    func parse(_ rule: String) -> (Policy?, [PolicyIssue]) {
+        PolicyLoader.parse(yaml: minimalPolicy + "\n" + rule, file: "p.yaml")
+    }
+
+    @Test func declaredModesLoad() throws {
+        for mode in ClaimEnforcement.allCases {
+            let (policy, issues) = parse(Self.criteriaRule + "\n    onFail: deny\n    atClaim: \(mode.rawValue)")
+            #expect(issues.isEmpty, "\(issues)")
+            let rule = try #require(policy?.rules.last)
+            #expect(rule.atClaim == mode)
+            #expect(rule.atClaimDeclared)
+        }
+    }
+
+    @Test func undeclaredIsReviewWithAWarning() throws {
+        let (policy, issues) = parse(Self.criteriaRule + "\n    onFail: deny")
+        #expect(try #require(policy?.rules.last).atClaim == .review)
+        #expect(issues.count == 1)
+        #expect(issues.first?.severity == .warning)
+        #expect(issues.first?.message.contains("atClaim") == true)
+    }
+
+    @Test func anUnknownModeIsAnErrorAtItsLine() {
+        let (_, issues) = parse(Self.criteriaRule + "\n    onFail: deny\n    atClaim: trusted")
+        #expect(issues.contains { $0.severity == .error && $0.message.contains("atClaim must be one of attested, review") && $0.location.line == 25 })
+    }
+
+    @Test func atClaimOnACodeCheckableRuleIsAnError() {
+        let (_, issues) = PolicyLoader.parse(yaml: minimalPolicy.replacingOccurrences(of: "    onFail: pend", with: "    onFail: pend\n    atClaim: attested"), file: "p.yaml")
+        #expect(issues.contains { $0.severity == .error && $0.message.contains("decided from the claim itself") })
+    }
+
+    @Test func everyShippedCriteriaRuleDeclaresIt() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Policies").path
+        let library = try PolicyLibrary.load(directory: directory).library
+        for policy in library.policies {
+            for rule in policy.rules {
+                if case .criteria = rule.check { #expect(rule.atClaimDeclared, "\(policy.id) \(rule.id)") }
+            }
         }
     }
 }
