@@ -37,7 +37,10 @@ public struct Evaluator: Sendable {
                                                 message: "A void cancels claim \(facts.replaces ?? "?"); there is nothing to adjudicate.", citation: nil))
         }
 
-        let lineOfBusiness = payer == facts.coverage.payer ? facts.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, facts)
+        // An encounter that names no line of business is read in the one the payer's policies are
+        // written for when they do not cover commercial (payer `medicare` → Medicare), as in the side-by-side view.
+        let lineOfBusiness = payer == facts.coverage.payer && facts.coverage.lineOfBusiness != nil
+            ? facts.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, facts)
         switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: facts.dateOfService) {
         case .none(let why):
             return notApplicable(facts, payer: payer, policy: nil, advice: advice,

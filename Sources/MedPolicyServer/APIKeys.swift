@@ -8,14 +8,16 @@ public struct APIKeys: Sendable {
     /// Keys from file text; `source` names the file in errors.
     public init(text: String, source: String) throws {
         var keys: [(String, [UInt8])] = []
-        for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        // Any line end (LF, CRLF, CR): a key file written on Windows kept its CR in every key, which
+        // then matched no header and still passed the length check.
+        for (offset, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
             let (name, key) = fields.count >= 2 ? (fields[0], fields[1]) : ("key-\(offset + 1)", fields[0])
-            // Short keys are guessable; 32 hex digits (128 bits) is the floor.
-            guard key.count >= 32, !key.contains(" ") else {
-                throw APIKeysError("\(source):\(offset + 1): a key must be at least 32 characters without spaces")
+            // Short keys are guessable; 32 hex digits (128 bits) is the floor, counted on visible ASCII only.
+            guard key.unicodeScalars.count >= 32, key.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw APIKeysError("\(source):\(offset + 1): a key must be at least 32 visible ASCII characters, without spaces or control characters")
             }
             keys.append((name, Array(key.utf8)))
         }

@@ -35,7 +35,8 @@ extension ServerApplication {
         var determinations: [Determination] = []
         do {
             try await adjudication.run(reader, issued: { determination in
-                metrics.recordDetermination(payer: determination.payer, outcome: determination.outcome.rawValue)
+                metrics.recordDetermination(payer: determination.payer, outcome: determination.outcome,
+                                           knownPayers: adjudicator.evaluator.context.library.payers)
                 if wantsJSON { determinations.append(determination) }
             })
         } catch let error as WorkflowError {

@@ -174,7 +174,8 @@ public struct ServerApplication: Sendable {
         do {
             let decision = try await adjudicator.decide(encounter, payer: payer, allPayers: allPayers, dryRun: dryRun)
             for determination in decision.determinations {
-                metrics.recordDetermination(payer: determination.payer, outcome: determination.outcome.rawValue)
+                metrics.recordDetermination(payer: determination.payer, outcome: determination.outcome,
+                                           knownPayers: adjudicator.evaluator.context.library.payers)
             }
             return decision
         } catch .badInput(let message) {

@@ -1,3 +1,4 @@
+import Model
 import Prometheus
 
 /// What `/metrics` reports, in the Prometheus text format: requests by route and status, their
@@ -29,8 +30,12 @@ public final class ServerMetrics: Sendable {
         registry.makeDurationHistogram(descriptor: Self.latency, labels: [("route", route)], buckets: Self.buckets).record(duration)
     }
 
-    func recordDetermination(payer: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.determinations, labels: [("payer", payer), ("outcome", outcome)]).increment()
+    /// Counts a determination. The payer label is one of `knownPayers` (the loaded policies') or
+    /// `unknown`: an encounter's payer is whatever the client typed, and a label per distinct value
+    /// would grow the registry without bound and publish client input on the unauthenticated `/metrics`.
+    func recordDetermination(payer: String, outcome: Outcome, knownPayers: [String]) {
+        let label = knownPayers.contains(payer) ? payer : "unknown"
+        registry.makeCounter(descriptor: Self.determinations, labels: [("payer", label), ("outcome", outcome.rawValue)]).increment()
     }
 
     /// The exposition text.

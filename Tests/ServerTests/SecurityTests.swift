@@ -40,6 +40,39 @@ struct SecurityTests {
         #expect(keys.client(presenting: "") == nil)
     }
 
+    /// Issue 27 item 8: a key file with CRLF (or CR) line ends reads the same keys; the length is counted
+    /// without the line end, and control characters are refused.
+    @Test func keyFilesWithCRLFLineEndsReadTheSameKeys() throws {
+        for text in ["# clients\r\nehr-one\t\(Self.key)\r\n", "ehr-one\t\(Self.key)\r", "ehr-one\t\(Self.key)"] {
+            let keys = try APIKeys(text: text, source: "keys.txt")
+            #expect(keys.client(presenting: Substring(Self.key)) == "ehr-one", "\(text.debugDescription)")
+        }
+        // 31 characters plus a CR is short, not a 32-character key.
+        #expect(throws: APIKeysError.self) { try APIKeys(text: String(Self.key.dropLast()) + "\r\n", source: "keys.txt") }
+        #expect(throws: APIKeysError.self) { try APIKeys(text: Self.key + "\u{7}\n", source: "keys.txt") }
+    }
+
+    /// Issue 27 item 3: a client-chosen payer never becomes a metrics label; known payers keep theirs.
+    @Test func metricsLabelOnlyKnownPayers() async throws {
+        let server = try await RunningServer.start()
+        let body = try example("florida-blue-approved.json")
+        var encounter = try JSONSerialization.jsonObject(with: body) as! [String: Any]
+        for index in 0..<3 {
+            var coverage = encounter["coverage"] as! [String: Any]
+            coverage["payer"] = "payer-typed-by-a-client-\(index)"
+            encounter["coverage"] = coverage
+            encounter["id"] = "METRICS-\(index)"
+            let response = try await server.send("POST", "/v1/determinations?record=false", body: try JSONSerialization.data(withJSONObject: encounter))
+            #expect(response.status == 200)
+        }
+        #expect(try await server.send("POST", "/v1/determinations?record=false", body: body).status == 200)
+        let metrics = try await server.send("GET", "/metrics").text
+        #expect(!metrics.contains("payer-typed-by-a-client"), "\(metrics)")
+        #expect(metrics.contains("medpolicy_determinations_total{payer=\"unknown\",outcome=\"not_applicable\"} 3"), "\(metrics)")
+        #expect(metrics.contains("medpolicy_determinations_total{payer=\"florida-blue\",outcome=\"approved\"} 1"), "\(metrics)")
+        await server.stop()
+    }
+
     /// Member ids, names and birth dates must not reach the logs, whatever the request held,
     /// including errors that quote it.
     @Test func logsHoldNoMemberIdsNamesOrBirthDates() async throws {
