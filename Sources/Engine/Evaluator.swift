@@ -119,12 +119,11 @@ public struct Evaluator: Sendable {
                 case .unknown(let message, let documents, let attestable):
                     // A submitted claim carries no clinical record: what the policy lets the
                     // submission attest does not stop payment, but is listed for a later audit.
-                    if attestable && facts.stage == .claim && rule.atClaim == .attested {
+                    if let open = attestable, facts.stage == .claim, rule.atClaim == .attested {
                         attestedRules.append(rule.id)
                         auditMissing.formUnion(documents)
                         if !attested.contains(where: { $0.rule == rule.id }) {
-                            attested.append(reason(rule, carc: nil, rarc: [], message: "Attested by the claim, not documented: "
-                                + message.dropFirst("Not documented: ".count)))
+                            attested.append(reason(rule, carc: nil, rarc: [], message: "Attested by the claim, not documented: " + open))
                         }
                         continue
                     }

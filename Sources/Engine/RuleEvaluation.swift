@@ -7,10 +7,10 @@ enum RuleVerdict {
     case pass
     /// The check is false: the rule's `onFail` applies.
     case fail(String)
-    /// The record does not settle it: pend, asking for these documents. `attestable`: it is the
-    /// rule's own criteria that are open (not a documented failure whose rule may or may not
-    /// apply, nor a limit), so at claim time a rule declared `atClaim: attested` takes them as attested.
-    case unknown(String, Set<DocumentationElement>, attestable: Bool = false)
+    /// The record does not settle it: pend, asking for these documents. `attestable` names the
+    /// rule's own open criteria (nil for a documented failure whose rule may or may not apply, and
+    /// for limits): at claim time a rule declared `atClaim: attested` takes them as attested.
+    case unknown(String, Set<DocumentationElement>, attestable: String? = nil)
 }
 
 /// Checks a policy's rules on the lines they govern.
@@ -76,7 +76,9 @@ struct PolicyRuleEvaluator {
             switch result.truth {
             case .yes: return .pass
             case .no: return .fail("Not met: " + criteria.describe(result.notMet) + ".")
-            case .unknown: return .unknown("Not documented: " + criteria.describe(result.unknown) + ".", result.missing, attestable: true)
+            case .unknown:
+                let open = criteria.describe(result.unknown) + "."
+                return .unknown("Not documented: " + open, result.missing, attestable: open)
             }
         case .limit(let limit):
             return frequency(limit)

@@ -62,7 +62,7 @@ struct FactMemoTests {
         switch verdict {
         case .pass: "pass"
         case .fail(let message): "fail: \(message)"
-        case .unknown(let message, let documents, let attestable): "unknown: \(message) \(documents.map(\.rawValue).sorted()) attestable: \(attestable)"
+        case .unknown(let message, let documents, let attestable): "unknown: \(message) \(documents.map(\.rawValue).sorted()) attestable: \(attestable ?? "no")"
         }
     }
 }
