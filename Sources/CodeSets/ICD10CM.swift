@@ -45,11 +45,11 @@ public struct ICD10CMDataError: Error, Equatable, Sendable, CustomStringConverti
 /// absent, a header or billable, and its newest description. Loading reads the file and checks its header
 /// and checksum; lookups are binary searches over fixed-size records, without allocating.
 ///
-/// Which release answers a date (the "gap reading"): FY N runs 1 October N-1 to 30 September N. Each
-/// carried release stands for its own fiscal year and for every fiscal year after the previous carried
-/// release; the newest release also answers every later fiscal year. A date before the oldest carried
-/// release's fiscal year has no code set (`.noCodeSet`). With FY2019, FY2021, FY2025 and FY2026 carried:
-/// FY2019 → 2019; FY2020–2021 → 2021; FY2022–2025 → 2025; FY2026 and later → 2026; before FY2019 → none.
+/// Which release answers a date: FY N runs 1 October N-1 to 30 September N, and every fiscal year
+/// from FY2019 to FY2026 has its own release. The newest release also answers every later fiscal
+/// year (``answeringRelease(on:)`` says so, and `codes lookup` prints it); a date before FY2019 has no
+/// code set (`.noCodeSet`). October releases without their year's 1 April update are marked in the
+/// data file: see ``status(of:on:)-(DiagnosisKey?,_)`` for what that means for a code.
 ///
 /// Codes are accepted with or without the dot, in any case (`m79.18`, `M7918`).
 public final class ICD10CM: Sendable {
@@ -61,6 +61,10 @@ public final class ICD10CM: Sendable {
     private let firstDay: Int
     /// For release i (all but the newest): the first day after the last fiscal year it answers.
     private let releaseEnds: [Int]
+    /// For release i (all but the newest): 1 April of the fiscal year it answers when it is an
+    /// October release without that year's mid-year update (from then on the update's codes are
+    /// unknown to it), else never (`Int.max`).
+    private let midYearStarts: [Int]
 
     /// Reads a data file built by `scripts/build-icd10cm.py`; throws `ICD10CMDataError` when it is not one.
     public init(data: [UInt8]) throws {
@@ -73,6 +77,7 @@ public final class ICD10CM: Sendable {
         func startOfFiscalYear(_ year: Int) -> Int { LocalDate(year: year - 1, month: 10, day: 1)!.dayNumber }
         firstDay = startOfFiscalYear(releaseYears[0])
         releaseEnds = releaseYears.dropLast().map { startOfFiscalYear($0 + 1) }
+        midYearStarts = releases.dropLast().map { $0.lacksMidYearUpdate ? LocalDate(year: $0.fiscalYear, month: 4, day: 1)!.dayNumber : .max }
     }
 
     public convenience init(data: Data) throws {
@@ -108,14 +113,31 @@ public final class ICD10CM: Sendable {
     }
 
     /// ``status(of:on:)`` for a code already keyed; `nil` (not a code) is not valid.
+    ///
+    /// Mid-year updates: CMS adds codes on 1 April in some years (U07.1 in April 2020), and the
+    /// releases carried for FY2020, FY2022–FY2024 are the October ones (the data file marks them).
+    /// A code absent from such a release on a date from 1 April on, but billable in the next
+    /// carried release, may have come in that update: it cannot be settled from the files carried,
+    /// so it is `.noCodeSet` for that code (a reviewer checks it), never "not valid" from another year.
     public func status(of key: DiagnosisKey?, on date: LocalDate) -> DiagnosisStatus {
         guard let release = release(for: date) else { return .noCodeSet }
         guard let key else { return .notValid }
         switch state(of: key.value, release) {
         case 1: return .header
         case 2: return .billable
-        default: return .notValid
+        default:
+            if release < midYearStarts.count, date.dayNumber >= midYearStarts[release], state(of: key.value, release + 1) == 2 {
+                return .noCodeSet
+            }
+            return .notValid
         }
+    }
+
+    /// The release that answers `date` (nil before the oldest), and whether the date's fiscal year
+    /// is later than any release carried (the newest then answers for it).
+    public func answeringRelease(on date: LocalDate) -> (fiscalYear: Int, name: String, laterYear: Bool)? {
+        guard let release = release(for: date) else { return nil }
+        return (releaseYears[release], releaseNames[release], date.fiscalYear > releaseYears[release])
     }
 
     /// The newest description of `code`; `nil` when it is in no carried release.
@@ -169,7 +191,7 @@ public final class ICD10CM: Sendable {
         return billable(in: lowerBound(bounds.low)..<lowerBound(bounds.high), release)
     }
 
-    /// The fiscal years, as the gap reading assigns them, whose release has `code` (billable or header),
+    /// The fiscal years whose release has `code` (billable or header),
     /// from the oldest carried release's year to the newest's (the newest also answers later years).
     public func fiscalYears(of code: String) -> [Int] {
         guard let key = ICD10CMKey(code), let index = index(of: key.value) else { return [] }

@@ -1,4 +1,4 @@
-// The binary layout of icd10cm.bin (format version 1), as written by scripts/build-icd10cm.py;
+// The binary layout of icd10cm.bin (format version 2), as written by scripts/build-icd10cm.py;
 // the script's docstring is the reference for every field.
 
 /// A code without its dot (≤ 7 characters) as a base-37 number: pad = 0, '0'…'9' = 1…10, 'A'…'Z' = 11…36,
@@ -86,7 +86,7 @@ struct ICD10CMKey: Sendable {
 /// Where each section of a validated file lies.
 struct ICD10CMLayout: Sendable {
     static let magic: [UInt8] = Array("ICD10CMB".utf8)
-    static let version: UInt16 = 1
+    static let version: UInt16 = 2
     static let headerSize = 64
     /// Two-character prefixes: 37².
     static let prefixes = 37 * 37
@@ -157,7 +157,7 @@ struct ICD10CMLayout: Sendable {
         var previousYear = 0
         for _ in 0..<releaseCount {
             let entry = try section(4)
-            let year = Int(ICD10CMLayout.uint16(bytes, entry))
+            let year = Int(ICD10CMLayout.uint16(bytes, entry) & 0x7FFF)  // bit 15: no mid-year update
             let nameLength = Int(ICD10CMLayout.uint16(bytes, entry + 2))
             cursor = entry
             _ = try section(4 + nameLength)
@@ -180,14 +180,16 @@ struct ICD10CMLayout: Sendable {
         guard cursor == length else { throw Failure("\(length - cursor) unexpected bytes after the last section") }
     }
 
-    /// The release table: fiscal year and name of each release, oldest first.
-    func releases(in bytes: [UInt8]) -> [(fiscalYear: Int, name: String)] {
-        var result: [(fiscalYear: Int, name: String)] = []
+    /// The release table: fiscal year and name of each release, oldest first, and whether the release
+    /// is October's without the fiscal year's 1 April update (bit 15 of the year).
+    func releases(in bytes: [UInt8]) -> [(fiscalYear: Int, name: String, lacksMidYearUpdate: Bool)] {
+        var result: [(fiscalYear: Int, name: String, lacksMidYearUpdate: Bool)] = []
         var offset = releaseTable
         for _ in 0..<releaseCount {
-            let year = Int(ICD10CMLayout.uint16(bytes, offset))
+            let field = ICD10CMLayout.uint16(bytes, offset)
             let nameLength = Int(ICD10CMLayout.uint16(bytes, offset + 2))
-            result.append((year, String(decoding: bytes[(offset + 4)..<(offset + 4 + nameLength)], as: UTF8.self)))
+            result.append((Int(field & 0x7FFF), String(decoding: bytes[(offset + 4)..<(offset + 4 + nameLength)], as: UTF8.self),
+                           field & 0x8000 != 0))
             offset += (4 + nameLength + 7) / 8 * 8
         }
         return result

@@ -115,7 +115,7 @@ struct CodingRules {
         let lines = facts.lines
         let undiagnosed = procedureLines.filter { facts.diagnosisPositions(ofLine: $0).isEmpty }
         if !undiagnosed.isEmpty {
-            add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: ["M76"],
+            add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: RemarkCode.invalidDiagnosis,
                 citation: Self.designDecisions,
                 message: "The line carries no diagnosis: report the ICD-10-CM code of the condition treated (the specific muscle or pain diagnosis).")
         }
@@ -136,7 +136,7 @@ struct CodingRules {
                 message = "\(code) is not a valid ICD-10-CM code on \(facts.dateOfService) (it exists \(when)): correct the diagnosis."
                 effect = .deny
             case .noCodeSet, .billable:
-                message = "No ICD-10-CM release is carried for \(facts.dateOfService): \(code) cannot be verified; a reviewer must check it."
+                message = "\(code) cannot be verified for \(facts.dateOfService) from the ICD-10-CM releases carried (none answers that date, or the code may come from a mid-year update not carried): a reviewer must check it."
                 effect = .pend
             }
             if pointing.isEmpty {

