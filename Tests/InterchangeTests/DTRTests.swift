@@ -124,6 +124,15 @@ struct DTRTests {
         }
     }
 
+    @Test("a medication's outcome goes out in the QuestionnaireResponse and comes back (issue 20.6)")
+    func medicationOutcomeRoundTrips() throws {
+        let clinical = Clinical(pharmacotherapy: [Pharmacotherapy(drugClass: .nsaid, start: LocalDate("2025-07-01"), outcome: .intolerant),
+                                                  Pharmacotherapy(drugClass: .muscleRelaxant)])
+        let qr = DTR.questionnaireResponse(clinical: clinical, sites: nil, questionnaire: "https://payer.example/fhir/Questionnaire/x",
+                                           id: "qr-1", subject: nil)
+        #expect(try DTR.answers(from: qr).clinical == clinical)
+    }
+
     @Test func wrongAnswersAreLocated() throws {
         func issue(_ item: String) -> FHIRIssue? {
             expectIssue {
