@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Policies", dependencies: ["Model", "CodeSets", "Yams"]),
         .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
         // Interchange reads policies for DTR questionnaires (Policies, which brings CodeSets).
-        .target(name: "Interchange", dependencies: ["Model", "Policies"], resources: [.copy("Resources")]),
+        .target(name: "Interchange", dependencies: ["Model", "CodeSets", "Policies"], resources: [.copy("Resources")]),
         .target(
             name: "History",
             dependencies: [

@@ -159,6 +159,18 @@ public struct RemittanceCode: Sendable, Hashable {
 
     /// X12's full description.
     public var fullText: String { rest.isEmpty ? text : "\(text) \(rest)" }
+
+    /// Whether X12's usage note for this CARC requires a remark code with it ("At least one Remark
+    /// Code must be provided", as for 16, 96, 234 and 252).
+    public var requiresRemark: Bool { fullText.contains("At least one Remark Code must be provided") }
+
+    /// The claim adjustment group code the CARC goes out under in an 835 `CAS`: the one X12's usage
+    /// note prescribes ("Use only with Group Code OA", as for 18 and 133), else CO (contractual
+    /// obligation: the provider may not bill the member for a denied service).
+    public var groupCode: String {
+        guard let range = fullText.range(of: "Use only with Group Code ") else { return "CO" }
+        return String(fullText[range.upperBound...].prefix(2))
+    }
 }
 
 /// A document a payer may request, by LOINC code (seed 000's documentation table).

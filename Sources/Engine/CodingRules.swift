@@ -61,6 +61,11 @@ struct CodingRules {
     static let cptDescriptors = Citation(source: "000_4343e11a9d1ffd15.txt", section: "Billing/Coding Information")
     static let oneCodePerDay = Citation(source: "001_a56d15924c87276e.txt", section: "Limitations")
     static let unitPerDate = Citation(source: "002_73fa38a8c7b4cfc0.txt", section: "IV. Payment Information")
+    /// An E/M on the day of a minor procedure (a 000/010-day global, as 20552/20553) is part of it
+    /// unless significant and separately identifiable, shown by modifier 25: a correct-coding fact
+    /// every payer applies (TrueCare's § IV.C restates it), so cited as NCCI, not as one payer's policy.
+    static let evaluationWithMinorProcedure = Citation(source: "NCCI Policy Manual for Medicare Services",
+                                                       section: "Chapter I, D. Evaluation & Management (E&M) Services")
     static let siteDocumentation = Citation(source: "001_a56d15924c87276e.txt", section: "Coverage Indications, Limitations, and/or Medical Necessity")
 
     /// Modifiers that never belong on a TPI line: 50 (bilateral is more muscles), 59/X{EPSU} and
@@ -136,11 +141,13 @@ struct CodingRules {
             }
             if pointing.isEmpty {
                 result.claimReasons.append(Reason(rule: "coding.diagnosis-validity", carc: effect == .deny ? "16" : "252",
-                                                  rarc: effect == .deny ? ["M76"] : [], message: message, citation: Self.designDecisions))
+                                                  rarc: effect == .deny ? RemarkCode.invalidDiagnosis : RemarkCode.missingMedicalRecord,
+                                                  message: message, citation: Self.designDecisions))
                 result.issues.append(CodingIssue(rule: "coding.diagnosis-validity", message: message))
             } else {
                 add(&result, rule: "coding.diagnosis-validity", lines: pointing, effect: effect,
-                    carc: effect == .deny ? "16" : "252", rarc: effect == .deny ? ["M76"] : [],
+                    carc: effect == .deny ? "16" : "252",
+                    rarc: effect == .deny ? RemarkCode.invalidDiagnosis : RemarkCode.missingMedicalRecord,
                     citation: Self.designDecisions, message: message)
             }
         }
@@ -225,7 +232,7 @@ struct CodingRules {
         let lines = facts.lines, billed = lines[index].code
         guard let family = MuscleCountCodes.family(of: billed) else { return }
         if lines[index].has(modifier: "50") {
-            add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.oneCodePerDay,
+            add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.designDecisions,
                 message: "Modifier 50 does not apply to \(billed): a bilateral session is simply more muscles (left and right are two), counted into one \(family.small)/\(family.large). Remove 50.",
                 interpretation: "DESIGN.md: muscles are counted as (muscle, side) pairs; modifier 50 never applies to 20552/20553.")
         }
@@ -235,7 +242,8 @@ struct CodingRules {
             let message = expected.family == .needling
                 ? "Nothing was injected: needle insertion without injection (dry needling) is not a trigger point injection. Report \(expected.code ?? "20560/20561") (20560: 1–2 muscles, 20561: 3 or more), not \(billed)."
                 : "\(injectate.joined(separator: ", ")) was injected: that is a trigger point injection, \(expected.code ?? "20552/20553"), not \(billed) (needle insertion without injection)."
-            add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors, message: message)
+            add(&result, rule: "coding.dry-needling", lines: [index], effect: .deny, carc: "16", rarc: RemarkCode.procedureCodeNotValid,
+                citation: Self.cptDescriptors, message: message)
             return
         }
         // Both codes billed: the pair rule bundles the small one into the large one, unless the
@@ -244,12 +252,14 @@ struct CodingRules {
         if bothBilled, expected.code != family.small { return }
         if let code = expected.code, code != billed {
             let descriptor = context.tables.procedure(code)?.descriptor ?? code
-            add(&result, rule: "coding.muscle-count", lines: [index], effect: .deny, carc: "16", citation: Self.cptDescriptors,
+            add(&result, rule: "coding.muscle-count", lines: [index], effect: .deny, carc: "16", rarc: RemarkCode.procedureCodeNotValid,
+                citation: Self.cptDescriptors,
                 message: "\(expected.muscleCount) muscle\(expected.muscleCount == 1 ? " was" : "s were") injected (\(muscleList())): that is one unit of \(code) (\(descriptor)), not \(billed).")
         } else if expected.code == nil, facts.sites.documented, billed == family.large {
             let sides = facts.sites.minimumMuscleCount < expected.muscleCount ? " and muscles without a side next to the same muscle with one" : ""
             let vague = facts.sites.isComplete ? "" : " and sites that are not one muscle"
-            add(&result, rule: "coding.muscle-count", lines: [index], effect: .pend, carc: "252", citation: Self.siteDocumentation,
+            add(&result, rule: "coding.muscle-count", lines: [index], effect: .pend, carc: "252", rarc: RemarkCode.missingMedicalRecord,
+                citation: Self.siteDocumentation,
                 message: "\(billed) needs 3 or more muscles, but the procedure note names \(facts.sites.minimumMuscleCount)–\(expected.muscleCount) distinct muscles (\(muscleList()))\(vague)\(sides): name every muscle injected with its side.")
             result.missing.insert(.procedureNote)
         }
@@ -326,7 +336,7 @@ struct CodingRules {
         // line with 25 passes whatever it is.
         for index in lines.indices where !procedureLines.contains(index) && !lines[index].has(modifier: "25")
             && isEvaluationAndManagement(index) {
-            add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.unitPerDate,
+            add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.evaluationWithMinorProcedure,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
     }

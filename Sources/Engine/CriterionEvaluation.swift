@@ -141,9 +141,7 @@ struct CriterionEvaluator {
             guard let courses = facts.conservativeTherapy else { return .unknown }
             var found = Truth.no
             for course in courses where types.map({ $0 & FactMasks.therapyTypes.bit(course.type) != 0 }) ?? true {
-                let outcomeOK: Truth = outcomes.map { wanted in
-                    course.outcome.map { Truth(wanted & FactMasks.therapyOutcomes.bit($0) != 0) } ?? .unknown
-                } ?? .yes
+                let outcomeOK = outcome(course.outcome, isOneOf: outcomes)
                 switch outcomeOK.and(lasted(from: course.start, to: course.end, minDays: minDays, minMonths: minMonths)) {
                 case .yes: return .yes
                 case .unknown: found = .unknown
@@ -152,11 +150,14 @@ struct CriterionEvaluator {
             }
             return found
 
-        case .pharmacotherapy(let classes, let minDays):
+        case .pharmacotherapy(let classes, let minDays, let outcomes, let current):
             guard let drugs = facts.pharmacotherapy else { return .unknown }
             var found = Truth.no
             for drug in drugs where classes.map({ $0 & FactMasks.drugClasses.bit(drug.drugClass) != 0 }) ?? true {
-                switch lasted(from: drug.start, to: drug.end, minDays: minDays, minMonths: nil) {
+                // "Being administered": in progress on the date of service (a listed drug without an end is).
+                let takenNow = !current || ((drug.start ?? dos) <= dos && (drug.end ?? dos) >= dos)
+                guard takenNow else { continue }
+                switch outcome(drug.outcome, isOneOf: outcomes).and(lasted(from: drug.start, to: drug.end, minDays: minDays, minMonths: nil)) {
                 case .yes: return .yes
                 case .unknown: found = .unknown
                 case .no: break
@@ -173,9 +174,9 @@ struct CriterionEvaluator {
             guard let documentation = facts.documentation else { return .unknown }
             return FactMasks.documents.mask(documentation) & elements == elements ? .yes : .unknown
 
-        case .painOnset(let months):
+        case .painOnset(let bound):
             guard let onset = facts.painOnset else { return .unknown }
-            return Truth(onset <= dos && onset > dos.adding(months: -months))
+            return Truth(bound.admits(onset, on: dos))
 
         case .priorImprovement(let minPercent):
             guard let percent = facts.priorInjectionResponse?.percentPainImprovement else { return .unknown }
@@ -202,13 +203,21 @@ struct CriterionEvaluator {
         }
     }
 
+    /// Whether a course's recorded outcome is one of `wanted` (any, also none, when `wanted` is nil).
+    private func outcome(_ recorded: TherapyOutcome?, isOneOf wanted: UInt64?) -> Truth {
+        guard let wanted else { return .yes }
+        return recorded.map { Truth(wanted & FactMasks.therapyOutcomes.bit($0) != 0) } ?? .unknown
+    }
+
     /// Whether a course lasted long enough by its end (or the date of service when still going).
+    /// Both ends are days of therapy: Monday of week 1 to Sunday of week 6 is 42 days, and
+    /// 1 September to 30 September is one month.
     private func lasted(from start: LocalDate?, to end: LocalDate?, minDays: Int?, minMonths: Int?) -> Truth {
         guard minDays != nil || minMonths != nil else { return .yes }
         guard let start else { return .unknown }
-        let until = min(end ?? facts.dateOfService, facts.dateOfService)
-        if let minDays, start.days(until: until) < minDays { return .no }
-        if let minMonths, until < start.adding(months: minMonths) { return .no }
+        let lastDay = min(end ?? facts.dateOfService, facts.dateOfService)
+        if let minDays, start.days(until: lastDay) + 1 < minDays { return .no }
+        if let minMonths, lastDay.adding(days: 1) < start.adding(months: minMonths) { return .no }
         return .yes
     }
 
@@ -273,17 +282,20 @@ extension Fact {
             if let minMonths { text += " for at least \(minMonths) month\(minMonths == 1 ? "" : "s")" }
             if let outcomes { text += " with outcome " + outcomes.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: " or ") }
             return text
-        case .pharmacotherapy(let classes, let minDays):
-            var text = "pharmacotherapy"
+        case .pharmacotherapy(let classes, let minDays, let outcomes, let current):
+            var text = current ? "pharmacotherapy being taken on the date of service" : "pharmacotherapy"
             if let classes { text += " (" + classes.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: ", ") + ")" }
             if let minDays { text += " for at least \(minDays) days" }
+            if let outcomes { text += " with outcome " + outcomes.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: " or ") }
             return text
         case .treatmentPlan(let components):
             return "a treatment plan including " + components.map { $0.rawValue.replacingUnderscores }.sorted().joined(separator: " or ")
         case .documented(let elements):
             return "documentation: " + elements.map { $0.rawValue.replacingUnderscores }.joined(separator: ", ")
-        case .painOnset(let months):
+        case .painOnset(.months(let months)):
             return "pain that began within the last \(months) month\(months == 1 ? "" : "s")"
+        case .painOnset(.days(let days)):
+            return "pain that began at most \(days) days before the date of service"
         case .priorImprovement(let percent):
             return "at least \(percent)% pain improvement after the previous injection"
         case .priorResponse(let measures):

@@ -87,10 +87,10 @@ enum FactTest: Sendable {
     case finding(Finding)
     /// `nil` masks and bounds mean "any".
     case conservativeTherapy(types: UInt64?, minDays: Int?, minMonths: Int?, outcomes: UInt64?)
-    case pharmacotherapy(classes: UInt64?, minDays: Int?)
+    case pharmacotherapy(classes: UInt64?, minDays: Int?, outcomes: UInt64?, current: Bool)
     case treatmentPlan(UInt64)
     case documented(UInt64)
-    case painOnset(withinMonths: Int)
+    case painOnset(OnsetBound)
     case priorImprovement(minPercent: Int)
     case priorResponse(pain: Bool, function: Bool, rangeOfMotion: Bool)
     case sitesDocumented
@@ -105,11 +105,12 @@ enum FactTest: Sendable {
         case .conservativeTherapy(let types, let minDays, let minMonths, let outcomes):
             self = .conservativeTherapy(types: types.map(FactMasks.therapyTypes.mask), minDays: minDays, minMonths: minMonths,
                                         outcomes: outcomes.map(FactMasks.therapyOutcomes.mask))
-        case .pharmacotherapy(let classes, let minDays):
-            self = .pharmacotherapy(classes: classes.map(FactMasks.drugClasses.mask), minDays: minDays)
+        case .pharmacotherapy(let classes, let minDays, let outcomes, let current):
+            self = .pharmacotherapy(classes: classes.map(FactMasks.drugClasses.mask), minDays: minDays,
+                                    outcomes: outcomes.map(FactMasks.therapyOutcomes.mask), current: current)
         case .treatmentPlan(let components): self = .treatmentPlan(FactMasks.therapyTypes.mask(components))
         case .documented(let elements): self = .documented(FactMasks.documents.mask(elements))
-        case .painOnset(let months): self = .painOnset(withinMonths: months)
+        case .painOnset(let bound): self = .painOnset(bound)
         case .priorImprovement(let percent): self = .priorImprovement(minPercent: percent)
         case .priorResponse(let measures):
             self = .priorResponse(pain: measures.contains(.pain), function: measures.contains(.function),

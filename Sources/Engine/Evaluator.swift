@@ -112,10 +112,12 @@ public struct Evaluator: Sendable {
             let code = facts.lines[index].code
             var reasons: [Reason] = []
             var denied = false, pended = false
+            // Where the reasons that only pend are, so that a denied line can list them as information.
+            var pendingReasons: [Int] = []
             // By position: a for-in over the findings would copy each one, reasons and all.
             for position in coding.findings.indices where coding.findings[position].line == index {
+                if coding.findings[position].effect == .deny { denied = true } else { pended = true; pendingReasons.append(reasons.count) }
                 reasons.append(coding.findings[position].reason)
-                if coding.findings[position].effect == .deny { denied = true } else { pended = true }
             }
             let candidates = rules.plan.rules(for: code)
             var ruleGoverns = false, skipped = false
@@ -137,7 +139,8 @@ public struct Evaluator: Sendable {
                         reasons.append(reason(rule, carc: carc, rarc: rarc, message: message))
                     case .pend:
                         pended = true
-                        reasons.append(reason(rule, carc: "252", rarc: [], message: message + " Sent to medical review."))
+                        pendingReasons.append(reasons.count)
+                        reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: message + " Sent to medical review."))
                     }
                 case .unknown(let message, let documents, let attestable):
                     // A submitted claim carries no clinical record: what the policy lets the
@@ -190,7 +193,17 @@ public struct Evaluator: Sendable {
                     }
                     pended = true
                     missing.formUnion(documents)
-                    reasons.append(reason(rule, carc: "252", rarc: [], message: message))
+                    pendingReasons.append(reasons.count)
+                    reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: message))
+                }
+            }
+            // A denied line is not pended too: its remittance carries the denials only, and what
+            // would otherwise pend stays in its reasons as information (no CARC).
+            if denied {
+                for position in pendingReasons {
+                    reasons[position].carc = nil
+                    reasons[position].rarc = []
+                    reasons[position].message = "Not decided, the line is denied: " + reasons[position].message
                 }
             }
             let governed = ruleGoverns || !reasons.isEmpty  // a coding finding governs a line too

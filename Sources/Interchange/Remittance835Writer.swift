@@ -1,3 +1,4 @@
+import CodeSets
 import Foundation
 import Model
 
@@ -189,8 +190,9 @@ public struct RemittanceError: Error, Equatable, Sendable, CustomStringConvertib
 /// One interchange per payer, one transaction set per payee (billing provider) within it.
 /// Amounts: medpolicy decides coverage, not prices, so an approved line (or a line no policy
 /// rule governs, `not_applicable`, on a claim that was adjudicated) is paid at its billed charge
-/// as a stand-in for the allowed amount; a denied line is paid 0 with `CAS*CO*<CARC>*<charge>`
-/// (the first CARC of the line's reasons, else of the claim's reasons) and `LQ*HE` for each RARC.
+/// as a stand-in for the allowed amount; a denied line is paid 0 with `CAS*<group>*<CARC>*<charge>`
+/// (the first CARC of the line's reasons, else of the claim's reasons; the group is the one X12's
+/// usage note prescribes for the CARC, OA for 18, else CO) and `LQ*HE` for each RARC.
 /// `CLP02` is 4 (denied) for a denied claim on which nothing is paid, else 1, 2 or 3 as the payer
 /// is primary, secondary or tertiary on the claim (SBR01).
 ///
@@ -257,6 +259,14 @@ public struct Remittance835Writer {
     /// any later reversal of it.
     public static func payerClaimControlNumber(record: Int64) -> String {
         "MPH" + X12SegmentWriter.zeroPadded(Int(record), 10)
+    }
+
+    /// X12's CARC list, for the group code each CARC goes out under. Bundled with the binary, so
+    /// it loads (a missing table would leave every CARC under CO).
+    private static let remittanceCodes = try? CodeTables.loadBundled()
+
+    static func groupCode(_ carc: String) -> String {
+        remittanceCodes?.carcCode(carc)?.groupCode ?? "CO"
     }
 
     private struct LinePayment {
@@ -443,7 +453,7 @@ public struct Remittance835Writer {
                                            echo.units == 1 ? "" : String(echo.units)])
                     writer.segment("DTM", ["472", X12Values.dateText(echo.serviceDate)])
                     if let carc = line.carc {
-                        writer.segment("CAS", ["CO", carc, X12Values.amount(line.chargeCents - line.paidCents)])
+                        writer.segment("CAS", [Self.groupCode(carc), carc, X12Values.amount(line.chargeCents - line.paidCents)])
                     }
                     for rarc in line.rarcs { writer.segment("LQ", ["HE", rarc]) }
                 }

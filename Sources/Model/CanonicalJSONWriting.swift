@@ -302,6 +302,7 @@ extension Pharmacotherapy: CanonicalJSONWritable {
         try output.object { o in
             try o.member("class", drugClass)
             try o.member("end", end)
+            try o.member("outcome", outcome)
             try o.member("start", start)
         }
     }

@@ -324,12 +324,14 @@ public struct Pharmacotherapy: Codable, Equatable, Sendable {
     public var drugClass: DrugClass
     public var start: LocalDate?
     public var end: LocalDate?
+    /// How the course went (failed, intolerant …); absent when the record does not say.
+    public var outcome: TherapyOutcome?
 
-    public init(drugClass: DrugClass, start: LocalDate? = nil, end: LocalDate? = nil) {
-        self.drugClass = drugClass; self.start = start; self.end = end
+    public init(drugClass: DrugClass, start: LocalDate? = nil, end: LocalDate? = nil, outcome: TherapyOutcome? = nil) {
+        self.drugClass = drugClass; self.start = start; self.end = end; self.outcome = outcome
     }
 
-    enum CodingKeys: String, CodingKey { case drugClass = "class", start, end }
+    enum CodingKeys: String, CodingKey { case drugClass = "class", start, end, outcome }
 }
 
 /// Medication classes policies name.

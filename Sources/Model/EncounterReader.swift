@@ -40,7 +40,7 @@ public enum EncounterReader {
         "priorInjectionResponse", "documentation",
     ]
     private static let conservativeTherapyKeys: Set<String> = ["type", "start", "end", "outcome"]
-    private static let pharmacotherapyKeys: Set<String> = ["class", "start", "end"]
+    private static let pharmacotherapyKeys: Set<String> = ["class", "start", "end", "outcome"]
     private static let priorResponseKeys: Set<String> = ["percentPainImprovement", "functionalImprovement", "rangeOfMotionImproved"]
     private static let priorServiceKeys: Set<String> = ["id", "dateOfService", "code", "units", "sites"]
 
@@ -251,8 +251,9 @@ public enum EncounterReader {
         let drugClass = o.required("class") { r.enumeration($0, at: $1, as: DrugClass.self) }
         let start = o.optional("start") { r.date($0, at: $1) }
         let end = o.optional("end") { r.date($0, at: $1) }
+        let outcome = o.optional("outcome") { r.enumeration($0, at: $1, as: TherapyOutcome.self) }
         guard let drugClass else { return nil }
-        return Pharmacotherapy(drugClass: drugClass, start: start, end: end)
+        return Pharmacotherapy(drugClass: drugClass, start: start, end: end, outcome: outcome)
     }
 
     static func priorResponse(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorInjectionResponse? {

@@ -157,6 +157,14 @@ public enum RuleCheck: Sendable {
         case .exclusion(let exclusion): return exclusion.status == .investigational ? "55" : "96"
         }
     }
+
+    /// The remark codes that go with ``defaultCARC()`` when the rule names none: X12 requires one
+    /// with 96, and N130 ("Consult plan benefit documents/guidelines for information about
+    /// restrictions for this service") is the one for a service the plan does not cover.
+    public func defaultRARC() -> [String] {
+        if case .exclusion(let exclusion) = self, exclusion.status == .notCovered { return ["N130"] }
+        return []
+    }
 }
 
 /// What happens to a line when a rule's check is false.
@@ -201,14 +209,15 @@ public enum Fact: Sendable, Hashable {
     /// A course of conservative therapy of one of `types` (any when nil) lasting at least the given
     /// time, with one of `outcomes` (any when nil).
     case conservativeTherapy(types: Set<TherapyType>?, minDays: Int?, minMonths: Int?, outcomes: Set<TherapyOutcome>?)
-    /// Medication of one of `classes` (any when nil), taken for at least `minDays` by the date of service.
-    case pharmacotherapy(classes: Set<DrugClass>?, minDays: Int?)
+    /// Medication of one of `classes` (any when nil), taken for at least `minDays` by the date of service,
+    /// with one of `outcomes` (any when nil); when `current`, still being taken on the date of service.
+    case pharmacotherapy(classes: Set<DrugClass>?, minDays: Int?, outcomes: Set<TherapyOutcome>?, current: Bool)
     /// The treatment plan includes one of these components.
     case treatmentPlan(Set<TherapyType>)
     /// Every one of these documents is in the record.
     case documented([DocumentationElement])
-    /// The pain began within this many months before the date of service.
-    case painOnset(withinMonths: Int)
+    /// The pain began within this bound before the date of service.
+    case painOnset(OnsetBound)
     /// The response to the previous injection: at least this percent pain improvement.
     case priorImprovement(minPercent: Int)
     /// The response to the previous injection improved at least one of these measures.
@@ -271,6 +280,30 @@ public enum LimitScope: String, Sendable, CaseIterable {
     case member
     case anatomicRegion = "anatomic_region"
     case muscle
+}
+
+/// How long before the date of service a pain may have begun to count as new.
+public enum OnsetBound: Sendable, Hashable, CustomStringConvertible {
+    /// At most `n` days from onset to the date of service (a pain that began `n` days before counts).
+    case days(Int)
+    /// After the same day `n` calendar months before the date of service.
+    case months(Int)
+
+    /// Whether a pain that began on `onset` is within the bound on `dateOfService` (never after it).
+    public func admits(_ onset: LocalDate, on dateOfService: LocalDate) -> Bool {
+        guard onset <= dateOfService else { return false }
+        switch self {
+        case .days(let n): return onset.days(until: dateOfService) <= n
+        case .months(let n): return onset > dateOfService.adding(months: -n)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .days(let n): return "\(n) days"
+        case .months(let n): return "\(n) month\(n == 1 ? "" : "s")"
+        }
+    }
 }
 
 /// A look-back window ending on the date of service (inclusive).

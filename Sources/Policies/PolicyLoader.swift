@@ -244,7 +244,7 @@ struct PolicyFileSchema {
                 }
                 return text
             }
-        } ?? []
+        }
         let atClaim = m.optional("atClaim") { node -> ClaimEnforcement? in
             guard let word = reader.string(node, "atClaim") else { return nil }
             guard let mode = ClaimEnforcement(rawValue: word) else {
@@ -265,10 +265,10 @@ struct PolicyFileSchema {
         let onFail: FailAction
         if case .exclusion = check {
             if onFailWord == "pend" { reader.error(m.keyLocation("onFail"), "an exclusion denies; onFail: pend does not apply") }
-            onFail = .deny(carc: carc ?? check.defaultCARC(), rarc: rarc)
+            onFail = .deny(carc: carc ?? check.defaultCARC(), rarc: rarc ?? (carc == nil ? check.defaultRARC() : []))
         } else {
             switch onFailWord {
-            case "deny": onFail = .deny(carc: carc ?? check.defaultCARC(), rarc: rarc)
+            case "deny": onFail = .deny(carc: carc ?? check.defaultCARC(), rarc: rarc ?? (carc == nil ? check.defaultRARC() : []))
             case "pend":
                 if carc != nil { reader.error(m.keyLocation("carc"), "a rule that pends carries no denial CARC; remove 'carc'") }
                 onFail = .pend
@@ -401,10 +401,13 @@ struct PolicyFileSchema {
             let outcomes = m.optional("outcomes") { node in reader.list(node, "outcomes") { reader.enumeration($0, "therapy outcome", TherapyOutcome.self) } }
             return .fact(.conservativeTherapy(types: types.map(Set.init), minDays: minDays, minMonths: minMonths, outcomes: outcomes.map(Set.init)))
         case "pharmacotherapy":
-            guard let m = reader.mapping(value, "pharmacotherapy", allowed: ["classes", "minDays"]) else { return nil }
+            guard let m = reader.mapping(value, "pharmacotherapy", allowed: ["classes", "minDays", "outcomes", "current"]) else { return nil }
             let classes = m.optional("classes") { node in reader.list(node, "classes") { reader.enumeration($0, "drug class", DrugClass.self) } }
             let minDays = m.optional("minDays") { reader.integer($0, "minDays", minimum: 1, maximum: PolicyLoader.maximumDays) }
-            return .fact(.pharmacotherapy(classes: classes.map(Set.init), minDays: minDays))
+            let outcomes = m.optional("outcomes") { node in reader.list(node, "outcomes") { reader.enumeration($0, "therapy outcome", TherapyOutcome.self) } }
+            let current = m.optional("current") { reader.boolean($0, "current") }
+            return .fact(.pharmacotherapy(classes: classes.map(Set.init), minDays: minDays, outcomes: outcomes.map(Set.init),
+                                          current: current ?? false))
         case "treatmentPlan":
             return reader.list(value, "treatmentPlan") { reader.enumeration($0, "treatment plan component", TherapyType.self) }
                 .map { .fact(.treatmentPlan(Set($0))) }
@@ -412,8 +415,16 @@ struct PolicyFileSchema {
             return reader.list(value, "documented") { reader.enumeration($0, "documentation element", DocumentationElement.self) }
                 .map { .fact(.documented($0)) }
         case "painOnset":
-            guard let m = reader.mapping(value, "painOnset", allowed: ["withinMonths"]) else { return nil }
-            return m.required("withinMonths") { reader.integer($0, "withinMonths", minimum: 1, maximum: PolicyLoader.maximumMonths) }.map { .fact(.painOnset(withinMonths: $0)) }
+            guard let m = reader.mapping(value, "painOnset", allowed: ["withinDays", "withinMonths"]) else { return nil }
+            let days = m.optional("withinDays") { reader.integer($0, "withinDays", minimum: 1, maximum: PolicyLoader.maximumDays) }
+            let months = m.optional("withinMonths") { reader.integer($0, "withinMonths", minimum: 1, maximum: PolicyLoader.maximumMonths) }
+            switch (days, months) {
+            case let (n?, nil): return .fact(.painOnset(.days(n)))
+            case let (nil, n?): return .fact(.painOnset(.months(n)))
+            default:
+                reader.error(value, "painOnset needs exactly one of withinDays or withinMonths")
+                return nil
+            }
         case "priorImprovement":
             guard let m = reader.mapping(value, "priorImprovement", allowed: ["minPercent"]) else { return nil }
             return m.required("minPercent") { node -> Int? in

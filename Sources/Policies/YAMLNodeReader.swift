@@ -66,6 +66,15 @@ final class YAMLNodeReader {
         return value
     }
 
+    func boolean(_ node: Node, _ context: String) -> Bool? {
+        guard let text = string(node, context) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: error(node, "\(context) must be true or false, got '\(text)'"); return nil
+        }
+    }
+
     func date(_ node: Node, _ context: String) -> LocalDate? {
         guard let text = string(node, context) else { return nil }
         guard let date = LocalDate(text) else { error(node, "\(context) must be a date YYYY-MM-DD, got '\(text)'"); return nil }

@@ -208,8 +208,9 @@ struct CodingRuleTests {
         let encounter = cleanEncounter(payer).sites([site("quadratus lumborum", .left), site("quadratus lumborum", .right)])
             .lines([line("20552", ["50"], pointers: [1])])
         let determination = try evaluate(encounter)
+        // Cited as the decision it rests on (DESIGN.md): no seed section mentions modifier 50 (issue 20.13).
         expectReason(determination, rule: "coding.modifier-50", carc: "4", lineOutcome: .denied, claimOutcome: .denied,
-                     citation: Self.oneCodePerDay)
+                     citation: Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)"))
         #expect(determination.coding.recommended == [RecommendedLine(code: "20552", units: 1, modifiers: [])])
     }
 
@@ -225,8 +226,9 @@ struct CodingRuleTests {
     @Test("coding.em-modifier-25 fails: 99213 without 25 with a TPI → 99213 denied CARC 97, the TPI approved, claim partial", arguments: Payer.allCases)
     func evaluationWithout25(payer: Payer) throws {
         let determination = try evaluate(cleanEncounter(payer).lines([line("20552", pointers: [1]), line("99213", pointers: [1])]))
+        // A correct-coding fact every payer applies, cited as NCCI, not as TrueCare's policy (issue 20.13).
         expectReason(determination, rule: "coding.em-modifier-25", line: 2, carc: "97", lineOutcome: .denied, claimOutcome: .partial,
-                     citation: Self.unitPerDate)
+                     citation: Citation(source: "NCCI Policy Manual for Medicare Services", section: "Chapter I, D. Evaluation & Management (E&M) Services"))
         #expect(determination.line(1)?.outcome == .approved)
         #expect(determination.coding.recommended == [RecommendedLine(code: "20552", units: 1, modifiers: []),
                                                       RecommendedLine(code: "99213", units: 1, modifiers: ["25"])])

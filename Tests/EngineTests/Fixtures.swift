@@ -243,7 +243,19 @@ func expectPasses(_ determination: Determination, rule: String, line index: Int 
 /// The failing (or pending) side of a rule: a reason with the rule id on the line, with this CARC,
 /// RARCs and citation, and the line and claim outcomes.
 @discardableResult
-func expectReason(_ determination: Determination, rule: String, line index: Int = 1, carc: String, rarc: [String] = [],
+/// The remark code a reason with this CARC carries unless a test names another: X12 requires one
+/// with 16, 96 and 252 (issue 20.12); M127 asks for the medical record, N130 points to the plan's
+/// restrictions, N56 says the procedure code does not fit what was done.
+func expectedRemarks(for carc: String) -> [String] {
+    switch carc {
+    case "252": return ["M127"]
+    case "96": return ["N130"]
+    case "16": return ["N56"]
+    default: return []
+    }
+}
+
+func expectReason(_ determination: Determination, rule: String, line index: Int = 1, carc: String, rarc: [String]? = nil,
                   lineOutcome: Outcome, claimOutcome: Outcome, citation: Citation?,
                   sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Reason? {
     guard let line = determination.line(index) else {
@@ -256,7 +268,11 @@ func expectReason(_ determination: Determination, rule: String, line index: Int 
         return nil
     }
     #expect(reason.carc == carc, "\(rule): \(reason.message)", sourceLocation: sourceLocation)
-    #expect(reason.rarc == rarc, sourceLocation: sourceLocation)
+    #expect(reason.rarc == rarc ?? expectedRemarks(for: carc), sourceLocation: sourceLocation)
+    // X12's own usage note, read from the CARC table: whatever the rule, no required remark is left out.
+    if let code = try? Fixture.evaluator().context.tables.carcCode(carc), code.requiresRemark {
+        #expect(!reason.rarc.isEmpty, "CARC \(carc) needs a remark code (\(rule))", sourceLocation: sourceLocation)
+    }
     #expect(line.outcome == lineOutcome, sourceLocation: sourceLocation)
     #expect(determination.outcome == claimOutcome, sourceLocation: sourceLocation)
     if let citation {

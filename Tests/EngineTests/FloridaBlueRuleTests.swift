@@ -164,20 +164,53 @@ struct FloridaBlueRuleTests {
         expectPasses(try evaluate(encounter), rule: "fb.conservative-therapy")
     }
 
-    @Test("fb.conservative-therapy passes: 42 days of pharmacotherapy by the date of service")
+    @Test("fb.conservative-therapy passes: 42 days of pharmacotherapy that failed, by the date of service")
     func conservativeTherapyPharmacotherapy() throws {
         let encounter = clean.clinical {
             $0.conservativeTherapy = []
-            $0.pharmacotherapy = [Pharmacotherapy(drugClass: .muscleRelaxant, start: day("2025-07-30"))]  // 42 days before 2025-09-10
+            // 2025-07-31 … 2025-09-10, both days counted: 42 days.
+            $0.pharmacotherapy = [Pharmacotherapy(drugClass: .muscleRelaxant, start: day("2025-07-31"), outcome: .failed)]
         }
         expectPasses(try evaluate(encounter), rule: "fb.conservative-therapy")
     }
 
-    @Test("fb.conservative-therapy fails: 41 days of failed physical therapy, 41 days of medication → denied 50")
+    @Test("fb.conservative-therapy passes: six weeks of physical therapy counted Monday to Sunday (2025-06-02 … 2025-07-13) is 42 days (issue 20.6)")
+    func conservativeTherapyMondayToSunday() throws {
+        let encounter = clean.clinical {
+            $0.conservativeTherapy = [ConservativeTherapy(type: .physicalTherapy, start: day("2025-06-02"), end: day("2025-07-13"), outcome: .failed)]
+            $0.pharmacotherapy = []
+        }
+        expectPasses(try evaluate(encounter), rule: "fb.conservative-therapy")
+    }
+
+    @Test("fb.conservative-therapy passes: therapy the member could not tolerate, after two weeks, was not feasible (issue 20.6)")
+    func conservativeTherapyIntolerant() throws {
+        let encounter = clean.clinical {
+            $0.conservativeTherapy = [ConservativeTherapy(type: .physicalTherapy, start: day("2025-08-01"), end: day("2025-08-14"), outcome: .intolerant)]
+            $0.pharmacotherapy = [Pharmacotherapy(drugClass: .nsaid, start: day("2025-08-01"), end: day("2025-08-05"), outcome: .intolerant)]
+        }
+        expectPasses(try evaluate(encounter), rule: "fb.conservative-therapy")
+        let medicationOnly = encounter.clinical { $0.conservativeTherapy = [] }
+        expectPasses(try evaluate(medicationOnly), rule: "fb.conservative-therapy")
+    }
+
+    @Test("fb.conservative-therapy unknown: therapy improved, 42 days of an NSAID with no outcome → not shown to fail: pended 252, medication list asked (issue 20.6)")
+    func conservativeTherapyImprovedWithMedication() throws {
+        let encounter = clean.clinical {
+            $0.conservativeTherapy = [ConservativeTherapy(type: .physicalTherapy, start: day("2025-06-01"), end: day("2025-08-20"), outcome: .improved)]
+            $0.pharmacotherapy = [Pharmacotherapy(drugClass: .nsaid, start: day("2025-07-01"))]
+        }.withoutDocuments(.medicationList)
+        let determination = try evaluate(encounter)
+        expectReason(determination, rule: "fb.conservative-therapy", carc: "252", lineOutcome: .pended, claimOutcome: .pended,
+                     citation: Self.positionStatement)
+        #expect(determination.documentation.missing.contains("medication_list"))
+    }
+
+    @Test("fb.conservative-therapy fails: 41 days of failed physical therapy (2025-07-01 … 2025-08-10), 41 days of failed medication → denied 50")
     func conservativeTherapyTooShort() throws {
         let encounter = clean.clinical {
-            $0.conservativeTherapy = [ConservativeTherapy(type: .physicalTherapy, start: day("2025-07-01"), end: day("2025-08-11"), outcome: .failed)]
-            $0.pharmacotherapy = [Pharmacotherapy(drugClass: .nsaid, start: day("2025-07-31"))]
+            $0.conservativeTherapy = [ConservativeTherapy(type: .physicalTherapy, start: day("2025-07-01"), end: day("2025-08-10"), outcome: .failed)]
+            $0.pharmacotherapy = [Pharmacotherapy(drugClass: .nsaid, start: day("2025-08-01"), outcome: .failed)]
         }
         let determination = try evaluate(encounter)
         expectReason(determination, rule: "fb.conservative-therapy", carc: "50", lineOutcome: .denied, claimOutcome: .denied,

@@ -19,6 +19,8 @@ struct LCDRuleChecks {
     func cite(_ section: String) -> Citation { Citation(source: Seed.harvardPilgrim, section: section) }
 
     var group1 = "Group 1 Codes"
+    /// Harvard Pilgrim's rule rests on the narrative list too; the LCD content on Group 1 alone (DESIGN.md).
+    var diagnosisSection: String { payer == .harvardPilgrim ? "Covered for 20552 and 20553; Group 1 Codes" : group1 }
     var indications = "Indications and Limitations of Coverage and/or Medical Necessity"
     var siteDocumentation = "Coverage Indications, Limitations, and/or Medical Necessity"
     var utilization = "Utilization Guidelines"
@@ -54,10 +56,10 @@ struct LCDRuleChecks {
         #expect(header.allReasons(rule("diagnosis")).isEmpty)
     }
 
-    func diagnosisUnlistedPends() throws {
-        let determination = try evaluate(clean.diagnoses(["M54.2"]))
+    func diagnosisUnlistedPends(_ code: String) throws {
+        let determination = try evaluate(clean.diagnoses([code]))
         expectReason(determination, rule: rule("diagnosis"), carc: "252", lineOutcome: .pended, claimOutcome: .pended,
-                     citation: cite(group1))
+                     citation: cite(diagnosisSection))
         #expect(determination.allReasons(rule("diagnosis")).allSatisfy { $0.carc != "11" })
     }
 
@@ -251,8 +253,18 @@ struct HarvardPilgrimRuleTests {
     func diagnosisHeader(code: String) throws { try checks.diagnosisHeaderCoversDescendant(code) }
     @Test("hp.diagnosis passes: M79.18 on a 2021 date (M79.1 is a header in every release carried; M79.1 itself → 16/M76)")
     func diagnosisHeader2021() throws { try checks.diagnosisHeaderIn2021() }
-    @Test("hp.diagnosis fails: unlisted M54.2 → pended 252 for review, not denied 11")
-    func diagnosisUnlisted() throws { try checks.diagnosisUnlistedPends() }
+    @Test("hp.diagnosis fails: unlisted M25.511 (pain in right shoulder joint) → pended 252 for review, not denied 11")
+    func diagnosisUnlisted() throws { try checks.diagnosisUnlistedPends("M25.511") }
+    @Test("hp.diagnosis passes: the narrative's covered indications, apart from Group 1 (central pain syndrome, other acute and chronic pain, cervicalgia, other disorders of the back, rheumatism excluding the back, myalgia and myositis unspecified; issue 20.5)",
+          arguments: ["G89.0", "G89.18", "G89.29", "M54.2", "M54.50", "M54.6", "M53.86", "M62.830", "M79.621", "M79.9", "M60.9"])
+    func diagnosisNarrative(code: String) throws {
+        let determination = try evaluate(checks.clean.diagnoses([code]))
+        expectPasses(determination, rule: "hp.diagnosis")
+        #expect(determination.outcome == .approved)
+    }
+    @Test("hp.diagnosis: the narrative's \"other disorders of the back\" leaves out nerve and structural disorders (radiculopathy M54.16, spinal stenosis M48.061) → pended for review",
+          arguments: ["M54.16", "M48.061"])
+    func diagnosisNarrativeLimits(code: String) throws { try checks.diagnosisUnlistedPends(code) }
     @Test("hp.unresponsive-to-noninvasive passes: a failed home exercise program, no minimum duration")
     func unresponsivePasses() throws { try checks.unresponsivePasses() }
     @Test("hp.unresponsive-to-noninvasive passes: non-invasive treatment contraindicated")
@@ -305,8 +317,9 @@ struct MedicareRuleTests {
     func diagnosisHeader(code: String) throws { try checks.diagnosisHeaderCoversDescendant(code) }
     @Test("mcr.diagnosis passes: M79.18 on a 2021 date (M79.1 is a header in every release carried; M79.1 itself → 16/M76)")
     func diagnosisHeader2021() throws { try checks.diagnosisHeaderIn2021() }
-    @Test("mcr.diagnosis fails: unlisted M54.2 → pended 252 for review, not denied 11")
-    func diagnosisUnlisted() throws { try checks.diagnosisUnlistedPends() }
+    @Test("mcr.diagnosis fails: unlisted M54.2 → pended 252 for review, not denied 11 (the LCD content takes Group 1 only, not Harvard Pilgrim's narrative list)",
+          arguments: ["M54.2", "G89.29"])
+    func diagnosisUnlisted(code: String) throws { try checks.diagnosisUnlistedPends(code) }
     @Test("mcr.unresponsive-to-noninvasive passes: a failed home exercise program, no minimum duration")
     func unresponsivePasses() throws { try checks.unresponsivePasses() }
     @Test("mcr.unresponsive-to-noninvasive passes: non-invasive treatment contraindicated")

@@ -41,11 +41,15 @@ struct OutcomeTests {
         #expect(determination.documentation.requests == floridaBlueLOINCTable)
     }
 
-    @Test("a line with a deny and a pend reason is denied; the claim is then denied, not pended, and requests no documents")
+    @Test("a line with a deny and a pend reason is denied; the claim is then denied, not pended, and requests no documents; the pend reason stays as information without CARC 252 (issue 20.8)")
     func deniedLineWithPendReason() throws {
         let encounter = clean.clinical { $0.findings?.tautBand = nil; $0.findings?.restrictedRangeOfMotion = false }
         let determination = try evaluate(encounter)
-        #expect(determination.line(1)?.reason("fb.taut-band-tenderness")?.carc == "252")
+        let open = determination.line(1)?.reason("fb.taut-band-tenderness")
+        #expect(open?.carc == nil)
+        #expect(open?.rarc == [])
+        #expect(open?.message.hasPrefix("Not decided, the line is denied: ") == true)
+        #expect(determination.line(1)?.reasons.compactMap(\.carc) == ["50"])
         #expect(determination.line(1)?.reason("fb.restricted-motion")?.carc == "50")
         #expect(determination.line(1)?.outcome == .denied)
         #expect(determination.outcome == .denied)

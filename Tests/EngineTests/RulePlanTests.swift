@@ -32,7 +32,7 @@ struct RulePlanTests {
         let evaluator = try Self.evaluatorWithPairedExclusion()
         let alone = evaluator.evaluate(cleanEncounter(.trueCare))
         let ids = try #require(alone.line(1)?.evaluated)
-        #expect(ids == ["tc.new-pain", "tc.conservative-therapy", "tc.overall-plan", "tc.pharmacotherapy", "tc.documentation",
+        #expect(ids == ["tc.diagnosis", "tc.new-pain", "tc.conservative-therapy", "tc.overall-plan", "tc.pharmacotherapy", "tc.documentation",
                         "tc.subsequent-improvement", "tc.dates-per-year"])
         #expect(alone.outcome == .approved)
     }
@@ -43,7 +43,7 @@ struct RulePlanTests {
         let encounter = cleanEncounter(.trueCare).lines([line("20552", [], units: 1, pointers: [1]), line("99213", ["25"], pointers: [1])])
         let determination = evaluator.evaluate(encounter)
         let ids = try #require(determination.line(1)?.evaluated)
-        #expect(ids == ["tc.new-pain", "tc.test-with-office-visit", "tc.conservative-therapy", "tc.overall-plan", "tc.pharmacotherapy",
+        #expect(ids == ["tc.diagnosis", "tc.new-pain", "tc.test-with-office-visit", "tc.conservative-therapy", "tc.overall-plan", "tc.pharmacotherapy",
                         "tc.documentation", "tc.subsequent-improvement", "tc.dates-per-year"])
         #expect(determination.line(1)?.outcome == .denied)
         #expect(determination.line(1)?.reasons.map(\.rule) == ["tc.test-with-office-visit"])

@@ -20,8 +20,32 @@ struct TrueCareRuleTests {
         #expect(determination.outcome == .approved)
         #expect(determination.policy?.id == "truecare/mm-1462")
         #expect(determination.policy?.effectiveTo == day("2025-12-31"))
-        #expect(determination.line(1)?.evaluated == ["tc.new-pain", "tc.conservative-therapy", "tc.overall-plan", "tc.pharmacotherapy",
+        #expect(determination.line(1)?.evaluated == ["tc.diagnosis", "tc.new-pain", "tc.conservative-therapy", "tc.overall-plan", "tc.pharmacotherapy",
                                                      "tc.documentation", "tc.subsequent-improvement", "tc.dates-per-year"])
+    }
+
+    // MARK: tc.diagnosis
+
+    @Test("tc.diagnosis passes: back pain, neck pain or myofascial pain syndrome (002 § D. Policy, I.A)",
+          arguments: ["M54.50", "M54.59", "M54.6", "M54.41", "M54.2", "M79.18", "M79.12", "M62.830"])
+    func diagnosisPasses(code: String) throws {
+        let determination = try evaluate(clean.diagnoses([code]))
+        expectPasses(determination, rule: "tc.diagnosis")
+        #expect(determination.outcome == .approved)
+    }
+
+    @Test("tc.diagnosis fails: asthma, a wrist fracture, lumbar radiculopathy are no indication → denied 11 (issue 20.2)",
+          arguments: ["J45.909", "S62.101A", "M54.16"])
+    func diagnosisFails(code: String) throws {
+        let determination = try evaluate(clean.diagnoses([code]))
+        expectReason(determination, rule: "tc.diagnosis", carc: "11", lineOutcome: .denied, claimOutcome: .denied,
+                     citation: Self.cite("D. Policy, I.A"))
+    }
+
+    @Test("tc.diagnosis holds for subsequent injections too: asthma on a subsequent injection → denied 11")
+    func diagnosisSubsequent() throws {
+        expectReason(try evaluate(subsequent.diagnoses(["J45.909"])), rule: "tc.diagnosis", carc: "11", lineOutcome: .denied,
+                     claimOutcome: .denied, citation: Self.cite("D. Policy, I.A"))
     }
 
     // MARK: effective period
@@ -52,12 +76,13 @@ struct TrueCareRuleTests {
         expectPasses(try evaluate(clean), rule: "tc.new-pain")
     }
 
-    @Test("tc.new-pain window: onset 2025-06-11 is within 3 months of 2025-09-10")
+    @Test("tc.new-pain window: onset 2025-06-18 is 84 days (12 weeks, the end of subacute pain, § C) before 2025-09-10")
     func newPainBoundaryInside() throws {
-        expectPasses(try evaluate(clean.clinical { $0.painOnset = day("2025-06-11") }), rule: "tc.new-pain")
+        expectPasses(try evaluate(clean.clinical { $0.painOnset = day("2025-06-18") }), rule: "tc.new-pain")
     }
 
-    @Test("tc.new-pain fails: onset 2025-06-10 (3 months to the day) → denied 50", arguments: ["2025-06-10", "2025-01-15"])
+    @Test("tc.new-pain fails: onset 85 days or more before 2025-09-10 is neither acute nor subacute (§ C) → denied 50, even inside 3 calendar months",
+          arguments: ["2025-06-17", "2025-06-11", "2025-06-10", "2025-01-15"])
     func newPainFails(onset: String) throws {
         let determination = try evaluate(clean.clinical { $0.painOnset = day(onset) })
         expectReason(determination, rule: "tc.new-pain", carc: "50", lineOutcome: .denied, claimOutcome: .denied,
@@ -101,10 +126,18 @@ struct TrueCareRuleTests {
         expectPasses(try evaluate(encounter), rule: "tc.conservative-therapy")
     }
 
-    @Test("tc.conservative-therapy fails: active exercise 2025-07-01 … 2025-07-31, less than one month → denied 50")
-    func conservativeTooShort() throws {
+    @Test("tc.conservative-therapy passes: active exercise 2025-07-01 … 2025-07-31 is one month, both ends days of therapy (issue 20.6)")
+    func conservativeWholeMonth() throws {
         let encounter = clean.clinical {
             $0.conservativeTherapy = [ConservativeTherapy(type: .activeExercise, start: day("2025-07-01"), end: day("2025-07-31"), outcome: .failed)]
+        }
+        expectPasses(try evaluate(encounter), rule: "tc.conservative-therapy")
+    }
+
+    @Test("tc.conservative-therapy fails: active exercise 2025-07-01 … 2025-07-30, a day short of one month → denied 50")
+    func conservativeTooShort() throws {
+        let encounter = clean.clinical {
+            $0.conservativeTherapy = [ConservativeTherapy(type: .activeExercise, start: day("2025-07-01"), end: day("2025-07-30"), outcome: .failed)]
         }
         expectReason(try evaluate(encounter), rule: "tc.conservative-therapy", carc: "50", lineOutcome: .denied, claimOutcome: .denied,
                      citation: Self.cite("D. Policy, I.A.2"))
@@ -154,6 +187,22 @@ struct TrueCareRuleTests {
     @Test("tc.pharmacotherapy passes: an NSAID (002 § D. Policy, I.A.4)")
     func pharmacotherapyPasses() throws {
         expectPasses(try evaluate(clean), rule: "tc.pharmacotherapy")
+    }
+
+    @Test("tc.pharmacotherapy passes: an NSAID course that ends after the date of service, or on it, is being administered")
+    func pharmacotherapyOngoing() throws {
+        for end in ["2025-09-10", "2025-10-31"] {
+            let encounter = clean.clinical { $0.pharmacotherapy = [Pharmacotherapy(drugClass: .nsaid, start: day("2025-07-01"), end: day(end))] }
+            expectPasses(try evaluate(encounter), rule: "tc.pharmacotherapy")
+        }
+    }
+
+    @Test("tc.pharmacotherapy fails: an NSAID that ended before the date of service is not \"being administered\" → denied 50 (issue 20.7)",
+          arguments: ["2023-09-01", "2025-09-09"])
+    func pharmacotherapyEnded(end: String) throws {
+        let encounter = clean.clinical { $0.pharmacotherapy = [Pharmacotherapy(drugClass: .nsaid, start: day("2023-06-01"), end: day(end))] }
+        expectReason(try evaluate(encounter), rule: "tc.pharmacotherapy", carc: "50", lineOutcome: .denied, claimOutcome: .denied,
+                     citation: Self.cite("D. Policy, I.A.4"))
     }
 
     @Test("tc.pharmacotherapy fails: only an opioid and an anticonvulsant → denied 50")
@@ -206,10 +255,46 @@ struct TrueCareRuleTests {
 
     // MARK: tc.subsequent-improvement
 
-    @Test("tc.subsequent-improvement passes: prior TPI at the same region, 50% improvement (002 § D. Policy, II.B)")
+    @Test("tc.subsequent-improvement passes: prior TPI at the same region, 50% improvement in pain and improved function (002 § D. Policy, II.B)")
     func subsequentPasses() throws {
-        let encounter = subsequent.clinical { $0.priorInjectionResponse = PriorInjectionResponse(percentPainImprovement: 50) }
+        let encounter = subsequent.clinical { $0.priorInjectionResponse = PriorInjectionResponse(percentPainImprovement: 50, functionalImprovement: true) }
         expectPasses(try evaluate(encounter), rule: "tc.subsequent-improvement")
+    }
+
+    @Test("tc.subsequent-improvement fails: 60% less pain but function documented as not improved → denied 50 (\"pain, functioning, and activity tolerance\", issue 20.3)")
+    func subsequentFunctionNotImproved() throws {
+        let encounter = subsequent.clinical { $0.priorInjectionResponse = PriorInjectionResponse(percentPainImprovement: 60, functionalImprovement: false) }
+        expectReason(try evaluate(encounter), rule: "tc.subsequent-improvement", carc: "50", lineOutcome: .denied,
+                     claimOutcome: .denied, citation: Self.cite("D. Policy, II.B"))
+    }
+
+    @Test("tc.subsequent-improvement unknown: 60% less pain, function not documented → pended 252, prior treatment results requested")
+    func subsequentFunctionUnknown() throws {
+        let encounter = subsequent.clinical { $0.priorInjectionResponse = PriorInjectionResponse(percentPainImprovement: 60) }
+            .withoutDocuments(.priorTreatmentResults)
+        expectReason(try evaluate(encounter), rule: "tc.subsequent-improvement", carc: "252", lineOutcome: .pended,
+                     claimOutcome: .pended, citation: Self.cite("D. Policy, II.B"))
+    }
+
+    @Test("\"subsequent\" is bounded: a prior TPI at the same region more than 3 months before starts a new episode → the initial criteria apply (issue 20.3)")
+    func subsequentAfterLongGap() throws {
+        // Same region (levator scapulae, the neck) on 2025-05-15, four months before 2025-09-10; old pain, little relief.
+        let encounter = clean.clinical { $0.painOnset = day("2024-01-15"); $0.priorInjectionResponse = PriorInjectionResponse(percentPainImprovement: 10) }
+            .history([prior("H1", "2025-05-15", sites: [site("levator scapulae")])])
+        let determination = try evaluate(encounter)
+        expectReason(determination, rule: "tc.new-pain", carc: "50", lineOutcome: .denied, claimOutcome: .denied,
+                     citation: Self.cite("D. Policy, I.A.1"))
+        #expect(determination.allReasons("tc.subsequent-improvement").isEmpty)
+    }
+
+    @Test("\"subsequent\" within the bound: the same region on 2025-06-12, inside the 3 months before 2025-09-10 → subsequent, the initial criteria skipped")
+    func subsequentInsideBound() throws {
+        let encounter = clean.clinical { $0.painOnset = day("2024-01-15"); $0.priorInjectionResponse = PriorInjectionResponse(percentPainImprovement: 10) }
+            .history([prior("H1", "2025-06-12", sites: [site("levator scapulae")])])
+        let determination = try evaluate(encounter)
+        #expect(determination.allReasons("tc.new-pain").isEmpty)
+        expectReason(determination, rule: "tc.subsequent-improvement", carc: "50", lineOutcome: .denied, claimOutcome: .denied,
+                     citation: Self.cite("D. Policy, II.B"))
     }
 
     @Test("tc.subsequent-improvement fails: 49% improvement after the prior TPI at the same region → denied 50")

@@ -132,6 +132,7 @@ public enum DTR {
                     DTR.choice([("linkId", .string("\(linkId).class"))], "Medication class", DrugClass.self, required: true),
                     DTR.leaf("\(linkId).start", "Start date", "date"),
                     DTR.leaf("\(linkId).end", "End date", "date"),
+                    DTR.choice([("linkId", .string("\(linkId).outcome"))], "Outcome", TherapyOutcome.self),
                 ])
             case .sites:
                 return group(base, "Muscles to be injected (one per muscle and side)", [

@@ -91,7 +91,8 @@ extension DTR {
                     }
                     clinical.pharmacotherapy = (clinical.pharmacotherapy ?? []) + [Pharmacotherapy(
                         drugClass: drugClass, start: try children.date("clinical.pharmacotherapy.start"),
-                        end: try children.date("clinical.pharmacotherapy.end"))]
+                        end: try children.date("clinical.pharmacotherapy.end"),
+                        outcome: try children.code("clinical.pharmacotherapy.outcome", TherapyOutcome.self))]
                 case "procedure.sites":
                     let children = Children(try item.array("item"))
                     guard let muscle = try children.string("procedure.sites.muscle") else {
@@ -221,6 +222,7 @@ extension DTR {
                     answered("\(link).class", [coding(medication.drugClass)]),
                     answered("\(link).start", medication.start.map { [value("valueDate", .string($0.description))] } ?? []),
                     answered("\(link).end", medication.end.map { [value("valueDate", .string($0.description))] } ?? []),
+                    answered("\(link).outcome", medication.outcome.map { [coding($0)] } ?? []),
                 ]))
             }
             items.append(answered("clinical.treatmentPlan", (clinical.treatmentPlan ?? []).map(coding)))
