@@ -181,12 +181,15 @@ public struct Evaluator: Sendable {
                                     reasons.append(reason(rule, carc: carc, rarc: rarc, message: by + message))
                                 case .pend:
                                     pended = true
-                                    reasons.append(reason(rule, carc: "252", rarc: [], message: by + message + " Sent to medical review."))
+                                    pendingReasons.append(reasons.count)
+                                    reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord,
+                                                          message: by + message + " Sent to medical review."))
                                 }
                             case .unknown(let message, let documents, _):
                                 pended = true
                                 missing.formUnion(documents)
-                                reasons.append(reason(rule, carc: "252", rarc: [], message: by + message))
+                                pendingReasons.append(reasons.count)
+                                reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: by + message))
                             }
                         }
                         continue
