@@ -35,7 +35,9 @@ public struct Adjudicator: Sendable {
         do {
             if allPayers {
                 let prior = try await history.priorServices(member: encounter.member.id)
-                let determinations = evaluator.evaluateAllPayers(encounter, priorServices: Self.merged(prior.map(\.asPriorService), encounter.history))
+                let onFile = encounter.effectiveStage == .claim ? try await history.authorizations(member: encounter.member.id, payer: nil) : nil
+                let determinations = evaluator.evaluateAllPayers(encounter, priorServices: Self.merged(prior.map(\.asPriorService), encounter.history),
+                                                                 authorizations: onFile)
                 return Decision(determinations: determinations, recorded: false, replayed: false)
             }
             let evaluator = self.evaluator

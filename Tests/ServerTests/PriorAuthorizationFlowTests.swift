@@ -39,10 +39,17 @@ struct PriorAuthorizationFlowTests {
         return try #require(answer.determinations.first, "\(reply.text)")
     }
 
-    @Test func crdDtrPasThenClaims() async throws {
+    @Test(arguments: ["sqlite", "postgres"])
+    func crdDtrPasThenClaims(store: String) async throws {
         let path = temporaryFile("authorizations.sqlite")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let history = try await HistoryStores.openSQLite(path: path)
+        let history: any HistoryStore
+        if store == "sqlite" {
+            history = try await HistoryStores.openSQLite(path: path)
+        } else {
+            guard let url = try postgresURL("pa") else { return }
+            history = try await HistoryStores.openPostgres(url: url)
+        }
         let server = try await RunningServer.start(history: history, today: LocalDate("2025-09-10")!)
         do {
             // The planned service: the Harvard Pilgrim example, for a member of this test, on 2025-09-15.
