@@ -27,8 +27,9 @@ struct OperationOutcomeError: HTTPResponseError {
 
 extension ServerApplication {
     /// CDS Hooks (Da Vinci CRD), PAS `Claim/$submit` and DTR questionnaires. Order-time and
-    /// prior-authorization questions are decided with the member's history but never recorded:
-    /// neither is a claim.
+    /// prior-authorization questions are decided with the member's history but never recorded as
+    /// claims: neither is one. An approved PAS request is recorded as a prior authorization, which
+    /// CRD then reports as satisfying the order and a claim is checked against.
     func addFHIRRoutes(to router: Router<ServerContext>) {
         router.get("/cds-services") { _, _ in
             Self.json(FHIRJSONWriter.string(CRDService.discoveryDocument()))
