@@ -5,7 +5,8 @@ import Policies
 /// The decision procedure: encounter + prior services + policies → determination.
 ///
 /// A pure function of its inputs: no I/O, no clock, no globals. Prior services come from the
-/// caller (the encounter's `history`, or a history store above this layer).
+/// caller (the encounter's `history`, or a history store above this layer), and so do the member's
+/// prior authorizations on file, which a submitted claim is held to (`atClaim: authorization`).
 public struct Evaluator: Sendable {
     public let context: EvaluationContext
 
