@@ -104,5 +104,12 @@ struct Encounter837WriterTests {
             let bytes = try Encounter837Writer().bytes(for: encounter, creationDate: Self.created)
             #expect(try X12Valid.problems(bytes, name: "\(name).837") == [], "\(name)")
         }
+        // With a prior authorization number (2300 REF*G1) and with it beside a replacement's REF*F8.
+        var authorized = try Repository.example("harvard-pilgrim-approved")
+        authorized.priorAuthorization = "MP-HP-APPROVED-001"
+        #expect(try X12Valid.problems(Encounter837Writer().bytes(for: authorized, creationDate: Self.created), name: "authorized.837") == [])
+        authorized.frequency = .replacement
+        authorized.replaces = "HP-APPROVED-000"
+        #expect(try X12Valid.problems(Encounter837Writer().bytes(for: authorized, creationDate: Self.created), name: "authorized-replacement.837") == [])
     }
 }
