@@ -15,6 +15,9 @@ public final class Policy: Sendable {
     public let source: String
     public let effectiveFrom: LocalDate
     public let effectiveTo: LocalDate?
+    /// Where the effective dates come from (`effective.basis`): the source's own dates, or why they
+    /// stand in for dates the source does not give. Starts with "unknown" when the source has none.
+    public let effectiveBasis: String?
     /// `nil` means every line of business.
     public let linesOfBusiness: Set<LineOfBusiness>?
     public let exceptions: [ProgramException]
@@ -28,8 +31,10 @@ public final class Policy: Sendable {
 
     public init(id: String, payer: String, title: String, version: String?, source: String, effectiveFrom: LocalDate,
                 effectiveTo: LocalDate?, linesOfBusiness: Set<LineOfBusiness>?, exceptions: [ProgramException],
-                governs: [String], documentationRequests: [DocumentRequest], rules: [Rule], location: SourceLocation) {
+                governs: [String], documentationRequests: [DocumentRequest], rules: [Rule], location: SourceLocation,
+                effectiveBasis: String? = nil) {
         self.id = id; self.payer = payer; self.title = title; self.version = version; self.source = source
+        self.effectiveBasis = effectiveBasis
         self.effectiveFrom = effectiveFrom; self.effectiveTo = effectiveTo; self.linesOfBusiness = linesOfBusiness
         self.exceptions = exceptions; self.governs = governs; self.documentationRequests = documentationRequests
         self.rules = rules; self.location = location

@@ -94,7 +94,7 @@ struct PolicyFileSchema {
         guard let id, let payer, let title, let source, let effective, let governs, let rules else { return nil }
         return Policy(id: id, payer: payer, title: title, version: version, source: source, effectiveFrom: effective.from,
                       effectiveTo: effective.to, linesOfBusiness: lines ?? nil, exceptions: exceptions, governs: governs,
-                      documentationRequests: requests, rules: rules, location: m.location)
+                      documentationRequests: requests, rules: rules, location: m.location, effectiveBasis: effective.basis)
     }
 
     func identifier(_ node: Node, _ context: String, allowSlash: Bool) -> String? {
@@ -107,16 +107,17 @@ struct PolicyFileSchema {
         return text
     }
 
-    func effectivePeriod(_ node: Node) -> (from: LocalDate, to: LocalDate?)? {
-        guard let m = reader.mapping(node, "effective", allowed: ["from", "to"]) else { return nil }
+    func effectivePeriod(_ node: Node) -> (from: LocalDate, to: LocalDate?, basis: String?)? {
+        guard let m = reader.mapping(node, "effective", allowed: ["from", "to", "basis"]) else { return nil }
         let from = m.required("from") { reader.date($0, "effective.from") }
         let to = m.optional("to") { reader.date($0, "effective.to") }
+        let basis = m.optional("basis") { reader.string($0, "effective.basis") }
         guard let from else { return nil }
         if let to, to < from {
             reader.error(m.keyLocation("to"), "effective.to (\(to)) is before effective.from (\(from))")
             return nil
         }
-        return (from, to)
+        return (from, to, basis)
     }
 
     /// A list of lines of business, or `all`; `all` is returned as `.some(nil)`.

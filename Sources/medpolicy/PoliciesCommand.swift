@@ -48,6 +48,7 @@ struct Policies: ParsableCommand {
             }
             print("\(policy.id) — \(policy.title)")
             print("payer \(policy.payer); effective \(policy.effectiveFrom) to \(policy.effectiveTo?.description ?? "open"); source \(policy.source)")
+            print("dates: \(policy.effectiveBasis ?? "unknown (the policy file does not say where they come from)")")
             print("governs \(policy.governs.joined(separator: ", ")); lines of business \(policy.linesOfBusiness.map { $0.map(\.rawValue).sorted().joined(separator: ", ") } ?? "all")")
             for exception in policy.exceptions {
                 switch exception.action {

@@ -99,6 +99,15 @@ struct CodeTablesTests {
         #expect(tables.carc("N362") == nil)
     }
 
+    @Test("X12's usage notes: which CARCs need a remark code, and which group code each goes under (issue 20.12)")
+    func carcUsage() throws {
+        for code in ["16", "96", "252", "234"] { #expect(try #require(tables.carcCode(code)).requiresRemark, "CARC \(code)") }
+        for code in ["4", "11", "18", "50", "55", "97", "119", "151", "197"] { #expect(try #require(tables.carcCode(code)).requiresRemark == false, "CARC \(code)") }
+        #expect(try #require(tables.carcCode("18")).groupCode == "OA")
+        #expect(try #require(tables.carcCode("133")).groupCode == "OA")
+        for code in ["4", "11", "16", "50", "96", "97", "119", "151", "252"] { #expect(try #require(tables.carcCode(code)).groupCode == "CO", "CARC \(code)") }
+    }
+
     @Test func rarcTexts() {
         #expect(tables.rarc("N362") == "The number of Days or Units of Service exceeds our acceptable maximum.")
         #expect(tables.rarc("m76") == "Missing/incomplete/invalid diagnosis or condition.")

@@ -100,6 +100,22 @@ struct Remittance835Tests {
         #expect(!truecare.contains { $0[0] == "LQ" })
     }
 
+    @Test("each CAS goes out under the group X12's usage note names for its CARC: 18 (duplicate) under OA, the others under CO; RARCs follow as LQ*HE (issue 20.12)")
+    func groupCodeFollowsTheCARC() throws {
+        let aet1 = try read837(try fixture("multiple-claims.837")).claims[0]
+        let duplicate = Reason(rule: "coding.duplicate", carc: "18", message: "exact duplicate", citation: nil)
+        let notCovered = Reason(rule: "tc.dry-needling", carc: "96", rarc: ["N130"], message: "not covered", citation: nil)
+        let cases: [(Reason, String, [[String]])] = [(duplicate, "OA", []), (notCovered, "CO", [["LQ", "HE", "N130"]])]
+        for (reason, group, remarks) in cases {
+            let batch = try Remittance835Writer(settings: remittanceSettings).write(
+                [AdjudicatedClaim(claim: aet1, determination: determination(aet1, .denied, lines: [.denied], reasons: [reason]))],
+                firstControlNumber: 1)
+            let written = segments(batch.remittances[0].text)
+            #expect(written.filter { $0[0] == "CAS" } == [["CAS", group, reason.carc!, "150"]])
+            #expect(written.filter { $0[0] == "LQ" } == remarks)
+        }
+    }
+
     @Test("a denied claim that still pays an ungoverned line is CLP02 1, not 4 (denied means nothing paid)")
     func deniedClaimWithAPaidLineIsProcessed() throws {
         let aet2 = try read837(try fixture("multiple-claims.837")).claims[1]  // 20553 and J3301

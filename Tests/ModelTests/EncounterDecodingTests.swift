@@ -105,6 +105,18 @@ struct EncounterDecodingTests {
         #expect(try EncounterReader.decode(encoded) == encounter)
     }
 
+    @Test("a medication's outcome (issue 20.6) decodes, round-trips, and an unknown one is refused at its path")
+    func pharmacotherapyOutcome() throws {
+        let old = "{ \"class\": \"nsaid\", \"start\": \"2025-07-01\" }"
+        let json = validEncounterJSON.replacingOccurrences(of: old, with: "{ \"class\": \"nsaid\", \"start\": \"2025-07-01\", \"outcome\": \"intolerant\" }")
+        let encounter = try EncounterReader.decode(Data(json.utf8))
+        #expect(encounter.clinical?.pharmacotherapy?.first?.outcome == .intolerant)
+        #expect(try EncounterReader.decode(try JSONEncoder().encode(encounter)) == encounter)
+        #expect(try EncounterReader.decode(Data(validEncounterJSON.utf8)).clinical?.pharmacotherapy?.first?.outcome == nil)
+        let refused = errors(replacing: old, with: "{ \"class\": \"nsaid\", \"outcome\": \"worse\" }")
+        #expect(refused.contains { $0.path == "clinical.pharmacotherapy[0].outcome" }, "\(refused)")
+    }
+
     @Test func absentFactsStayUnknownAndFalseStaysFalse() throws {
         let json = """
         {"id":"A","member":{"id":"M"},"coverage":{"payer":"aetna"},"dateOfService":"2025-01-02",

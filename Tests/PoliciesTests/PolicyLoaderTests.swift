@@ -221,3 +221,90 @@ struct ClaimEnforcementLoaderTests {
         }
     }
 }
+
+/// The criterion keys the policy audit added (issue 20.3, 20.6, 20.7) and the remark codes exclusions carry (20.12).
+@Suite("Policy loader: onset bounds, current medication, remark codes")
+struct AuditCriteriaLoaderTests {
+    func parse(_ criteria: String) -> (Policy?, [PolicyIssue]) {
+        let rule = """
+          - id: acme.audit
+            citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+            criteria: \(criteria)
+            onFail: deny
+            atClaim: attested
+        """
+        return PolicyLoader.parse(yaml: minimalPolicy + "\n" + rule, file: "p.yaml")
+    }
+
+    func fact(_ policy: Policy?) -> Fact? {
+        guard case .criteria(.fact(let fact)) = policy?.rules.last?.check else { return nil }
+        return fact
+    }
+
+    @Test func painOnsetTakesDaysOrMonths() {
+        let (days, dayIssues) = parse("{painOnset: {withinDays: 84}}")
+        #expect(dayIssues.isEmpty, "\(dayIssues)")
+        #expect(fact(days) == .painOnset(.days(84)))
+        let (months, monthIssues) = parse("{painOnset: {withinMonths: 3}}")
+        #expect(monthIssues.isEmpty, "\(monthIssues)")
+        #expect(fact(months) == .painOnset(.months(3)))
+    }
+
+    @Test func painOnsetNeedsExactlyOneBound() {
+        for criteria in ["{painOnset: {withinDays: 84, withinMonths: 3}}", "{painOnset: {}}"] {
+            let (_, issues) = parse(criteria)
+            #expect(issues.contains { $0.severity == .error && $0.message.contains("exactly one of withinDays or withinMonths") }, "\(criteria): \(issues)")
+        }
+    }
+
+    @Test func pharmacotherapyTakesOutcomesAndCurrent() {
+        let (policy, issues) = parse("{pharmacotherapy: {classes: [nsaid], minDays: 42, outcomes: [failed], current: true}}")
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(fact(policy) == .pharmacotherapy(classes: [.nsaid], minDays: 42, outcomes: [.failed], current: true))
+        let (plain, _) = parse("{pharmacotherapy: {classes: [nsaid]}}")
+        #expect(fact(plain) == .pharmacotherapy(classes: [.nsaid], minDays: nil, outcomes: nil, current: false))
+    }
+
+    @Test func currentMustBeABoolean() {
+        let (_, issues) = parse("{pharmacotherapy: {current: sometimes}}")
+        #expect(issues.contains { $0.severity == .error && $0.message.contains("current must be true or false, got 'sometimes'") && $0.location.line > 20 }, "\(issues)")
+    }
+
+    @Test func aNotCoveredExclusionCarriesN130UnlessItNamesItsOwn() throws {
+        let exclusion = """
+          - id: acme.acupuncture
+            citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+            exclude: {codes: ["97810"], status: not_covered}
+        """
+        let (policy, issues) = PolicyLoader.parse(yaml: minimalPolicy + "\n" + exclusion, file: "p.yaml")
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(try #require(policy?.rules.last).onFail == .deny(carc: "96", rarc: ["N130"]))
+        let (named, _) = PolicyLoader.parse(yaml: minimalPolicy + "\n" + exclusion + "\n    rarc: [N425]", file: "p.yaml")
+        #expect(try #require(named?.rules.last).onFail == .deny(carc: "96", rarc: ["N425"]))
+        let (investigational, _) = PolicyLoader.parse(yaml: minimalPolicy + "\n" + exclusion.replacingOccurrences(of: "not_covered", with: "investigational"), file: "p.yaml")
+        #expect(try #require(investigational?.rules.last).onFail == .deny(carc: "55", rarc: []))
+    }
+}
+
+@Suite("Policy loader: where the effective dates come from (issue 20.10)")
+struct EffectiveBasisTests {
+    @Test func basisLoadsAndIsOptional() throws {
+        let with = minimalPolicy.replacingOccurrences(of: "  to: null", with: "  to: null\n  basis: \"unknown: no date in the source\"")
+        let (policy, issues) = PolicyLoader.parse(yaml: with, file: "p.yaml")
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(policy?.effectiveBasis == "unknown: no date in the source")
+        #expect(PolicyLoader.parse(yaml: minimalPolicy, file: "p.yaml").0?.effectiveBasis == nil)
+    }
+
+    @Test func everyShippedPolicySaysWhereItsDatesComeFrom() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Policies").path
+        let library = try PolicyLibrary.load(directory: directory).library
+        for policy in library.policies {
+            #expect(policy.effectiveBasis?.isEmpty == false, "\(policy.id) has no effective.basis")
+        }
+        // The two whose sources carry no date say so; the three that do cite it.
+        let unknown = Set(library.policies.filter { $0.effectiveBasis?.hasPrefix("unknown") == true }.map(\.id))
+        #expect(unknown == ["harvard-pilgrim/trigger-point-injections", "aetna/trigger-point-injections"])
+    }
+}
