@@ -5,30 +5,47 @@ import Policies
 /// The decision procedure: encounter + prior services + policies → determination.
 ///
 /// A pure function of its inputs: no I/O, no clock, no globals. Prior services come from the
-/// caller (the encounter's `history`, or a history store above this layer).
+/// caller (the encounter's `history`, or a history store above this layer), and so do the member's
+/// prior authorizations on file, which a submitted claim is held to (`atClaim: authorization`).
 public struct Evaluator: Sendable {
     public let context: EvaluationContext
 
     public init(context: EvaluationContext) { self.context = context }
 
     /// Decides an encounter for its own payer (or `payer` when given).
-    /// - Parameter priorServices: the member's prior services; the encounter's `history` when nil.
-    public func evaluate(_ encounter: Encounter, payer: String? = nil, priorServices: [PriorService]? = nil) -> Determination {
+    /// - Parameters:
+    ///   - priorServices: the member's prior services; the encounter's `history` when nil.
+    ///   - authorizations: the member's prior authorizations on file (stage `claim`, rules declared
+    ///     `atClaim: authorization`); none when nil.
+    public func evaluate(_ encounter: Encounter, payer: String? = nil, priorServices: [PriorService]? = nil,
+                         authorizations: [Authorization]? = nil) -> Determination {
         let facts = EncounterFacts(encounter: encounter, priorServices: priorServices, context: context)
-        return evaluate(facts, coding: CodingRules(facts: facts, context: context).evaluate(), payer: payer ?? facts.coverage.payer)
+        return evaluate(facts, coding: CodingRules(facts: facts, context: context).evaluate(), payer: payer ?? facts.coverage.payer,
+                        authorizations: claimAuthorizations(encounter, priorServices, authorizations))
     }
 
     /// Decides an encounter for every payer that has policies (the `--all-payers` view). The facts
     /// and the correct-coding findings do not depend on the payer and are derived once.
-    public func evaluateAllPayers(_ encounter: Encounter, priorServices: [PriorService]? = nil) -> [Determination] {
+    public func evaluateAllPayers(_ encounter: Encounter, priorServices: [PriorService]? = nil,
+                                  authorizations: [Authorization]? = nil) -> [Determination] {
         let facts = EncounterFacts(encounter: encounter, priorServices: priorServices, context: context)
         let coding = CodingRules(facts: facts, context: context).evaluate()
-        return context.library.payers.map { evaluate(facts, coding: coding, payer: $0) }
+        let onFile = claimAuthorizations(encounter, priorServices, authorizations)
+        return context.library.payers.map { evaluate(facts, coding: coding, payer: $0, authorizations: onFile) }
+    }
+
+    /// Only a submitted claim is held to authorizations: before it, nothing is set up.
+    private func claimAuthorizations(_ encounter: Encounter, _ priorServices: [PriorService]?,
+                                     _ authorizations: [Authorization]?) -> ClaimAuthorizations? {
+        guard encounter.effectiveStage == .claim else { return nil }
+        return ClaimAuthorizations(encounter: encounter, priorServices: priorServices, authorizations: authorizations ?? [],
+                                   context: context)
     }
 
     // The facts' fields are read where used, never bound whole: a binding of a struct copies it
     // and retains every field of it.
-    private func evaluate(_ facts: EncounterFacts, coding: CodingRules.Result, payer: String) -> Determination {
+    private func evaluate(_ facts: EncounterFacts, coding: CodingRules.Result, payer: String,
+                          authorizations: ClaimAuthorizations?) -> Determination {
         let advice = CodingAdvice(recommended: coding.recommended, issues: coding.issues)
 
         if facts.frequency == .void {
@@ -50,7 +67,8 @@ public struct Evaluator: Sendable {
             return notApplicable(facts, payer: payer, policy: policy.reference, advice: advice,
                                  reason: Reason(rule: exception.id, carc: nil, message: message, citation: exception.citation))
         case .policy(let policy, let routedBy):
-            return decide(facts, payer: payer, policy: policy, routedBy: routedBy, coding: coding, advice: advice)
+            return decide(facts, payer: payer, policy: policy, routedBy: routedBy, coding: coding, advice: advice,
+                          authorizations: authorizations)
         }
     }
 
@@ -77,8 +95,11 @@ public struct Evaluator: Sendable {
     }
 
     private func decide(_ facts: EncounterFacts, payer: String, policy: Policy, routedBy: (Policy, ProgramException)?,
-                        coding: CodingRules.Result, advice codingAdvice: CodingAdvice) -> Determination {
+                        coding: CodingRules.Result, advice codingAdvice: CodingAdvice,
+                        authorizations: ClaimAuthorizations?) -> Determination {
         let rules = PolicyRuleEvaluator(policy: policy, facts: facts, context: context)
+        // The rules over the facts each authorization's clinical record completes, by number.
+        var authorizedRules: [String: PolicyRuleEvaluator] = [:]
         var missing = coding.missing
         var anyPended = false
         // Claim stage: criteria taken as attested (once each), and the records an audit would ask for.
@@ -102,6 +123,9 @@ public struct Evaluator: Sendable {
             let candidates = rules.plan.rules(for: code)
             var ruleGoverns = false, skipped = false
             var attestedRules: [String] = []
+            // The line's authorization, resolved when a rule first needs one (`atClaim: authorization`).
+            var resolution: ClaimAuthorizations.Resolution?
+            var authorizationUsed: String?
             for position in candidates.positions {
                 let rule = policy.rules[position]
                 guard rules.governs(rule) else { skipped = true; continue }
@@ -130,6 +154,47 @@ public struct Evaluator: Sendable {
                         }
                         continue
                     }
+                    // Met by an approved prior authorization on file: its clinical facts decide, and
+                    // the line must be within what it authorized.
+                    if attestable != nil, facts.stage == .claim, rule.atClaim == .authorization, let authorizations {
+                        let first = resolution == nil
+                        if first { resolution = authorizations.resolve(line: index, payer: payer, facts: facts) }
+                        switch resolution! {
+                        case .denied(let carc, let rarc, let message):
+                            if first {
+                                denied = true
+                                reasons.append(reason(rule, carc: carc, rarc: rarc, message: message))
+                            }
+                        case .authorized(let authorization, let item, let found):
+                            authorizationUsed = authorization.number
+                            if first { reasons.append(reason(rule, carc: nil, rarc: [], message: authorizations.note(authorization, item, found: found))) }
+                            let standIn = authorizedRules[authorization.number]
+                                ?? PolicyRuleEvaluator(policy: policy, facts: authorizations.facts(standingIn: authorization), context: context)
+                            authorizedRules[authorization.number] = standIn
+                            let by = "Per prior authorization \(authorization.number): "
+                            switch standIn.evaluate(rule, at: position, onLine: index) {
+                            case .pass:
+                                break
+                            case .fail(let message):
+                                switch rule.onFail {
+                                case .deny(let carc, let rarc):
+                                    denied = true
+                                    reasons.append(reason(rule, carc: carc, rarc: rarc, message: by + message))
+                                case .pend:
+                                    pended = true
+                                    pendingReasons.append(reasons.count)
+                                    reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord,
+                                                          message: by + message + " Sent to medical review."))
+                                }
+                            case .unknown(let message, let documents, _):
+                                pended = true
+                                missing.formUnion(documents)
+                                pendingReasons.append(reasons.count)
+                                reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: by + message))
+                            }
+                        }
+                        continue
+                    }
                     pended = true
                     missing.formUnion(documents)
                     pendingReasons.append(reasons.count)
@@ -153,7 +218,8 @@ public struct Evaluator: Sendable {
                 : candidates.positions.indices.filter { rules.governs(policy.rules[candidates.positions[$0]]) }.map { candidates.ids[$0] }
             lines.append(LineDetermination(index: index + 1, code: code, outcome: outcome, reasons: reasons,
                                            evaluated: evaluated.isEmpty ? nil : evaluated,
-                                           attested: attestedRules.isEmpty ? nil : attestedRules))
+                                           attested: attestedRules.isEmpty ? nil : attestedRules,
+                                           authorization: authorizationUsed))
         }
 
         var claimReasons = coding.claimReasons

@@ -46,6 +46,13 @@ public protocol HistoryStore: Sendable {
     /// Every determination recorded for a claim id, in the order issued (the audit trail).
     func determinations(claimId: String) async throws -> [StoredDetermination]
 
+    /// Records prior authorizations in one transaction: all of them or none. A number already on
+    /// file is replaced (an authorization amended or re-imported).
+    func record(authorizations: [Authorization]) async throws
+
+    /// The member's prior authorizations on file (only `payer`'s when given), oldest issued first.
+    func authorizations(member: String, payer: String?) async throws -> [Authorization]
+
     /// Closes the store; later calls throw ``HistoryError/closed``.
     func close() async throws
 }

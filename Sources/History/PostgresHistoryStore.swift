@@ -10,7 +10,7 @@ import PostgresNIO
 /// different members run in parallel. The schema is marked as ours, with its version, in the
 /// `meta` table.
 final class PostgresHistoryStore: HistoryStore {
-    static let schemaVersion = 2
+    static let schemaVersion = 3
     static let application = "medpolicy-history"
 
     private let pool: PostgresConnectionPool
@@ -104,6 +104,27 @@ final class PostgresHistoryStore: HistoryStore {
                     """, logger)
                 try await connection.run(
                     "UPDATE \(unescaped: s).meta SET value = '2' WHERE key = 'schema_version'", logger)
+            }
+            if version < 3 {
+                // Version 3 (issue 19): prior authorizations on file, by number.
+                try await connection.run("""
+                    CREATE TABLE IF NOT EXISTS \(unescaped: s).authorizations (
+                        number      text PRIMARY KEY,
+                        payer       text NOT NULL,
+                        member_id   text NOT NULL,
+                        status      text NOT NULL CHECK (status IN ('approved', 'partial')),
+                        issued      date NOT NULL,
+                        policy_id   text,
+                        items       text NOT NULL,
+                        clinical    text,
+                        recorded_at timestamptz NOT NULL DEFAULT now()
+                    )
+                    """, logger)
+                try await connection.run("""
+                    CREATE INDEX IF NOT EXISTS authorizations_by_member ON \(unescaped: s).authorizations (member_id, payer)
+                    """, logger)
+                try await connection.run(
+                    "UPDATE \(unescaped: s).meta SET value = '3' WHERE key = 'schema_version'", logger)
             }
             return ((), commit: true)
         }
@@ -405,6 +426,51 @@ final class PostgresHistoryStore: HistoryStore {
                     determination: try HistoryCodec.decode(Determination.self, json, what: "determination")))
             }
             return stored
+        }
+    }
+
+    func record(authorizations: [Authorization]) async throws {
+        for authorization in authorizations {
+            for (field, text) in [("authorization number", authorization.number), ("authorization payer", authorization.payer),
+                                  ("authorization member id", authorization.memberId)] where !StorableText.holds(text) {
+                throw HistoryError.unstorableText(field: field)
+            }
+        }
+        let rows = try authorizations.map { authorization in
+            (authorization, try HistoryCodec.canonicalJSON(authorization.items),
+             try authorization.clinical.map { try HistoryCodec.canonicalJSON($0) })
+        }
+        try await transaction { connection in
+            for (authorization, items, clinical) in rows {
+                try await connection.run("""
+                    INSERT INTO \(unescaped: self.s).authorizations (number, payer, member_id, status, issued, policy_id, items, clinical)
+                    VALUES (\(authorization.number), \(authorization.payer), \(authorization.memberId),
+                            \(authorization.status.rawValue), \(authorization.issued.description)::date, \(authorization.policy),
+                            \(items), \(clinical))
+                    ON CONFLICT (number) DO UPDATE SET payer = excluded.payer, member_id = excluded.member_id,
+                        status = excluded.status, issued = excluded.issued, policy_id = excluded.policy_id,
+                        items = excluded.items, clinical = excluded.clinical, recorded_at = now()
+                    """, self.logger)
+            }
+            return ((), commit: true)
+        }
+    }
+
+    func authorizations(member: String, payer: String?) async throws -> [Authorization] {
+        guard StorableText.holds(member) else { return [] }
+        return try await withConnection { connection in
+            let result = try await connection.query("""
+                SELECT number, payer, member_id, status, to_char(issued, 'YYYY-MM-DD'), policy_id, items, clinical
+                FROM \(unescaped: self.s).authorizations
+                WHERE member_id = \(member) AND (\(payer)::text IS NULL OR payer = \(payer)::text) ORDER BY issued, number
+                """, logger: self.logger)
+            var found: [Authorization] = []
+            for try await (number, payer, memberId, status, issued, policy, items, clinical)
+                in result.decode((String, String, String, String, String, String?, String, String?).self) {
+                found.append(try HistoryCodec.authorization(number: number, payer: payer, memberId: memberId, status: status,
+                                                            issued: issued, policy: policy, items: items, clinical: clinical))
+            }
+            return found
         }
     }
 

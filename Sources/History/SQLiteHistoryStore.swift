@@ -16,7 +16,7 @@ import Synchronization
 final class SQLiteHistoryStore: HistoryStore {
     /// 'MPOL' as a big-endian 32-bit integer, in the SQLite header at offset 68.
     static let applicationID: Int32 = 0x4D50_4F4C
-    static let schemaVersion = 3
+    static let schemaVersion = 4
     /// How long a writer waits for another process holding the write lock before giving up.
     static let busyTimeout: TimeInterval = 60
 
@@ -217,6 +217,23 @@ final class SQLiteHistoryStore: HistoryStore {
                     INSERT INTO member_generations (member_id, generation) VALUES (OLD.member_id, 1)
                     ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
                 END;
+                """)
+        }
+        if version < 4 {
+            // Version 4 (issue 19): prior authorizations on file, by number.
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS authorizations (
+                    number      TEXT PRIMARY KEY,
+                    payer       TEXT NOT NULL,
+                    member_id   TEXT NOT NULL,
+                    status      TEXT NOT NULL CHECK (status IN ('approved', 'partial')),
+                    issued      TEXT NOT NULL,
+                    policy_id   TEXT,
+                    items       TEXT NOT NULL,
+                    clinical    TEXT,
+                    recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                );
+                CREATE INDEX IF NOT EXISTS authorizations_by_member ON authorizations (member_id, payer);
                 """)
         }
         if id != applicationID { try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
@@ -501,6 +518,56 @@ final class SQLiteHistoryStore: HistoryStore {
                     StoredDetermination(claimId: $0["claim_id"], policyId: $0["policy_id"], issuedSequence: $0["sequence"],
                                         determination: try HistoryCodec.decode(Determination.self, $0["determination"],
                                                                                what: "determination"))
+                }
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    func record(authorizations: [Authorization]) async throws {
+        try checkOpen()
+        for authorization in authorizations {
+            for (field, text) in [("authorization number", authorization.number), ("authorization payer", authorization.payer),
+                                  ("authorization member id", authorization.memberId)] where !StorableText.holds(text) {
+                throw HistoryError.unstorableText(field: field)
+            }
+        }
+        let rows = try authorizations.map { authorization in
+            (authorization, try HistoryCodec.canonicalJSON(authorization.items),
+             try authorization.clinical.map { try HistoryCodec.canonicalJSON($0) })
+        }
+        do {
+            try await pool.write { db in
+                for (authorization, items, clinical) in rows {
+                    try db.execute(sql: """
+                        INSERT INTO authorizations (number, payer, member_id, status, issued, policy_id, items, clinical)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (number) DO UPDATE SET payer = excluded.payer, member_id = excluded.member_id,
+                            status = excluded.status, issued = excluded.issued, policy_id = excluded.policy_id,
+                            items = excluded.items, clinical = excluded.clinical,
+                            recorded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                        """, arguments: [authorization.number, authorization.payer, authorization.memberId,
+                                         authorization.status.rawValue, authorization.issued.description,
+                                         authorization.policy, items, clinical])
+                }
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    func authorizations(member: String, payer: String?) async throws -> [Authorization] {
+        try checkOpen()
+        guard StorableText.holds(member) else { return [] }
+        do {
+            return try Self.read(pool) { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT number, payer, member_id, status, issued, policy_id, items, clinical FROM authorizations
+                    WHERE member_id = ? AND (? IS NULL OR payer = ?) ORDER BY issued, number
+                    """, arguments: [member, payer, payer]).map {
+                    try HistoryCodec.authorization(number: $0[0], payer: $0[1], memberId: $0[2], status: $0[3], issued: $0[4],
+                                                   policy: $0[5], items: $0[6], clinical: $0[7])
                 }
             }
         } catch {

@@ -184,6 +184,17 @@ enum HistoryCodec {
         }
     }
 
+    /// An authorization from its stored columns (items and clinical facts as canonical JSON).
+    static func authorization(number: String, payer: String, memberId: String, status: String, issued: String,
+                              policy: String?, items: String, clinical: String?) throws -> Authorization {
+        guard let state = AuthorizationStatus(rawValue: status), let date = LocalDate(issued) else {
+            throw HistoryError.storage("stored authorization \(number) has status '\(status)' and issue date '\(issued)'")
+        }
+        return Authorization(number: number, payer: payer, memberId: memberId, status: state, issued: date, policy: policy,
+                             items: try decode([AuthorizedService].self, items, what: "list of authorized services"),
+                             clinical: try clinical.map { try decode(Clinical.self, $0, what: "clinical record") })
+    }
+
     /// A recorded claim from its stored encounter and determination JSON.
     static func recordedClaim(record: Int64, encounter: String, determination: String) throws -> RecordedClaim {
         RecordedClaim(record: record, encounter: try decode(Encounter.self, encounter, what: "encounter"),

@@ -103,6 +103,10 @@ public struct Encounter837Writer {
         }
         writer.segment("CLM", [encounter.id, X12Values.amount(charges.reduce(0, +)), "", "",
                                writer.composite([encounter.placeOfService ?? "11", "B", frequency]), "Y", "A", "Y", "Y"])
+        // 2300 REF*G1 (prior authorization) comes before REF*F8 in the implementation guide's order.
+        if let number = encounter.priorAuthorization {
+            writer.segment("REF", ["G1", number])
+        }
         if encounter.effectiveFrequency != .original, let replaces = encounter.replaces {
             writer.segment("REF", ["F8", replaces])
         }

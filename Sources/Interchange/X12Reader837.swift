@@ -58,6 +58,7 @@ public struct X12ReadResult: Sendable {
 ///   2010BB NM1*PR (id first, then name); an unknown payer is a claim error.
 /// - `coverage.lineOfBusiness`: from SBR09 (see `ClaimFilingIndicator`).
 /// - `frequency`/`replaces`: CLM05-3 (1, 7, 8) and REF*F8.
+/// - `priorAuthorization`: 2300 REF*G1 (the prior authorization number).
 /// - `diagnoses`: HI ABK/ABF codes in claim order, with the dot inserted after the third
 ///   character (`M7918` → `M79.18`).
 /// - `lines`: SV1 code, modifiers, units, pointers, charge.
@@ -153,6 +154,8 @@ public final class X12Reader837 {
         var facilityCode = ""
         var frequencyCode = "1"
         var replaces: String?
+        /// 2300 REF*G1.
+        var priorAuthorization: String?
         var diagnoses: [String] = []
         var sawPrincipal = false
         var notes: [String] = []
@@ -658,7 +661,14 @@ public final class X12Reader837 {
             patient!.memberId = id
             return
         }
-        guard loop == .claim, claim != nil, scanner.equals(1, "F8") else { return }
+        guard loop == .claim, claim != nil else { return }
+        if scanner.equals(1, "G1") {
+            let number = scanner.string(2)
+            if number.isEmpty { fail("REF02", "prior authorization number (REF*G1) is empty"); return }
+            claim!.priorAuthorization = number
+            return
+        }
+        guard scanner.equals(1, "F8") else { return }
         let reference = scanner.string(2)
         if reference.isEmpty { fail("REF02", "original claim reference number (REF*F8) is empty"); return }
         claim!.replaces = reference
@@ -880,7 +890,8 @@ public final class X12Reader837 {
             lines: lines.map {
                 ServiceLine(code: $0.code, modifiers: $0.modifiers, units: $0.units,
                             diagnosisPointers: $0.diagnosisPointers, charge: Double($0.chargeCents) / 100)
-            })
+            },
+            priorAuthorization: builder.priorAuthorization)
         emit(.claim(ParsedClaim(
             encounter: encounter, payer: subscriber.payer ?? BilledPayer(name: "", id: ""),
             claimFilingIndicator: subscriber.filingIndicator, payerResponsibility: subscriber.responsibility, notes: builder.notes,

@@ -1,9 +1,11 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import History
 import Interchange
 import Model
 import NIOCore
+import Policies
 
 /// A FHIR or CDS Hooks request that cannot be read, answered as a FHIR `OperationOutcome`
 /// (`application/fhir+json`) with the FHIRPath-like location of the problem.
@@ -25,8 +27,9 @@ struct OperationOutcomeError: HTTPResponseError {
 
 extension ServerApplication {
     /// CDS Hooks (Da Vinci CRD), PAS `Claim/$submit` and DTR questionnaires. Order-time and
-    /// prior-authorization questions are decided with the member's history but never recorded:
-    /// neither is a claim.
+    /// prior-authorization questions are decided with the member's history but never recorded as
+    /// claims: neither is one. An approved PAS request is recorded as a prior authorization, which
+    /// CRD then reports as satisfying the order and a claim is checked against.
     func addFHIRRoutes(to router: Router<ServerContext>) {
         router.get("/cds-services") { _, _ in
             Self.json(FHIRJSONWriter.string(CRDService.discoveryDocument()))
@@ -47,15 +50,30 @@ extension ServerApplication {
                 throw Problem(.badRequest, detail: "hook: this service answers '\(service.hook)', the request is '\(hookRequest.hook.hook)'")
             }
             var results: [(order: CRDOrder, determination: Determination?)] = []
+            var authorizations: [String: CRDPriorAuthorization] = [:]
             for order in hookRequest.orders(today: today()) {
-                guard let encounter = order.encounter else {
+                guard var encounter = order.encounter else {
                     results.append((order, nil))
                     continue
                 }
-                results.append((order, try await decide(encounter, dryRun: true).determinations.first))
+                var determination = try await decide(encounter, dryRun: true).determinations.first
+                if let policy = determination?.policy.flatMap({ adjudicator.evaluator.context.library.policy(id: $0.id) }),
+                   policy.rules.contains(where: { $0.atClaim == .authorization }) {
+                    // An approved authorization on file that covers the order satisfies it: the order
+                    // is decided on the clinical facts the authorization was granted on.
+                    if let onFile = try await authorization(covering: encounter) {
+                        encounter.clinical = onFile.clinical
+                        determination = try await decide(encounter, dryRun: true).determinations.first
+                        authorizations[order.assertionId] = .satisfied(number: onFile.number)
+                    } else {
+                        authorizations[order.assertionId] = .required
+                    }
+                }
+                results.append((order, determination))
             }
             let base = settings.baseURL
-            let answer = CRD.response(for: results, questionnaireBase: base + "/fhir", policyURL: { "\(base)/v1/policies/\($0)" })
+            let answer = CRD.response(for: results, questionnaireBase: base + "/fhir", policyURL: { "\(base)/v1/policies/\($0)" },
+                                      priorAuthorization: { authorizations[$0.assertionId] ?? .notRequired })
             return Self.json(FHIRJSONWriter.string(answer))
         }
         router.post("/fhir/Claim/$submit") { request, _ in
@@ -70,6 +88,15 @@ extension ServerApplication {
                 throw Problem(.internalServerError, detail: "no determination was made")
             }
             let created = ISO8601DateFormatter().string(from: Date())
+            // An approved (or partly approved) request is an authorization a later claim is held to.
+            if let history = adjudicator.history,
+               let authorization = PAS.authorization(for: determination, request: submission, issued: today()) {
+                do {
+                    try await history.record(authorizations: [authorization])
+                } catch let error as HistoryError {
+                    throw Problem.history(error)
+                }
+            }
             return Self.fhir(PAS.responseBundle(for: determination, request: submission, created: created))
         }
         router.get("/fhir/Questionnaire/{id}") { _, context in
@@ -82,6 +109,21 @@ extension ServerApplication {
             }
             return Self.fhir(DTR.questionnaire(for: policy, canonicalBase: settings.baseURL + "/fhir"))
         }
+    }
+
+    /// The latest-issued approved authorization on file for the encounter's member and payer that
+    /// covers every line's code on its date of service; nil without a history store.
+    func authorization(covering encounter: Encounter) async throws -> Authorization? {
+        guard let history = adjudicator.history else { return nil }
+        let onFile: [Authorization]
+        do {
+            onFile = try await history.authorizations(member: encounter.member.id, payer: encounter.coverage.payer)
+        } catch let error as HistoryError {
+            throw Problem.history(error)
+        }
+        return onFile.filter { authorization in
+            encounter.lines.allSatisfy { authorization.item(code: $0.code, on: encounter.dateOfService) != nil }
+        }.max { $0.issued < $1.issued }
     }
 
     static func fhir(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

@@ -199,6 +199,7 @@ extension Encounter: CanonicalJSONWritable {
             try o.member("lines", lines)
             try o.member("member", member)
             try o.member("placeOfService", placeOfService)
+            try o.member("priorAuthorization", priorAuthorization)
             try o.member("procedure", procedure)
             try o.member("replaces", replaces)
             try o.member("stage", stage)
@@ -362,6 +363,7 @@ extension LineDetermination: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
             try o.member("attested", attested)
+            try o.member("authorization", authorization)
             try o.member("code", code)
             try o.member("evaluated", evaluated)
             try o.member("index", index)

@@ -84,11 +84,14 @@ public struct LineDetermination: Codable, Equatable, Sendable {
     /// Extension (claim stage): ids of the rules whose criteria the claim could not carry and the
     /// submission attests (the policy's `atClaim: attested`); a post-payment audit may ask for the records.
     public var attested: [String]?
+    /// Extension (claim stage): the prior authorization number whose clinical facts and authorized
+    /// services the line was decided on (a rule's `atClaim: authorization`).
+    public var authorization: String?
 
     public init(index: Int, code: String, outcome: Outcome, reasons: [Reason], evaluated: [String]? = nil,
-                attested: [String]? = nil) {
+                attested: [String]? = nil, authorization: String? = nil) {
         self.index = index; self.code = code; self.outcome = outcome; self.reasons = reasons; self.evaluated = evaluated
-        self.attested = attested
+        self.attested = attested; self.authorization = authorization
     }
 }
 

@@ -18,15 +18,19 @@ public struct Encounter: Codable, Equatable, Sendable {
     public var history: [PriorService]?
     /// Extension: when the policy is applied (`pre_submission` when absent).
     public var stage: AdjudicationStage?
+    /// Extension: the prior authorization number the claim carries (X12 2300 `REF*G1`).
+    public var priorAuthorization: String?
 
     public init(id: String, frequency: ClaimFrequency? = nil, replaces: String? = nil, member: Member,
                 coverage: Coverage, dateOfService: LocalDate, placeOfService: String? = nil,
                 diagnoses: [String]? = nil, lines: [ServiceLine], procedure: Procedure? = nil,
-                clinical: Clinical? = nil, history: [PriorService]? = nil, stage: AdjudicationStage? = nil) {
+                clinical: Clinical? = nil, history: [PriorService]? = nil, stage: AdjudicationStage? = nil,
+                priorAuthorization: String? = nil) {
         self.id = id; self.frequency = frequency; self.replaces = replaces; self.member = member
         self.coverage = coverage; self.dateOfService = dateOfService; self.placeOfService = placeOfService
         self.diagnoses = diagnoses; self.lines = lines; self.procedure = procedure
         self.clinical = clinical; self.history = history; self.stage = stage
+        self.priorAuthorization = priorAuthorization
     }
 
     /// The stage, `pre_submission` (a coder's check) when not given.

@@ -28,7 +28,7 @@ public enum EncounterReader {
     // The keys each object may carry, built once.
     private static let readKeys: Set<String> = [
         "id", "frequency", "replaces", "member", "coverage", "dateOfService", "placeOfService",
-        "diagnoses", "lines", "procedure", "clinical", "history", "stage",
+        "diagnoses", "lines", "procedure", "clinical", "history", "stage", "priorAuthorization",
     ]
     private static let memberKeys: Set<String> = ["id", "birthDate", "sex"]
     private static let coverageKeys: Set<String> = ["payer", "lineOfBusiness"]
@@ -67,10 +67,12 @@ public enum EncounterReader {
             r.array(value, at: path) { Self.priorService($0, $1, r) }
         }
         let stage = o.optional("stage") { r.enumeration($0, at: $1, as: AdjudicationStage.self) }
+        let priorAuthorization = o.optional("priorAuthorization") { r.string($0, at: $1) }
         guard let id, let member, let coverage, let dateOfService, let lines else { return nil }
         return Encounter(id: id, frequency: frequency, replaces: replaces, member: member, coverage: coverage,
                          dateOfService: dateOfService, placeOfService: placeOfService, diagnoses: diagnoses,
-                         lines: lines, procedure: procedure, clinical: clinical, history: history, stage: stage)
+                         lines: lines, procedure: procedure, clinical: clinical, history: history, stage: stage,
+                         priorAuthorization: priorAuthorization)
     }
 
     /// Checks that need more than one field: pointers within the diagnoses, replaced claim named, date order.

@@ -130,6 +130,11 @@ public enum ClaimEnforcement: String, Sendable, CaseIterable {
     /// The submission attests what it cannot carry: the line can be paid, and the determination
     /// lists the criterion as attested with the records a post-payment audit would request.
     case attested
+    /// Met by an approved prior authorization on file for the member: its clinical facts stand in
+    /// for what the claim cannot carry, and the line must be within what was authorized (code,
+    /// units, dates). None on file: denied (CARC 197); a number that does not apply: CARC 15;
+    /// more units than remain authorized: CARC 198.
+    case authorization
     /// Sent to medical review (pended with documentation requests), as before submission.
     case review
 }

@@ -90,6 +90,22 @@ public struct PolicyLibrary: Sendable {
     /// Payers that have at least one policy, sorted.
     public let payers: [String]
 
+    /// Payers with a policy (their own, or one a program exception routes to) that has a rule met at
+    /// claim time by a prior authorization (`atClaim: authorization`): only their claims need the
+    /// member's authorizations looked up.
+    public var authorizingPayers: Set<String> {
+        let authorizing = Set(policies.filter { $0.rules.contains { $0.atClaim == .authorization } }.map(\.id))
+        var payers = Set<String>()
+        for policy in policies {
+            let routes = policy.exceptions.contains {
+                if case .route(let target) = $0.action { return authorizing.contains(target) }
+                return false
+            }
+            if authorizing.contains(policy.id) || routes { payers.insert(policy.payer) }
+        }
+        return payers
+    }
+
     /// Picks the policy for a payer, line of business and date of service.
     public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {
         // Not `filter`: that copies every candidate policy, and this runs once per decision.

@@ -35,12 +35,18 @@ public struct Adjudicator: Sendable {
         do {
             if allPayers {
                 let prior = try await history.priorServices(member: encounter.member.id)
-                let determinations = evaluator.evaluateAllPayers(encounter, priorServices: Self.merged(prior.map(\.asPriorService), encounter.history))
+                let onFile = encounter.effectiveStage == .claim ? try await history.authorizations(member: encounter.member.id, payer: nil) : nil
+                let determinations = evaluator.evaluateAllPayers(encounter, priorServices: Self.merged(prior.map(\.asPriorService), encounter.history),
+                                                                 authorizations: onFile)
                 return Decision(determinations: determinations, recorded: false, replayed: false)
             }
             let evaluator = self.evaluator
+            // A submitted claim is held to the member's prior authorizations on file.
+            let onFile = encounter.effectiveStage == .claim
+                ? try await history.authorizations(member: encounter.member.id, payer: payer ?? encounter.coverage.payer) : nil
             let adjudication = try await history.adjudicate(encounter, dryRun: dryRun) { prior in
-                evaluator.evaluate(encounter, payer: payer, priorServices: Self.merged(prior, encounter.history))
+                evaluator.evaluate(encounter, payer: payer, priorServices: Self.merged(prior, encounter.history),
+                                   authorizations: onFile)
             }
             return Decision(determinations: [adjudication.determination], recorded: adjudication.recorded, replayed: adjudication.replayed)
         } catch let error as HistoryError {
@@ -54,6 +60,18 @@ public struct Adjudicator: Sendable {
     public static func merged(_ stored: [PriorService], _ given: [PriorService]?) -> [PriorService] {
         var seen = Set(stored.map { "\($0.id)|\($0.dateOfService)|\($0.code)" })
         return stored + (given ?? []).filter { seen.insert("\($0.id)|\($0.dateOfService)|\($0.code)").inserted }
+    }
+}
+
+extension HistoryStore {
+    /// The prior authorizations on file for the members of `encounters` whose payer is one of
+    /// `payers` (those with rules an authorization meets), by member id.
+    func authorizations(for encounters: [Encounter], payers: Set<String>) async throws -> [String: [Authorization]] {
+        var found: [String: [Authorization]] = [:]
+        for encounter in encounters where payers.contains(encounter.coverage.payer) && found[encounter.member.id] == nil {
+            found[encounter.member.id] = try await authorizations(member: encounter.member.id, payer: nil)
+        }
+        return found
     }
 }
 

@@ -17,6 +17,8 @@ public final class ClaimFileAdjudication {
     public let remittances: Remittance835Stream
     public private(set) var statistics = BatchStatistics()
     private let limitRules: Set<String>
+    /// Payers with a rule met by a prior authorization at claim time: only their members' are looked up.
+    private let authorizingPayers: Set<String>
 
     /// `remittances` collects the 835 claims (spooled per payer); determinations are handed to `run`'s callback.
     public init(evaluator: Evaluator, history: (any HistoryStore)?, remittances: Remittance835Stream) {
@@ -29,6 +31,7 @@ public final class ClaimFileAdjudication {
             default: return false
             }
         }.map(\.id))
+        authorizingPayers = evaluator.context.library.authorizingPayers
     }
 
     /// Reads `reader` to its end. `issued` sees every determination in file order; `afterChunk`
@@ -90,7 +93,10 @@ public final class ClaimFileAdjudication {
         if let history {
             let evaluator = self.evaluator
             do {
-                results = try await history.adjudicate(batch: encounters) { evaluator.evaluate($0, priorServices: $1) }
+                let onFile = try await history.authorizations(for: encounters, payers: authorizingPayers)
+                results = try await history.adjudicate(batch: encounters) {
+                    evaluator.evaluate($0, priorServices: $1, authorizations: onFile[$0.member.id])
+                }
             } catch let error as HistoryError {
                 throw WorkflowError.history(error)
             }

@@ -50,7 +50,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the services that count toward limits, and each limit's window on a date.",
+            abstract: "List the services that count toward limits, each limit's window on a date, and the prior authorizations on file.",
             discussion: """
             Examples:
               medpolicy history show M-001 --db history.sqlite
@@ -102,12 +102,15 @@ struct HistoryCommand: AsyncParsableCommand {
             let date: String?
             let services: [Service]
             let limits: [LimitView]
+            /// The member's prior authorizations on file, every payer's.
+            let authorizations: [Authorization]
         }
 
         func run() async throws {
             guard store.isSet else { throw UserError("history show needs --db PATH or --postgres URL") }
             guard let history = try await store.open() else { return }
             let stored = try await withHistoryErrors { try await history.priorServices(member: member) }
+            let authorizations = try await withHistoryErrors { try await history.authorizations(member: member, payer: nil) }
             try await history.close()
             let codeSets = try LoadedCodeSets.load()
             let library = try EngineSetup.evaluator(policies: policies).context.library
@@ -157,7 +160,8 @@ struct HistoryCommand: AsyncParsableCommand {
                     }
                 }
             }
-            let view = View(member: member, date: day?.description, services: services, limits: limits)
+            let view = View(member: member, date: day?.description, services: services, limits: limits,
+                            authorizations: authorizations)
             switch format {
             case .json: try printJSON(view)
             case .text:
@@ -169,6 +173,11 @@ struct HistoryCommand: AsyncParsableCommand {
                 for l in limits {
                     let counts = l.counted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
                     print("  [\(l.rule)] max \(l.max) \(l.count) per \(l.scope), \(l.window) (\(l.from) … \(l.to)): \(counts.isEmpty ? "none" : counts)")
+                }
+                if !authorizations.isEmpty { print("\nPrior authorizations on file:") }
+                for a in authorizations {
+                    let items = a.items.map { "\($0.code) ×\($0.units) \($0.from) … \($0.to)" }.joined(separator: "; ")
+                    print("  \(a.number)  \(a.payer)  \(a.status.rawValue), issued \(a.issued)\(a.policy.map { "  " + $0 } ?? "")  \(items)")
                 }
             }
         }

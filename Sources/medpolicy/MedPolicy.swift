@@ -24,7 +24,7 @@ struct MedPolicy: AsyncParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Check.self, Batch.self, Serve.self, Generate.self, Validate.self, Codes.self, Muscles.self, Policies.self,
-                      HistoryCommand.self]
+                      HistoryCommand.self, AuthorizationsCommand.self]
     )
 
     /// Maps errors to the documented exit codes instead of ArgumentParser's defaults (64 for usage).

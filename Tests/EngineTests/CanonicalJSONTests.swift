@@ -170,7 +170,9 @@ struct CanonicalJSONTests {
             history: maybe(&random) { random in list(&random) { random in
                 PriorService(id: text(&random), dateOfService: date(&random), code: text(&random),
                              units: maybe(&random) { number(&$0) }, sites: maybe(&random) { random in list(&random) { site(&$0) } })
-            } })
+            } },
+            stage: maybe(&random) { AdjudicationStage.allCases.randomElement(using: &$0)! },
+            priorAuthorization: maybe(&random) { text(&$0) })
     }
 
     static func reason(_ random: inout SplitMix) -> Reason {
@@ -188,7 +190,9 @@ struct CanonicalJSONTests {
             lines: list(&random) { random in
                 LineDetermination(index: number(&random), code: text(&random), outcome: Outcome.allCases.randomElement(using: &random)!,
                                   reasons: list(&random) { reason(&$0) },
-                                  evaluated: maybe(&random) { random in list(&random) { text(&$0) } })
+                                  evaluated: maybe(&random) { random in list(&random) { text(&$0) } },
+                                  attested: maybe(&random) { random in list(&random) { text(&$0) } },
+                                  authorization: maybe(&random) { text(&$0) })
             },
             reasons: list(&random) { reason(&$0) },
             coding: CodingAdvice(recommended: list(&random) { random in

@@ -79,15 +79,15 @@ struct BadInputTests {
         // Closing checkpoints the write-ahead log into the file; now raise PRAGMA user_version
         // (the header's big-endian integer at offset 60) to 7, as a future medpolicy would.
         var bytes = try #require(contents(path))
-        #expect(bytes[60..<64] == Data([0, 0, 0, 3]))
+        #expect(bytes[60..<64] == Data([0, 0, 0, 4]))
         bytes.replaceSubrange(60..<64, with: [0, 0, 0, 7])
         try bytes.write(to: URL(fileURLWithPath: path))
 
-        await #expect(throws: HistoryError.newerSchema(found: 7, supported: 3)) {
+        await #expect(throws: HistoryError.newerSchema(found: 7, supported: 4)) {
             _ = try await HistoryStores.openSQLite(path: path)
         }
         #expect(contents(path) == bytes)
-        #expect(HistoryError.newerSchema(found: 7, supported: 3).description.contains("Upgrade medpolicy"))
+        #expect(HistoryError.newerSchema(found: 7, supported: 4).description.contains("Upgrade medpolicy"))
     }
 
     @Test("a read-only history file is refused and left untouched")

@@ -67,7 +67,7 @@ struct PostgresBadInputTests {
         let url = try await PostgresForTests.freshSchemaURL()
         let schema = try #require(url.split(separator: "schema=").last.map(String.init))
         _ = try await Self.sql(["UPDATE \(schema).meta SET value = '99' WHERE key = 'schema_version'"])
-        await #expect(throws: HistoryError.newerSchema(found: 99, supported: 2)) {
+        await #expect(throws: HistoryError.newerSchema(found: 99, supported: 3)) {
             _ = try await HistoryStores.openPostgres(url: url)
         }
         #expect(try await Self.sql(["SELECT value FROM \(schema).meta WHERE key = 'schema_version'"]) == [["99"]])

@@ -55,6 +55,26 @@ struct Encounter837WriterTests {
         #expect(read.claimFilingIndicator == "16")
     }
 
+    @Test("a prior authorization number is written as 2300 REF*G1 and read back (issue 19)")
+    func priorAuthorization() throws {
+        var encounter = try Repository.example("aetna-approved")
+        encounter.priorAuthorization = "PA-2025-0001"
+        let bytes = try Encounter837Writer().bytes(for: encounter, creationDate: Self.created)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("REF*G1*PA-2025-0001~"))
+        let read = try #require(try X12Reader837(bytes: bytes).readAll().claims.first)
+        #expect(read.encounter.priorAuthorization == "PA-2025-0001")
+        // Without one, none is written or read.
+        encounter.priorAuthorization = nil
+        let plain = try Encounter837Writer().bytes(for: encounter, creationDate: Self.created)
+        #expect(!String(decoding: plain, as: UTF8.self).contains("REF*G1"))
+        #expect(try #require(try X12Reader837(bytes: plain).readAll().claims.first).encounter.priorAuthorization == nil)
+        // An empty REF*G1 is a located claim error.
+        let empty = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "REF*G1*PA-2025-0001~", with: "REF*G1*~")
+        let result = try X12Reader837(bytes: Array(empty.utf8)).readAll()
+        #expect(result.claims.isEmpty)
+        #expect(result.claimErrors.contains { "\($0)".contains("REF*G1") })
+    }
+
     @Test("what an 837 cannot carry is refused with the JSON path")
     func refusals() throws {
         var encounter = try Repository.example("aetna-approved")
@@ -84,5 +104,12 @@ struct Encounter837WriterTests {
             let bytes = try Encounter837Writer().bytes(for: encounter, creationDate: Self.created)
             #expect(try X12Valid.problems(bytes, name: "\(name).837") == [], "\(name)")
         }
+        // With a prior authorization number (2300 REF*G1) and with it beside a replacement's REF*F8.
+        var authorized = try Repository.example("harvard-pilgrim-approved")
+        authorized.priorAuthorization = "MP-HP-APPROVED-001"
+        #expect(try X12Valid.problems(Encounter837Writer().bytes(for: authorized, creationDate: Self.created), name: "authorized.837") == [])
+        authorized.frequency = .replacement
+        authorized.replaces = "HP-APPROVED-000"
+        #expect(try X12Valid.problems(Encounter837Writer().bytes(for: authorized, creationDate: Self.created), name: "authorized-replacement.837") == [])
     }
 }

@@ -202,7 +202,7 @@ struct ClaimEnforcementLoaderTests {
 
     @Test func anUnknownModeIsAnErrorAtItsLine() {
         let (_, issues) = parse(Self.criteriaRule + "\n    onFail: deny\n    atClaim: trusted")
-        #expect(issues.contains { $0.severity == .error && $0.message.contains("atClaim must be one of attested, review") && $0.location.line == 25 })
+        #expect(issues.contains { $0.severity == .error && $0.message.contains("atClaim must be one of attested, authorization, review") && $0.location.line == 25 })
     }
 
     @Test func atClaimOnACodeCheckableRuleIsAnError() {

@@ -16,9 +16,12 @@ public enum CRD {
     ///   - questionnaireBase: canonical base for DTR questionnaires (`{base}/Questionnaire/{id}`);
     ///     `nil` leaves the questionnaire out.
     ///   - policyURL: the link to a policy, by policy id, when the caller serves one.
+    ///   - priorAuthorization: what the payer's policy asks of prior authorization for an order
+    ///     (by default nothing: the policies here decide medical necessity).
     public static func response(for results: [(order: CRDOrder, determination: Determination?)],
                                 questionnaireBase: String? = nil,
-                                policyURL: (String) -> String?) -> JSONValue {
+                                policyURL: (String) -> String?,
+                                priorAuthorization: (CRDOrder) -> CRDPriorAuthorization = { _ in .notRequired }) -> JSONValue {
         var cards: [JSONValue] = []
         var actions: [JSONValue] = []
         for (order, determination) in results {
@@ -37,7 +40,8 @@ public enum CRD {
                     let questionnaire = determination.policy.flatMap { policy in
                         questionnaireBase.map { "\($0)/Questionnaire/\(DTR.questionnaireId(policyId: policy.id))" }
                     }
-                    let coverageInformation = coverageInformation(order, determination, policyLink: link, questionnaire: questionnaire)
+                    let coverageInformation = coverageInformation(order, determination, policyLink: link, questionnaire: questionnaire,
+                                                                  authorization: priorAuthorization(order))
                     actions.append(FHIRBuild.object([
                         ("type", .string("update")),
                         ("description", .string("Record coverage information for \(order.resourceType)/\(order.orderId)")),
@@ -60,7 +64,7 @@ public enum CRD {
     }
 
     static func coverageInformation(_ order: CRDOrder, _ determination: Determination, policyLink: String?,
-                                    questionnaire: String?) -> JSONValue {
+                                    questionnaire: String?, authorization: CRDPriorAuthorization = .notRequired) -> JSONValue {
         func sub(_ url: String, _ key: String, _ value: JSONValue) -> JSONValue {
             .object([(key: "url", value: .string(url)), (key: key, value: value)])
         }
@@ -73,13 +77,23 @@ public enum CRD {
             ?? FHIRBuild.object([("display", .string("the member's active coverage"))])
         parts.append(sub("coverage", "valueReference", coverage))
         parts.append(sub("covered", "valueCode", .string(coveredCode(for: outcome) ?? "conditional")))
-        let needsDocumentation = !diagnosisMissing && (outcome == .pended || outcome == .partial)
-        switch outcome {
-        // Policies here are medical-necessity policies, not prior-authorization lists: an approval needs no auth;
-        // a pend sends the documentation to review, which PAS carries (CRD: no pa-needed when not covered).
-        case .approved: parts.append(sub("pa-needed", "valueCode", .string("no-auth")))
-        case .pended, .partial: parts.append(sub("pa-needed", "valueCode", .string("conditional")))
-        case .denied, .notApplicable: break
+        var satisfiedBy: String?
+        if case .satisfied(let number) = authorization { satisfiedBy = number }
+        // With an authorization on file its documentation has been given (crd-ci-q4: no withpa then).
+        let needsDocumentation = !diagnosisMissing && (outcome == .pended || outcome == .partial) && satisfiedBy == nil
+        switch (outcome, authorization) {
+        // CRD: no pa-needed when not covered.
+        case (.denied, _), (.notApplicable, _): break
+        // crd-ci-q5: satisfied-pa-id exactly when pa-needed is satisfied.
+        case (_, .satisfied(let number)):
+            parts.append(sub("pa-needed", "valueCode", .string("satisfied")))
+            parts.append(sub("satisfied-pa-id", "valueString", .string(number)))
+        // A policy whose criteria an approved authorization meets at claim time (`atClaim: authorization`).
+        case (_, .required): parts.append(sub("pa-needed", "valueCode", .string("auth-needed")))
+        // Other policies are medical-necessity policies, not prior-authorization lists: an approval needs no auth;
+        // a pend sends the documentation to review, which PAS carries.
+        case (.approved, .notRequired): parts.append(sub("pa-needed", "valueCode", .string("no-auth")))
+        case (_, .notRequired): parts.append(sub("pa-needed", "valueCode", .string("conditional")))
         }
         if needsDocumentation {
             parts.append(sub("doc-needed", "valueCode", .string("clinical")))
@@ -353,4 +367,14 @@ enum FHIRNarrative {
         }
         return text
     }
+}
+
+/// What a payer's policy asks of prior authorization for an ordered service (CRD `pa-needed`).
+public enum CRDPriorAuthorization: Sendable, Equatable {
+    /// The policy decides medical necessity only: `no-auth` when covered, `conditional` when documentation decides.
+    case notRequired
+    /// The policy's criteria are met at claim time by an approved prior authorization: `auth-needed`.
+    case required
+    /// An approved prior authorization on file covers the order: `satisfied`, with its number (`satisfied-pa-id`).
+    case satisfied(number: String)
 }

@@ -36,6 +36,33 @@ public enum PAS {
     /// The authorization number medpolicy gives an approved request (deterministic, from the encounter id).
     public static func preAuthRef(for determination: Determination) -> String { "MP-\(determination.encounterId)" }
 
+    /// How long an authorization lasts when the request gives no end to its service period.
+    public static let authorizationDays = 180
+
+    /// The prior authorization an approved or partly approved request grants, to be recorded; nil
+    /// for any other outcome. Number: ``preAuthRef(for:)``. Items: the approved lines' codes and
+    /// units (a code on several lines, summed). Dates (a reading, issue 19): from the requested date
+    /// of service through the end of the items' `servicedPeriod` when one is given, else
+    /// ``authorizationDays`` days after the start. Clinical: the facts of the request's
+    /// QuestionnaireResponse, on which the decision was made.
+    public static func authorization(for determination: Determination, request: PASRequest, issued: LocalDate) -> Authorization? {
+        guard determination.outcome == .approved || determination.outcome == .partial else { return nil }
+        let encounter = request.encounter
+        let from = encounter.dateOfService
+        let to = request.servicedThrough ?? from.adding(days: authorizationDays)
+        var items: [AuthorizedService] = []
+        for line in determination.lines where line.outcome == .approved && encounter.lines.indices.contains(line.index - 1) {
+            let units = encounter.lines[line.index - 1].effectiveUnits
+            if let known = items.firstIndex(where: { $0.code == line.code }) { items[known].units += units } else {
+                items.append(AuthorizedService(code: line.code, units: units, from: from, to: to))
+            }
+        }
+        guard !items.isEmpty else { return nil }
+        return Authorization(number: preAuthRef(for: determination), payer: determination.payer, memberId: encounter.member.id,
+                             status: determination.outcome == .approved ? .approved : .partial, issued: issued,
+                             policy: determination.policy?.id, items: items, clinical: encounter.clinical)
+    }
+
     // MARK: Response
 
     /// The PAS response Bundle (type `collection`): the ClaimResponse first, then one
@@ -46,7 +73,8 @@ public enum PAS {
     public static func responseBundle(for determination: Determination, request: PASRequest, created: String) -> JSONValue {
         let base = serverBase(of: request.claimReference)
         let responseId = "response-" + DTR.questionnaireId(policyId: determination.encounterId)
-        let approved = determination.outcome == .approved
+        // An authorization is granted for what was certified, in total or in part.
+        let approved = determination.outcome == .approved || determination.outcome == .partial
 
         var notes: [JSONValue] = []
         func note(_ text: String) -> Int {

@@ -27,6 +27,9 @@ public struct PASRequest: Sendable {
     /// For each item, in order: the provider of the item's first care-team member
     /// (`Claim.careTeam` by `item.careTeamSequence`), else `Claim.provider`; nil when neither is a reference.
     public let itemProviders: [JSONValue?]
+    /// The last date of the items' `servicedPeriod`s that give an end, when any does: how long an
+    /// approved request's authorization lasts.
+    public let servicedThrough: LocalDate?
     /// Entries the response echoes (Patient, Coverage, insurer Organization), as sent.
     let echoedEntries: [JSONValue]
 
@@ -161,6 +164,7 @@ public struct PASRequest: Sendable {
         var placeOfService: String?
         var sites: [InjectionSite] = []
         var providersOfItems: [JSONValue?] = []
+        var through: LocalDate?
         let items = try claim.required("item").array()
         guard !items.isEmpty else { throw FHIRIssue(location: claim.childPath("item"), message: "empty: at least one item is required") }
         for item in items {
@@ -211,6 +215,10 @@ public struct PASRequest: Sendable {
                 date = try served.date()
             } else if let period = try item.optional("servicedPeriod") {
                 date = try period.required("start").date()
+                if let end = try period.optional("end")?.date() {
+                    guard end >= date! else { throw period.issue("the period ends (\(end)) before it starts (\(date!))") }
+                    through = max(through ?? end, end)
+                }
             }
             if let date {
                 if let dateOfService, dateOfService != date {
@@ -238,6 +246,7 @@ public struct PASRequest: Sendable {
         }
         itemSequences = sequences
         itemProviders = providersOfItems
+        servicedThrough = through
 
         var answers = DTRAnswers()
         for response in questionnaireResponses {
