@@ -21,6 +21,9 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
     case replacedClaimNotCurrent(claimId: String, state: String, by: String)
     /// A replacement or void names a claim recorded for another member.
     case replacedClaimOfAnotherMember(claimId: String, recordedMember: String, member: String)
+    /// A prior authorization whose number is on file for another member or payer: recording it would
+    /// hand one member's authorization to another.
+    case authorizationOfAnotherMember(number: String)
     /// A claim whose `field` (claim id, member id, payer, replaced claim id, a line's code) contains
     /// U+0000, which neither store can hold: SQLite would cut the text there, PostgreSQL refuses it.
     case unstorableText(field: String)
@@ -57,6 +60,9 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
             }
             return "claim \(claimId) was already replaced by claim \(by); a replacement or void must name the "
                 + "latest version of the claim (\(by))"
+        case .authorizationOfAnotherMember(let number):
+            return "prior authorization \(number) is on file for another member or payer; it was not replaced. "
+                + "Give this authorization a number of its own"
         case .replacedClaimOfAnotherMember(let claimId, let recordedMember, let member):
             return "claim \(claimId) is recorded for member \(recordedMember), not \(member); to move a claim to another "
                 + "member, void it and send a new original claim"

@@ -442,6 +442,15 @@ final class PostgresHistoryStore: HistoryStore {
         }
         try await transaction { connection in
             for (authorization, items, clinical) in rows {
+                // Same number, same member and payer: an amendment. Another member's: refused (the
+                // row lock of FOR UPDATE keeps a concurrent import from slipping in between).
+                let owners = try await connection.query("""
+                    SELECT member_id, payer FROM \(unescaped: self.s).authorizations WHERE number = \(authorization.number) FOR UPDATE
+                    """, logger: self.logger)
+                for try await (member, payer) in owners.decode((String, String).self)
+                where member != authorization.memberId || payer != authorization.payer {
+                    throw HistoryError.authorizationOfAnotherMember(number: authorization.number)
+                }
                 try await connection.run("""
                     INSERT INTO \(unescaped: self.s).authorizations (number, payer, member_id, status, issued, policy_id, items, clinical)
                     VALUES (\(authorization.number), \(authorization.payer), \(authorization.memberId),

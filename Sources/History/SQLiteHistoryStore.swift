@@ -540,6 +540,12 @@ final class SQLiteHistoryStore: HistoryStore {
         do {
             try await pool.write { db in
                 for (authorization, items, clinical) in rows {
+                    // Same number, same member and payer: an amendment. Another member's: refused.
+                    if let owner = try Row.fetchOne(db, sql: "SELECT member_id, payer FROM authorizations WHERE number = ?",
+                                                    arguments: [authorization.number]),
+                       owner["member_id"] as String != authorization.memberId || owner["payer"] as String != authorization.payer {
+                        throw HistoryError.authorizationOfAnotherMember(number: authorization.number)
+                    }
                     try db.execute(sql: """
                         INSERT INTO authorizations (number, payer, member_id, status, issued, policy_id, items, clinical)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)

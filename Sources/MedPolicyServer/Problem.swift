@@ -33,7 +33,8 @@ public struct Problem: HTTPResponseError, Sendable {
     /// store itself cannot serve (unreachable, read-only, closed, not medpolicy's, newer schema).
     public static func history(_ error: HistoryError) -> Problem {
         switch error {
-        case .conflictingResubmission, .unknownReplacedClaim, .replacedClaimNotCurrent, .replacedClaimOfAnotherMember:
+        case .conflictingResubmission, .unknownReplacedClaim, .replacedClaimNotCurrent, .replacedClaimOfAnotherMember,
+             .authorizationOfAnotherMember:
             return Problem(.conflict, detail: "history: \(error.description)")
         case .unstorableText:
             return Problem(.unprocessableContent, detail: "history: \(error.description)")

@@ -48,6 +48,23 @@ struct AuthorizationStoreTests {
         }
     }
 
+    @Test("a number on file for another member or payer is refused, and the one on file stays", arguments: StoreKind.allCases)
+    func anotherMembersNumberIsRefused(_ kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store, _ in
+            try await store.record(authorizations: [Self.authorization("PA-1", member: "M1")])
+            for intruder in [Self.authorization("PA-1", member: "M2", units: 9), Self.authorization("PA-1", payer: "aetna", units: 9)] {
+                do {
+                    try await store.record(authorizations: [Self.authorization("PA-7", member: "M2"), intruder])
+                    Issue.record("another member's authorization replaced \(intruder.number)")
+                } catch let error as HistoryError {
+                    #expect(error == .authorizationOfAnotherMember(number: "PA-1"))
+                }
+            }
+            #expect(try await store.authorizations(member: "M1", payer: nil).map(\.items.first?.units) == [3])
+            #expect(try await store.authorizations(member: "M2", payer: nil).isEmpty)  // all or nothing
+        }
+    }
+
     @Test("a list with an authorization a store cannot hold records none of it", arguments: StoreKind.allCases)
     func allOrNothing(_ kind: StoreKind) async throws {
         try await withFreshStore(kind) { store, _ in
