@@ -111,14 +111,10 @@ public struct Evaluator: Sendable {
         // Lines and rules by position: binding a line copied it (its code and lists retained).
         for index in facts.lines.indices {
             let code = facts.lines[index].code
-            var reasons: [Reason] = []
-            var denied = false, pended = false
-            // Where the reasons that only pend are, so that a denied line can list them as information.
-            var pendingReasons: [Int] = []
+            var line = LineReasons()
             // By position: a for-in over the findings would copy each one, reasons and all.
             for position in coding.findings.indices where coding.findings[position].line == index {
-                if coding.findings[position].effect == .deny { denied = true } else { pended = true; pendingReasons.append(reasons.count) }
-                reasons.append(coding.findings[position].reason)
+                if coding.findings[position].effect == .deny { line.deny(coding.findings[position].reason) } else { line.pend(coding.findings[position].reason) }
             }
             let candidates = rules.plan.rules(for: code)
             var ruleGoverns = false, skipped = false
@@ -134,15 +130,7 @@ public struct Evaluator: Sendable {
                 case .pass:
                     break
                 case .fail(let message):
-                    switch rule.onFail {
-                    case .deny(let carc, let rarc):
-                        denied = true
-                        reasons.append(reason(rule, carc: carc, rarc: rarc, message: message))
-                    case .pend:
-                        pended = true
-                        pendingReasons.append(reasons.count)
-                        reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: message + " Sent to medical review."))
-                    }
+                    failed(rule, message, into: &line)
                 case .unknown(let message, let documents, let attestable):
                     // A submitted claim carries no clinical record: what the policy lets the
                     // submission attest does not stop payment, but is listed for a later audit.
@@ -161,13 +149,10 @@ public struct Evaluator: Sendable {
                         if first { resolution = authorizations.resolve(line: index, payer: payer, facts: facts) }
                         switch resolution! {
                         case .denied(let carc, let rarc, let message):
-                            if first {
-                                denied = true
-                                reasons.append(reason(rule, carc: carc, rarc: rarc, message: message))
-                            }
+                            if first { line.deny(reason(rule, carc: carc, rarc: rarc, message: message)) }
                         case .authorized(let authorization, let item, let found):
                             authorizationUsed = authorization.number
-                            if first { reasons.append(reason(rule, carc: nil, rarc: [], message: authorizations.note(authorization, item, found: found))) }
+                            if first { line.note(reason(rule, carc: nil, rarc: [], message: authorizations.note(authorization, item, found: found))) }
                             let standIn = authorizedRules[authorization.number]
                                 ?? PolicyRuleEvaluator(policy: policy, facts: authorizations.facts(standingIn: authorization), context: context)
                             authorizedRules[authorization.number] = standIn
@@ -176,42 +161,19 @@ public struct Evaluator: Sendable {
                             case .pass:
                                 break
                             case .fail(let message):
-                                switch rule.onFail {
-                                case .deny(let carc, let rarc):
-                                    denied = true
-                                    reasons.append(reason(rule, carc: carc, rarc: rarc, message: by + message))
-                                case .pend:
-                                    pended = true
-                                    pendingReasons.append(reasons.count)
-                                    reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord,
-                                                          message: by + message + " Sent to medical review."))
-                                }
+                                failed(rule, by + message, into: &line)
                             case .unknown(let message, let documents, _):
-                                pended = true
-                                missing.formUnion(documents)
-                                pendingReasons.append(reasons.count)
-                                reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: by + message))
+                                unsettled(rule, by + message, documents, into: &line, missing: &missing)
                             }
                         }
                         continue
                     }
-                    pended = true
-                    missing.formUnion(documents)
-                    pendingReasons.append(reasons.count)
-                    reasons.append(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: message))
+                    unsettled(rule, message, documents, into: &line, missing: &missing)
                 }
             }
-            // A denied line is not pended too: its remittance carries the denials only, and what
-            // would otherwise pend stays in its reasons as information (no CARC).
-            if denied {
-                for position in pendingReasons {
-                    reasons[position].carc = nil
-                    reasons[position].rarc = []
-                    reasons[position].message = "Not decided, the line is denied: " + reasons[position].message
-                }
-            }
+            let reasons = line.settled()
             let governed = ruleGoverns || !reasons.isEmpty  // a coding finding governs a line too
-            let outcome: Outcome = !governed ? .notApplicable : denied ? .denied : pended ? .pended : .approved
+            let outcome: Outcome = !governed ? .notApplicable : line.denied ? .denied : line.pended ? .pended : .approved
             if outcome == .pended { anyPended = true }
             // The ids of the rules that governed, in policy order: the plan's shared list unless one was skipped.
             let evaluated = !skipped ? candidates.ids
@@ -238,6 +200,23 @@ public struct Evaluator: Sendable {
                                           coding: codingAdvice, documentation: advice)
         determination.stage = facts.stage == .preSubmission ? nil : facts.stage
         return determination
+    }
+
+    /// A rule's check is false: the line is denied or sent to medical review, as the rule says.
+    private func failed(_ rule: Rule, _ message: String, into line: inout LineReasons) {
+        switch rule.onFail {
+        case .deny(let carc, let rarc):
+            line.deny(reason(rule, carc: carc, rarc: rarc, message: message))
+        case .pend:
+            line.pend(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: message + " Sent to medical review."))
+        }
+    }
+
+    /// A rule the record cannot settle: the line pends for the documents that would.
+    private func unsettled(_ rule: Rule, _ message: String, _ documents: Set<DocumentationElement>, into line: inout LineReasons,
+                           missing: inout Set<DocumentationElement>) {
+        missing.formUnion(documents)
+        line.pend(reason(rule, carc: "252", rarc: RemarkCode.missingMedicalRecord, message: message))
     }
 
     private func reason(_ rule: Rule, carc: String?, rarc: [String], message: String) -> Reason {
@@ -275,5 +254,32 @@ public struct Evaluator: Sendable {
                                             timeFrame: document == nil ? nil : context.tables.timeFrameSixMonths.loinc))
         }
         return DocumentationAdvice(requests: requests, missing: absent.map(\.rawValue))
+    }
+}
+
+/// One line's reasons as the coding edits and rules add them: denials, pends, and notes.
+private struct LineReasons {
+    private(set) var reasons: [Reason] = []
+    private(set) var denied = false
+    private(set) var pended = false
+    /// Where the reasons that only pend are, so that a denied line can list them as information.
+    private var pending: [Int] = []
+
+    mutating func deny(_ reason: Reason) { denied = true; reasons.append(reason) }
+    mutating func pend(_ reason: Reason) { pended = true; pending.append(reasons.count); reasons.append(reason) }
+    /// Information on the line that decides nothing (which authorization was used).
+    mutating func note(_ reason: Reason) { reasons.append(reason) }
+
+    /// The reasons as they go out. A denied line is not pended too: its remittance carries the
+    /// denials only, and what would otherwise pend stays as information (no CARC).
+    func settled() -> [Reason] {
+        guard denied else { return reasons }
+        var result = reasons
+        for position in pending {
+            result[position].carc = nil
+            result[position].rarc = []
+            result[position].message = "Not decided, the line is denied: " + result[position].message
+        }
+        return result
     }
 }
