@@ -81,6 +81,8 @@ public struct Synthetic837Summary: Equatable, Sendable {
     public var claimsPerKind: [SyntheticErrorKind: Int] = [:]
     /// What each claim should come to, in file order (the sidecar).
     public var expectations: [SyntheticExpectation] = []
+    /// The prior authorizations of Harvard Pilgrim members, one per member, in file order.
+    public var authorizations: [SyntheticAuthorization] = []
 }
 
 /// Writes deterministic synthetic 837P (005010X222A1) interchanges for tests and benchmarks.
@@ -307,7 +309,9 @@ private struct GeneratorRun {
         }
         subscribersUnderProvider += 1
         let payerName = random.pick(payer.names)
-        let dependent = payer.payer != "medicare" && random.chance(0.2)
+        // Medicare members are their own subscribers; Harvard Pilgrim's are too, so that an
+        // authorization's member id is the history's.
+        let dependent = payer.payer != "medicare" && payer.payer != "harvard-pilgrim" && random.chance(0.2)
         let subscriberName = (random.pick(lastNames), random.pick(firstNames))
         let city = random.pick(cities)
         let birth = LocalDate(year: payer.payer == "medicare" ? random.int(1935...1959) : random.int(1950...1995),
@@ -417,6 +421,7 @@ private struct GeneratorRun {
         if let memberKind = kinds.compactMap({ $0 }).first(where: \.isMemberLevel),
            let story = planStory(memberKind, payer: payer.payer, policy: policy, dates: dates, start: start,
                                  placeOfService: placeOfService, memberId: memberId, maximum: maximum, filing: &filing) {
+            authorize(story, memberId: memberId, policy: policy, exceeded: memberKind == .authorizationUnits)
             return PlannedMember(filing: filing, claims: story)
         }
         kinds = kinds.map { $0?.isMemberLevel == true ? nil : $0 }
@@ -444,6 +449,7 @@ private struct GeneratorRun {
             }
             claims.append(follow)
         }
+        authorize(claims, memberId: memberId, policy: policy, exceeded: false)
         return PlannedMember(filing: filing, claims: claims)
     }
 
@@ -502,6 +508,21 @@ private struct GeneratorRun {
             result[result.count - 1].carc = failure.carc
             result[result.count - 1].rule = rule.id
             return result
+        case .authorizationUnits:
+            // Two or three sessions of one code; the authorization covers one fewer.
+            guard payer == "harvard-pilgrim", maximum >= 2 else { return nil }
+            var result = claims(on: schedule(random.int(2...min(3, maximum)), from: start, within: dates, policy: policy))
+            guard result.count >= 2 else { return nil }
+            let code = result[0].lines.first { $0.code.hasPrefix("2055") }!.code
+            for index in result.indices {
+                let tpi = result[index].lines.firstIndex { $0.code.hasPrefix("2055") }!
+                result[index].lines[tpi].code = code
+                result[index].lines[tpi].chargeCents = Self.tpiCharge(code)
+            }
+            result[result.count - 1].kind = kind
+            result[result.count - 1].result = .unknown
+            result[result.count - 1].rule = "authorization"
+            return result
         case .duplicate:
             guard maximum >= 2 else { return nil }
             var result = claims(on: schedule(random.int(1...min(3, maximum - 1)), from: start, within: dates, policy: policy))
@@ -531,7 +552,33 @@ private struct GeneratorRun {
         let id = nextClaimId()
         return GeneratedClaim(id: id, frequency: "1", replaces: nil, date: date, placeOfService: placeOfService,
                               diagnoses: diagnoses, lines: makeLines(diagnosisCount: diagnoses.count), note: note,
-                              authorization: payer == "harvard-pilgrim" ? "PA-\(id.dropFirst())" : nil)
+                              authorization: payer == "harvard-pilgrim" ? Self.authorizationNumber(memberId: memberId) : nil)
+    }
+
+    static func authorizationNumber(memberId: String) -> String { "PA-\(memberId.dropFirst())" }
+
+    /// A Harvard Pilgrim member's prior authorization: the TPI units of its claims (voids aside)
+    /// from the first visit to a month after the last, with a clinical record meeting the policy's
+    /// criteria. `exceeded`: one unit fewer than the last claim's code needs.
+    mutating func authorize(_ claims: [GeneratedClaim], memberId: String, policy: Policy, exceeded: Bool) {
+        guard policy.payer == "harvard-pilgrim", let first = claims.first, let last = claims.last else { return }
+        var units: [(code: String, units: Int)] = []
+        for claim in claims where claim.frequency != "8" {
+            for line in claim.lines where line.code == "20552" || line.code == "20553" {
+                if let index = units.firstIndex(where: { $0.code == line.code }) { units[index].units += line.units } else { units.append((line.code, line.units)) }
+            }
+        }
+        if exceeded, let code = last.lines.first(where: { $0.code.hasPrefix("2055") })?.code,
+           let index = units.firstIndex(where: { $0.code == code }) {
+            units[index].units -= 1
+        }
+        let issued = first.date.adding(days: -random.int(3...14))
+        let onset = issued.adding(days: -random.int(60...150))
+        let therapyStart = onset.adding(days: random.int(3...14))
+        summary.authorizations.append(SyntheticAuthorization(
+            number: Self.authorizationNumber(memberId: memberId), payer: policy.payer, memberId: memberId, issued: issued,
+            policy: policy.id, items: units.map { .init(code: $0.code, units: $0.units, from: first.date, to: last.date.adding(days: 30)) },
+            painOnset: onset, therapyStart: therapyStart, therapyEnd: min(therapyStart.adding(days: random.int(42...70)), issued)))
     }
 
     static func tpiCharge(_ code: String) -> Int { code == "20552" || code == "20560" ? 15000 : 17500 }

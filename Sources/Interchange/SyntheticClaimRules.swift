@@ -280,3 +280,46 @@ public final class SyntheticClaimRules: Sendable {
         return true
     }
 }
+
+/// A prior authorization the generator issues with a Harvard Pilgrim member's claims, in the
+/// record format the authorization import reads (written by `generate --authorizations`).
+public struct SyntheticAuthorization: Equatable, Sendable {
+    /// One authorized service: a code, its units, and the dates it may be performed on.
+    public struct Item: Equatable, Sendable {
+        public var code: String
+        public var units: Int
+        public var from: LocalDate
+        public var to: LocalDate
+    }
+
+    /// The number the claims carry in REF*G1.
+    public var number: String
+    public var payer: String
+    public var memberId: String
+    public var issued: LocalDate
+    public var policy: String
+    public var items: [Item]
+    /// The clinical record behind the request (Contract 1 `clinical`): pain since this date, a
+    /// failed course of physical therapy and an NSAID, all findings of a trigger point.
+    public var painOnset: LocalDate
+    public var therapyStart: LocalDate
+    public var therapyEnd: LocalDate
+
+    /// The authorizations as a JSON array, one record per line.
+    public static func json(_ authorizations: [SyntheticAuthorization]) -> String {
+        let records = authorizations.map { record -> String in
+            let items = record.items.map { "{\"code\":\"\($0.code)\",\"units\":\($0.units),\"from\":\"\($0.from)\",\"to\":\"\($0.to)\"}" }
+            let clinical = "{\"painOnset\":\"\(record.painOnset)\","
+                + "\"findings\":{\"regionalPainInReferralPattern\":true,\"tautBand\":true,\"spotTenderness\":true,"
+                + "\"restrictedRangeOfMotion\":true,\"localTwitchResponse\":true,\"referredPainReproduced\":true},"
+                + "\"conservativeTherapy\":[{\"type\":\"physical_therapy\",\"start\":\"\(record.therapyStart)\",\"end\":\"\(record.therapyEnd)\",\"outcome\":\"failed\"}],"
+                + "\"pharmacotherapy\":[{\"class\":\"nsaid\",\"start\":\"\(record.painOnset)\"}],"
+                + "\"treatmentPlan\":[\"home_exercise_program\"],"
+                + "\"priorInjectionResponse\":{\"percentPainImprovement\":60,\"functionalImprovement\":true,\"rangeOfMotionImproved\":true},"
+                + "\"documentation\":[\"history_and_physical\",\"treatment_plan\",\"procedure_note\"]}"
+            return "{\"number\":\"\(record.number)\",\"payer\":\"\(record.payer)\",\"memberId\":\"\(record.memberId)\",\"status\":\"approved\","
+                + "\"issued\":\"\(record.issued)\",\"policy\":\"\(record.policy)\",\"items\":[\(items.joined(separator: ","))],\"clinical\":\(clinical)}"
+        }
+        return "[\n" + records.joined(separator: ",\n") + "\n]\n"
+    }
+}

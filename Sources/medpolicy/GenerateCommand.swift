@@ -32,12 +32,15 @@ struct Generate: ParsableCommand {
           no-auth       Harvard Pilgrim claim without its REF*G1 prior authorization (reserved)
           auth-units    Harvard Pilgrim claim beyond its authorization's units (reserved)
         --sidecar writes, per claim id, the kind injected (null when clean) and the expected outcome
-        and CARC. A summary goes to standard error.
+        and CARC. Harvard Pilgrim claims carry a prior-authorization number (REF*G1); --authorizations
+        writes those authorizations (one per member, with the clinical record behind it) as a JSON
+        array. A summary goes to standard error.
 
         Examples:
           medpolicy generate --claims 1000 --seed 7 > claims.837
           medpolicy generate --claims 100000 --seed 7 --error-rate 0.15 --sidecar expected.json > claims.837
           medpolicy generate --claims 5000 --error-rate 0.05 --errors x12-syntax > noisy.837
+          medpolicy generate --claims 2000 --authorizations pa.json > hp.837
         """
     )
 
@@ -55,6 +58,9 @@ struct Generate: ParsableCommand {
 
     @Option(help: "Write the expected outcome of every claim here, as JSON.")
     var sidecar: String?
+
+    @Option(help: "Write the prior authorizations of the Harvard Pilgrim members here, as a JSON array.")
+    var authorizations: String?
 
     @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
     var policies: String?
@@ -87,6 +93,12 @@ struct Generate: ParsableCommand {
             let text = SyntheticExpectation.sidecarJSON(summary.expectations, configuration: configuration)
             guard FileManager.default.createFile(atPath: sidecar, contents: Data(text.utf8)) else {
                 throw UserError("--sidecar: cannot write \(sidecar)")
+            }
+        }
+        if let authorizations {
+            let text = SyntheticAuthorization.json(summary.authorizations)
+            guard FileManager.default.createFile(atPath: authorizations, contents: Data(text.utf8)) else {
+                throw UserError("--authorizations: cannot write \(authorizations)")
             }
         }
         let payers = summary.claimsPerPayer.keys.sorted().map { "\($0) \(summary.claimsPerPayer[$0]!)" }.joined(separator: ", ")
