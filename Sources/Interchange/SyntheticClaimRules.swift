@@ -49,7 +49,7 @@ public enum SyntheticErrorKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// Parses a comma-separated list (`header-dx,units`); `nil` names the first unknown kind.
+    /// Parses a comma-separated list (`header-dx,units`), repeats dropped; a failure names the first unknown kind.
     public static func parseList(_ text: String) -> Result<[SyntheticErrorKind], UnknownKind> {
         var kinds: [SyntheticErrorKind] = []
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
