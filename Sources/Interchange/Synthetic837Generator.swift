@@ -442,6 +442,7 @@ private struct GeneratorRun {
             if random.chance(2.0 / 3.0) {
                 follow.frequency = "7"
                 follow.lines = makeLines(diagnosisCount: follow.diagnoses.count)
+                follow.note = nil
             } else {
                 follow.frequency = "8"
                 follow.result = .outcome(.notApplicable)
@@ -548,10 +549,13 @@ private struct GeneratorRun {
             let code = random.pick(covered)
             if !diagnoses.contains(code) { diagnoses.append(code) }
         }
-        let note: String? = random.chance(0.1) ? "TRIGGER POINTS PALPATED IN \(random.int(1...4)) MUSCLES" : nil
+        let lines = makeLines(diagnosisCount: diagnoses.count)
+        // A note, when there is one, names as many muscles as the code billed is for.
+        let muscles = lines.contains { $0.code == "20553" } ? random.int(3...5) : random.int(1...2)
+        let note: String? = random.chance(0.1) ? "TRIGGER POINTS INJECTED IN \(muscles) MUSCLES" : nil
         let id = nextClaimId()
         return GeneratedClaim(id: id, frequency: "1", replaces: nil, date: date, placeOfService: placeOfService,
-                              diagnoses: diagnoses, lines: makeLines(diagnosisCount: diagnoses.count), note: note,
+                              diagnoses: diagnoses, lines: lines, note: note,
                               authorization: payer == "harvard-pilgrim" ? Self.authorizationNumber(memberId: memberId) : nil)
     }
 

@@ -70,6 +70,13 @@ struct GeneratorTests {
             .allSatisfy { $0.encounter.dateOfService >= LocalDate(year: 2025, month: 7, day: 1)! })
         #expect(result.claims.contains { $0.encounter.coverage.lineOfBusiness == .medicareAdvantage })
         #expect(result.claims.contains { !$0.notes.isEmpty })
+        // A note's muscle count is what the code billed is for: 1–2 for 20552, 3 or more for 20553.
+        for claim in result.claims {
+            for note in claim.notes {
+                let muscles = try #require(Int(note.split(separator: " ")[4]), "\(note)")
+                #expect(claim.encounter.lines.contains { $0.code == "20553" } ? muscles >= 3 : muscles <= 2, "\(claim.encounter.id): \(note)")
+            }
+        }
     }
 
     @Test("with an error rate, exactly the claims written with an error are reported, each located")
