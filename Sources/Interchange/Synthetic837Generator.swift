@@ -205,6 +205,9 @@ private struct PlannedMember {
 private struct GeneratorRun {
     let configuration: Synthetic837Configuration
     let rules: SyntheticClaimRules
+    /// The payers billed: those whose policies decide some of their lines of business in the service
+    /// period, each with only those SBR09 codes (policies given for some payers bill only those).
+    let payers: [GeneratedPayer]
     var writer: X12SegmentWriter
     var random: SplitMix64
     var summary = Synthetic837Summary()
@@ -220,6 +223,14 @@ private struct GeneratorRun {
     init(configuration: Synthetic837Configuration, output: X12Output) {
         self.configuration = configuration
         rules = configuration.rules
+        let rules = configuration.rules
+        payers = generatedPayers.compactMap { payer in
+            let decided = payer.filingIndicators.filter {
+                rules.coverage(payer: payer.payer, lineOfBusiness: ClaimFilingIndicator.lineOfBusiness($0) ?? .commercial) != nil
+            }
+            return decided.isEmpty ? nil : GeneratedPayer(payer: payer.payer, names: payer.names, id: payer.id, weight: payer.weight,
+                                                          filingIndicators: decided)
+        }
         writer = X12SegmentWriter(output: output, delimiters: configuration.delimiters, lineBreaks: configuration.lineBreaks)
         random = SplitMix64(seed: configuration.seed)
     }
@@ -227,6 +238,10 @@ private struct GeneratorRun {
     var dateText: String { X12Values.dateText(configuration.creationDate) }
 
     mutating func writeInterchange() throws {
+        guard !payers.isEmpty else {
+            throw X12FatalError("no policy decides claims of \(generatedPayers.map(\.payer).joined(separator: ", ")) in "
+                + "\(SyntheticClaimRules.servicePeriod.lowerBound) … \(SyntheticClaimRules.servicePeriod.upperBound): nothing to bill")
+        }
         let control = configuration.interchangeControlNumber
         writer.interchangeHeader(sender: "MPSUBMITTER", receiver: "MPRECEIVER", date: String(dateText.dropFirst(2)),
                                  time: "1200", controlNumber: control, usage: "T")
@@ -285,12 +300,12 @@ private struct GeneratorRun {
     }
 
     mutating func pickPayer() -> GeneratedPayer {
-        var draw = random.int(1...generatedPayers.reduce(0) { $0 + $1.weight })
-        for payer in generatedPayers {
+        var draw = random.int(1...payers.reduce(0) { $0 + $1.weight })
+        for payer in payers {
             draw -= payer.weight
             if draw <= 0 { return payer }
         }
-        return generatedPayers[0]
+        return payers[0]
     }
 
     mutating func writeMember() throws {
@@ -409,9 +424,8 @@ private struct GeneratorRun {
     mutating func planMember(payer: GeneratedPayer, memberId: String, maximum: Int) -> PlannedMember {
         var filing = random.pick(payer.filingIndicators)
         let line = ClaimFilingIndicator.lineOfBusiness(filing) ?? .commercial
-        guard let (policy, dates) = rules.coverage(payer: payer.payer, lineOfBusiness: line) else {
-            preconditionFailure("no policy decides \(payer.payer) \(line.rawValue) claims in the service period")
-        }
+        // `payers` keeps only SBR09 codes a policy decides.
+        let (policy, dates) = rules.coverage(payer: payer.payer, lineOfBusiness: line)!
         let placeOfService = random.chance(0.85) ? "11" : "22"
         let span = dates.lowerBound.days(until: dates.upperBound)
         let start = dates.lowerBound.adding(days: random.int(0...max(0, span - 60)))

@@ -144,6 +144,25 @@ struct BatchCLITests {
         #expect(unknown.stderr.contains("\"typo\"") && unknown.stderr.contains("header-dx") && unknown.stderr.contains("x12-syntax"))
     }
 
+    @Test func policiesForOnePayerBillOnlyThatPayer() throws {
+        let directory = path("aetna-only")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.copyItem(atPath: checkout.appendingPathComponent("Policies/aetna-trigger-point-injections.yaml").path,
+                                         toPath: directory + "/aetna.yaml")
+        let run = try medpolicy(["generate", "--claims", "200", "--seed", "2", "--error-rate", "0.2", "--policies", directory])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("payers: aetna 200"), "\(run.stderr)")
+        // Medicare's policy alone: Florida Blue's Medicare Advantage routing lives in Florida Blue's policy, so only Medicare is billed.
+        let medicare = path("medicare-only")
+        try FileManager.default.createDirectory(atPath: medicare, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: checkout.appendingPathComponent("Policies/medicare-l33912.yaml").path,
+                                         toPath: medicare + "/medicare.yaml")
+        let second = try medpolicy(["generate", "--claims", "50", "--policies", medicare])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("payers: medicare 50"), "\(second.stderr)")
+    }
+
     @Test func theSidecarSaysWhatEachClaimShouldComeToAndBatchAgrees() throws {
         let sidecar = path("expected.json")
         let run = try medpolicy(["generate", "--claims", "300", "--seed", "8", "--error-rate", "0.2", "--sidecar", sidecar])
