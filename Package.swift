@@ -61,7 +61,9 @@ let package = Package(
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", .product(name: "PostgresNIO", package: "postgres-nio"),
+        // Workflows and Interchange: a generated 837 file adjudicated end to end against a SQLite history.
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange",
+                                                        .product(name: "PostgresNIO", package: "postgres-nio"),
                                                         .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
         .testTarget(name: "ServerTests", dependencies: ["medpolicy", "MedPolicyServer", "Workflows", "Interchange", "Model",

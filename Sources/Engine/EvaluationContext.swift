@@ -90,24 +90,9 @@ final class PolicyPlan: Sendable {
         return sets.isEmpty ? [] : sets[year - fiscalYears.lowerBound]
     }
 
-    /// The billable codes (keys) a diagnosis list supports on a date: a listed billable code
-    /// itself, a listed header's billable descendants, and every billable code in a listed range.
+    /// The billable codes (keys) a diagnosis list supports on a date (``DiagnosisEntry/billableCodes(_:on:icd:)``).
     static func expand(_ entries: [DiagnosisEntry], on date: LocalDate, icd: ICD10CM) -> Set<DiagnosisKey> {
-        var codes: Set<DiagnosisKey> = []
-        for entry in entries {
-            switch entry {
-            case .code(let code, _):
-                let key = DiagnosisKey(code)
-                switch icd.status(of: key, on: date) {
-                case .billable: if let key { codes.insert(key) }
-                case .header: codes.formUnion(icd.billableDescendants(of: code, on: date).compactMap(DiagnosisKey.init))
-                case .notValid, .noCodeSet: break
-                }
-            case .range(let from, let to, _):
-                codes.formUnion(icd.billableCodes(inRangeFrom: from, to: to, on: date).compactMap(DiagnosisKey.init))
-            }
-        }
-        return codes
+        Set(DiagnosisEntry.billableCodes(entries, on: date, icd: icd).compactMap(DiagnosisKey.init))
     }
 }
 

@@ -14,8 +14,9 @@ struct BatchCLITests {
     func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     /// Generates an 837 file; returns its path and the generator's count of deliberate errors.
-    func generate(_ name: String, claims: Int, seed: Int, errorRate: Double = 0) throws -> (path: String, errors: Int) {
-        let run = try medpolicy(["generate", "--claims", String(claims), "--seed", String(seed), "--error-rate", String(errorRate)])
+    func generate(_ name: String, claims: Int, seed: Int, errorRate: Double = 0, errors: String? = nil) throws -> (path: String, errors: Int) {
+        let run = try medpolicy(["generate", "--claims", String(claims), "--seed", String(seed), "--error-rate", String(errorRate)]
+            + (errors.map { ["--errors", $0] } ?? []))
         #expect(run.status == 0, "\(run.stderr)")
         try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path(name)))
         let match = try #require(run.stderr.firstMatch(of: /, (\d+) with deliberate errors/))
@@ -105,7 +106,7 @@ struct BatchCLITests {
     }
 
     @Test func malformedClaimsAreReportedWithTheirSegmentAndTheRestIsAdjudicated() throws {
-        let (file, errors) = try generate("noisy.837", claims: 300, seed: 5, errorRate: 0.05)
+        let (file, errors) = try generate("noisy.837", claims: 300, seed: 5, errorRate: 0.05, errors: "x12-syntax")
         #expect(errors > 0)
         let json = path("noisy.json")
         let run = try medpolicy(["batch", file, "--json", json])
@@ -138,6 +139,48 @@ struct BatchCLITests {
         #expect(try medpolicy(["batch", file, "--out", path("no/such/dir/remit.835")]).status == 2)
         #expect(try medpolicy(["generate", "--claims", "0"]).status == 2)
         #expect(try medpolicy(["generate", "--claims", "5", "--error-rate", "2"]).status == 2)
+        let unknown = try medpolicy(["generate", "--claims", "5", "--errors", "units,typo"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("\"typo\"") && unknown.stderr.contains("header-dx") && unknown.stderr.contains("x12-syntax"))
+    }
+
+    @Test func policiesForOnePayerBillOnlyThatPayer() throws {
+        let directory = path("aetna-only")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.copyItem(atPath: checkout.appendingPathComponent("Policies/aetna-trigger-point-injections.yaml").path,
+                                         toPath: directory + "/aetna.yaml")
+        let run = try medpolicy(["generate", "--claims", "200", "--seed", "2", "--error-rate", "0.2", "--policies", directory])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("payers: aetna 200"), "\(run.stderr)")
+        // Medicare's policy alone: Florida Blue's Medicare Advantage routing lives in Florida Blue's policy, so only Medicare is billed.
+        let medicare = path("medicare-only")
+        try FileManager.default.createDirectory(atPath: medicare, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: checkout.appendingPathComponent("Policies/medicare-l33912.yaml").path,
+                                         toPath: medicare + "/medicare.yaml")
+        let second = try medpolicy(["generate", "--claims", "50", "--policies", medicare])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("payers: medicare 50"), "\(second.stderr)")
+    }
+
+    @Test func theSidecarSaysWhatEachClaimShouldComeToAndBatchAgrees() throws {
+        let sidecar = path("expected.json")
+        let run = try medpolicy(["generate", "--claims", "300", "--seed", "8", "--error-rate", "0.2", "--sidecar", sidecar])
+        #expect(run.status == 0, "\(run.stderr)")
+        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path("mixed.837")))
+        let data = try #require(FileManager.default.contents(atPath: sidecar))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let claims = try #require(document["claims"] as? [String: [String: Any]])
+        #expect(claims.count == 300)
+        let json = path("mixed.json")
+        let batch = try medpolicy(["batch", path("mixed.837"), "--db", path("mixed.sqlite"), "--json", json])
+        #expect(batch.status == 0, "\(batch.stderr)")
+        let (_, determinations) = try summary(json)
+        for determination in determinations {
+            let id = try #require(determination["encounterId"] as? String)
+            #expect(claims[id]?["outcome"] as? String == determination["outcome"] as? String, "\(id): \(claims[id] ?? [:])")
+        }
+        #expect(determinations.count == claims.values.filter { $0["outcome"] as? String != "claim_error" }.count)
     }
 
     @Test func generationIsDeterministicForASeed() throws {

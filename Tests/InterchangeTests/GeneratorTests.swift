@@ -1,5 +1,6 @@
 import Foundation
 import Interchange
+import CodeSets
 import Model
 import Testing
 
@@ -51,13 +52,31 @@ struct GeneratorTests {
         #expect(claimsPerMember.values.contains { $0 >= 4 })
         let codes = Set(result.claims.flatMap { $0.encounter.lines.map(\.code) })
         #expect(codes.isSuperset(of: ["20552", "20553", "99213", "J3301", "J1030"]))
+        // A clean file: an E/M visit always carries 25, and every diagnosis is billable on its date of service.
         let evaluationAndManagement = result.claims.flatMap(\.encounter.lines).filter { $0.code == "99213" }
-        #expect(evaluationAndManagement.contains { $0.modifiers == ["25"] })
-        #expect(evaluationAndManagement.contains { $0.modifiers == [] })
-        let diagnoses = Set(result.claims.flatMap(\.encounter.diagnosisList))
-        #expect(diagnoses.isSuperset(of: ["M79.18", "M62.838", "M54.2", "M79.7", "M79.1", "M54.5"]))
+        #expect(!evaluationAndManagement.isEmpty)
+        #expect(evaluationAndManagement.allSatisfy { $0.modifiers == ["25"] })
+        let icd = try ICD10CM.loadBundled()
+        let unbillable = result.claims.flatMap { claim in
+            claim.encounter.diagnosisList.filter { icd.status(of: $0, on: claim.encounter.dateOfService) != .billable }
+        }
+        #expect(unbillable.isEmpty, "\(unbillable.prefix(10))")
+        #expect(Set(result.claims.flatMap(\.encounter.diagnosisList)).count > 50)
+        #expect(summary.claimsWithErrors.isEmpty)
+        #expect(summary.expectations.count == 1200)
+        #expect(summary.expectations.allSatisfy { $0.kind == nil && ($0.result == .outcome(.approved) || $0.rule == "claim.void") })
+        // TrueCare's policy is in effect from 2025-07-01 only: its members' visits are inside it.
+        #expect(result.claims.filter { $0.encounter.coverage.payer == "truecare" }
+            .allSatisfy { $0.encounter.dateOfService >= LocalDate(year: 2025, month: 7, day: 1)! })
         #expect(result.claims.contains { $0.encounter.coverage.lineOfBusiness == .medicareAdvantage })
         #expect(result.claims.contains { !$0.notes.isEmpty })
+        // A note's muscle count is what the code billed is for: 1–2 for 20552, 3 or more for 20553.
+        for claim in result.claims {
+            for note in claim.notes {
+                let muscles = try #require(Int(note.split(separator: " ")[4]), "\(note)")
+                #expect(claim.encounter.lines.contains { $0.code == "20553" } ? muscles >= 3 : muscles <= 2, "\(claim.encounter.id): \(note)")
+            }
+        }
     }
 
     @Test("with an error rate, exactly the claims written with an error are reported, each located")
@@ -103,6 +122,71 @@ struct GeneratorTests {
         let b = try X12Reader837(bytes: unusual).readAll()
         #expect(b.envelopeIssues.isEmpty)
         #expect(a.claims.map(\.encounter) == b.claims.map(\.encounter))
+    }
+
+    @Test("every kind is written with its expectation, and the sidecar reads back claim by claim")
+    func errorKindsAndSidecar() throws {
+        let configuration = Synthetic837Configuration(claimCount: 1500, seed: 4, errorRate: 0.3, errorKinds: SyntheticErrorKind.allCases)
+        let (bytes, summary) = Synthetic837Generator(configuration).bytes()
+        #expect(Set(summary.claimsPerKind.keys) == Set(SyntheticErrorKind.allCases))
+        #expect(summary.claimsWithErrors.count == summary.claimsPerKind.values.reduce(0, +))
+        // The reader skips exactly the x12-syntax claims.
+        let result = try X12Reader837(bytes: bytes).readAll()
+        let syntax = summary.expectations.filter { $0.kind == .x12Syntax }
+        #expect(Set(result.claimErrors.compactMap(\.claimId)) == Set(syntax.map(\.claimId)))
+        #expect(syntax.allSatisfy { $0.result == .claimError })
+        // Reserved kinds have no expected outcome yet; every other kind has one.
+        #expect(summary.expectations.filter { $0.kind?.isReserved == true }.allSatisfy { $0.result == .unknown })
+        #expect(summary.expectations.filter { $0.kind?.isReserved != true }.allSatisfy { $0.result != .unknown })
+        // Harvard Pilgrim claims carry their member's prior-authorization number, but those written as no-auth;
+        // each Harvard Pilgrim member has one authorization, and an auth-units one covers a unit fewer than billed.
+        let text = String(decoding: bytes, as: UTF8.self)
+        var segmentsOfClaim: [String: [Substring]] = [:]
+        var current: String?
+        for segment in text.split(separator: "\n") {
+            if segment.hasPrefix("CLM*") { current = String(segment.split(separator: "*")[1]) }
+            if segment.hasPrefix("SE*") || segment.hasPrefix("HL*") { current = nil }
+            if let current { segmentsOfClaim[current, default: []].append(segment) }
+        }
+        let numbers = Set(summary.authorizations.map(\.number))
+        #expect(summary.authorizations.allSatisfy { $0.payer == "harvard-pilgrim" && !$0.items.isEmpty })
+        for expectation in summary.expectations where expectation.payer == "harvard-pilgrim" {
+            let references = segmentsOfClaim[expectation.claimId, default: []].filter { $0.hasPrefix("REF*G1*") }
+            if expectation.kind == .noAuthorization {
+                #expect(references.isEmpty, "\(expectation.claimId)")
+            } else {
+                #expect(references.count == 1 && numbers.contains(String(references[0].dropFirst(7).dropLast())), "\(expectation.claimId)")
+            }
+        }
+        #expect(summary.expectations.contains { $0.kind == .noAuthorization })
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(SyntheticAuthorization.json(summary.authorizations).utf8)) as? [[String: Any]])
+        #expect(records.count == summary.authorizations.count)
+        #expect(records.first?["status"] as? String == "approved")
+        #expect((records.first?["clinical"] as? [String: Any])?["conservativeTherapy"] != nil)
+
+        let sidecar = SyntheticExpectation.sidecarJSON(summary.expectations, configuration: configuration)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(sidecar.utf8)) as? [String: Any])
+        let claims = try #require(document["claims"] as? [String: [String: Any]])
+        #expect(claims.count == 1500)
+        for expectation in summary.expectations {
+            let entry = try #require(claims[expectation.claimId])
+            #expect(entry["kind"] as? String == expectation.kind?.rawValue)
+            #expect(entry["outcome"] as? String == expectation.result.name)
+            #expect(entry["carc"] as? String == expectation.carc)
+            #expect(entry["payer"] as? String == expectation.payer)
+        }
+        #expect((claims.values.first { $0["kind"] is NSNull }?["outcome"] as? String) == "approved")
+    }
+
+    @Test("error kinds parse from a list; an unknown one is named with the kinds there are")
+    func kindList() {
+        #expect((try? SyntheticErrorKind.parseList("header-dx, units,units").get()) == [.headerDiagnosis, .units])
+        guard case .failure(let unknown) = SyntheticErrorKind.parseList("units,header") else {
+            Issue.record("an unknown kind parsed"); return
+        }
+        #expect(unknown.name == "header")
+        #expect(unknown.description.contains("header-dx, uncovered-dx"))
+        #expect(!SyntheticErrorKind.adjudicated.contains(.noAuthorization) && SyntheticErrorKind.adjudicated.contains(.limit))
     }
 
     @Test("SplitMix64 gives the reference sequence for seed 0")
