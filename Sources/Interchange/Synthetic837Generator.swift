@@ -82,7 +82,7 @@ public struct Synthetic837Summary: Equatable, Sendable {
     /// What each claim should come to, in file order (the sidecar).
     public var expectations: [SyntheticExpectation] = []
     /// The prior authorizations of Harvard Pilgrim members, one per member, in file order.
-    public var authorizations: [SyntheticAuthorization] = []
+    public var authorizations: [Authorization] = []
 }
 
 /// Writes deterministic synthetic 837P (005010X222A1) interchanges for tests and benchmarks.
@@ -435,7 +435,9 @@ private struct GeneratorRun {
         if let memberKind = kinds.compactMap({ $0 }).first(where: \.isMemberLevel),
            let story = planStory(memberKind, payer: payer.payer, policy: policy, dates: dates, start: start,
                                  placeOfService: placeOfService, memberId: memberId, maximum: maximum, filing: &filing) {
-            authorize(story, memberId: memberId, policy: policy, exceeded: memberKind == .authorizationUnits)
+            if memberKind != .noAuthorization {
+                authorize(story, memberId: memberId, policy: policy, exceeded: memberKind == .authorizationUnits)
+            }
             return PlannedMember(filing: filing, claims: story)
         }
         kinds = kinds.map { $0?.isMemberLevel == true ? nil : $0 }
@@ -535,9 +537,20 @@ private struct GeneratorRun {
                 result[index].lines[tpi].chargeCents = Self.tpiCharge(code)
             }
             result[result.count - 1].kind = kind
-            result[result.count - 1].result = .unknown
-            result[result.count - 1].rule = "authorization"
+            result[result.count - 1].result = .outcome(.denied)
+            result[result.count - 1].carc = "198"
+            result[result.count - 1].rule = rules.firstAuthorizationRule(policy)
             return result
+        case .noAuthorization:
+            // A member with nothing on file, and a claim without REF*G1.
+            guard payer == "harvard-pilgrim" else { return nil }
+            var claim = makeClaim(date: start, placeOfService: placeOfService, policy: policy, payer: payer, memberId: memberId)
+            claim.authorization = nil
+            claim.kind = kind
+            claim.result = .outcome(.denied)
+            claim.carc = "197"
+            claim.rule = rules.firstAuthorizationRule(policy)
+            return [claim]
         case .duplicate:
             guard maximum >= 2 else { return nil }
             var result = claims(on: schedule(random.int(1...min(3, maximum - 1)), from: start, within: dates, policy: policy))
@@ -590,13 +603,28 @@ private struct GeneratorRun {
            let index = units.firstIndex(where: { $0.code == code }) {
             units[index].units -= 1
         }
-        let issued = first.date.adding(days: -random.int(3...14))
+        // A replacement comes last in the list but keeps its original's date: the span is the dates'.
+        let from = claims.map(\.date).min() ?? first.date, to = claims.map(\.date).max() ?? first.date
+        let issued = from.adding(days: -random.int(3...14))
         let onset = issued.adding(days: -random.int(60...150))
         let therapyStart = onset.adding(days: random.int(3...14))
-        summary.authorizations.append(SyntheticAuthorization(
-            number: Self.authorizationNumber(memberId: memberId), payer: policy.payer, memberId: memberId, issued: issued,
-            policy: policy.id, items: units.map { .init(code: $0.code, units: $0.units, from: first.date, to: last.date.adding(days: 30)) },
-            painOnset: onset, therapyStart: therapyStart, therapyEnd: min(therapyStart.adding(days: random.int(42...70)), issued)))
+        // The record a reviewer approved: every finding, a failed course of physical therapy and an
+        // NSAID, a home exercise plan, improvement after earlier injections, the documents.
+        let clinical = Clinical(
+            painOnset: onset,
+            findings: Findings(regionalPainInReferralPattern: true, tautBand: true, spotTenderness: true, restrictedRangeOfMotion: true,
+                               localTwitchResponse: true, referredPainReproduced: true),
+            conservativeTherapy: [ConservativeTherapy(type: .physicalTherapy, start: therapyStart,
+                                                      end: min(therapyStart.adding(days: random.int(42...70)), issued), outcome: .failed)],
+            pharmacotherapy: [Pharmacotherapy(drugClass: .nsaid, start: onset)],
+            treatmentPlan: [.homeExerciseProgram],
+            priorInjectionResponse: PriorInjectionResponse(percentPainImprovement: 60, functionalImprovement: true, rangeOfMotionImproved: true),
+            documentation: [.historyAndPhysical, .treatmentPlan, .procedureNote])
+        summary.authorizations.append(Authorization(
+            number: Self.authorizationNumber(memberId: memberId), payer: policy.payer, memberId: memberId, status: .approved,
+            issued: issued, policy: policy.id,
+            items: units.map { AuthorizedService(code: $0.code, units: $0.units, from: from, to: to.adding(days: 30)) },
+            clinical: clinical))
     }
 
     static func tpiCharge(_ code: String) -> Int { code == "20552" || code == "20560" ? 15000 : 17500 }
@@ -677,10 +705,7 @@ private struct GeneratorRun {
                 claim.lines.insert(GeneratedLine(code: "99213", modifiers: [], chargeCents: 11000, units: 1, pointers: [1]), at: 0)
             }
             expect(.partial, "97", "coding.em-modifier-25")
-        case .noAuthorization:
-            claim.authorization = nil
-            claim.result = .unknown
-        case .limit, .interval, .duplicate, .noPolicy, .authorizationUnits:
+        case .limit, .interval, .duplicate, .noPolicy, .authorizationUnits, .noAuthorization:
             preconditionFailure("\(kind.rawValue) is planned with the member's history")
         }
     }

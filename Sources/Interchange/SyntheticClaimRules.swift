@@ -30,21 +30,18 @@ public enum SyntheticErrorKind: String, CaseIterable, Sendable {
     case duplicate
     /// A line of business the payer's policy defers (Florida Blue FEP): not applicable.
     case noPolicy = "no-policy"
-    /// Harvard Pilgrim claim without its prior-authorization number (REF*G1). Reserved: its outcome is not yet wired.
+    /// A Harvard Pilgrim member with no prior authorization on file, whose claim carries no REF*G1: CARC 197.
     case noAuthorization = "no-auth"
-    /// Harvard Pilgrim claim whose authorization covers fewer units than the member used. Reserved likewise.
+    /// A Harvard Pilgrim member whose authorization covers one unit fewer than its claims use: the last one CARC 198.
     case authorizationUnits = "auth-units"
 
-    /// Kinds whose expected outcome is known; `no-auth` and `auth-units` wait for authorization checks.
-    public static let adjudicated: [SyntheticErrorKind] = allCases.filter { !$0.isReserved }
-
-    /// Whether the kind's expected outcome is still open (authorization checks are not wired yet).
-    public var isReserved: Bool { self == .noAuthorization || self == .authorizationUnits }
+    /// Every kind: each has a known expected outcome.
+    public static let adjudicated: [SyntheticErrorKind] = allCases
 
     /// Kinds that shape a member's whole history (or coverage), not one claim.
     var isMemberLevel: Bool {
         switch self {
-        case .limit, .interval, .duplicate, .noPolicy, .authorizationUnits: return true
+        case .limit, .interval, .duplicate, .noPolicy, .authorizationUnits, .noAuthorization: return true
         default: return false
         }
     }
@@ -232,6 +229,12 @@ public final class SyntheticClaimRules: Sendable {
     }
 
     /// The limit rules of a policy over 20552/20553.
+    /// The rule a missing or exceeded prior authorization is reported under: the policy's first
+    /// criteria rule met by authorization at claim time (the engine resolves the authorization there).
+    func firstAuthorizationRule(_ policy: Policy) -> String? {
+        policy.rules.first { $0.atClaim == .authorization }?.id
+    }
+
     func limits(_ policy: Policy) -> [(rule: Rule, limit: FrequencyLimit)] {
         policy.rules.compactMap { rule in
             if case .limit(let limit) = rule.check, limit.codes.contains("20552") { return (rule, limit) } else { return nil }
@@ -281,45 +284,12 @@ public final class SyntheticClaimRules: Sendable {
     }
 }
 
-/// A prior authorization the generator issues with a Harvard Pilgrim member's claims, in the
-/// record format the authorization import reads (written by `generate --authorizations`).
-public struct SyntheticAuthorization: Equatable, Sendable {
-    /// One authorized service: a code, its units, and the dates it may be performed on.
-    public struct Item: Equatable, Sendable {
-        public var code: String
-        public var units: Int
-        public var from: LocalDate
-        public var to: LocalDate
-    }
-
-    /// The number the claims carry in REF*G1.
-    public var number: String
-    public var payer: String
-    public var memberId: String
-    public var issued: LocalDate
-    public var policy: String
-    public var items: [Item]
-    /// The clinical record behind the request (Contract 1 `clinical`): pain since this date, a
-    /// failed course of physical therapy and an NSAID, all findings of a trigger point.
-    public var painOnset: LocalDate
-    public var therapyStart: LocalDate
-    public var therapyEnd: LocalDate
-
-    /// The authorizations as a JSON array, one record per line.
-    public static func json(_ authorizations: [SyntheticAuthorization]) -> String {
-        let records = authorizations.map { record -> String in
-            let items = record.items.map { "{\"code\":\"\($0.code)\",\"units\":\($0.units),\"from\":\"\($0.from)\",\"to\":\"\($0.to)\"}" }
-            let clinical = "{\"painOnset\":\"\(record.painOnset)\","
-                + "\"findings\":{\"regionalPainInReferralPattern\":true,\"tautBand\":true,\"spotTenderness\":true,"
-                + "\"restrictedRangeOfMotion\":true,\"localTwitchResponse\":true,\"referredPainReproduced\":true},"
-                + "\"conservativeTherapy\":[{\"type\":\"physical_therapy\",\"start\":\"\(record.therapyStart)\",\"end\":\"\(record.therapyEnd)\",\"outcome\":\"failed\"}],"
-                + "\"pharmacotherapy\":[{\"class\":\"nsaid\",\"start\":\"\(record.painOnset)\"}],"
-                + "\"treatmentPlan\":[\"home_exercise_program\"],"
-                + "\"priorInjectionResponse\":{\"percentPainImprovement\":60,\"functionalImprovement\":true,\"rangeOfMotionImproved\":true},"
-                + "\"documentation\":[\"history_and_physical\",\"treatment_plan\",\"procedure_note\"]}"
-            return "{\"number\":\"\(record.number)\",\"payer\":\"\(record.payer)\",\"memberId\":\"\(record.memberId)\",\"status\":\"approved\","
-                + "\"issued\":\"\(record.issued)\",\"policy\":\"\(record.policy)\",\"items\":[\(items.joined(separator: ","))],\"clinical\":\(clinical)}"
-        }
-        return "[\n" + records.joined(separator: ",\n") + "\n]\n"
+/// The prior authorizations a generated file's Harvard Pilgrim claims rest on, as a JSON array of
+/// Contract 1 authorization records (the format `medpolicy authorizations import` reads).
+public enum SyntheticAuthorizations {
+    public static func json(_ authorizations: [Authorization]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return "[\n" + (try authorizations.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: ",\n")) + "\n]\n"
     }
 }

@@ -16,7 +16,7 @@ struct Generate: ParsableCommand {
         15 %, TrueCare 10 %); members have one to six visits, some replaced or voided later.
 
         With --error-rate, that share of claims carries one deliberate error, of a kind from --errors
-        (default: every kind but the reserved no-auth and auth-units), each with a known outcome:
+        (default: every kind), each with a known outcome:
           x12-syntax    a bad element or missing segment: the reader skips the claim
           header-dx     a category header beside a covered diagnosis: denied, CARC 16
           uncovered-dx  only diagnoses the policy does not list: its diagnosis rule (FB denied 11, HP/Medicare pended 252)
@@ -29,8 +29,8 @@ struct Generate: ParsableCommand {
           interval      sooner than the minimum interval (Aetna 7 days): denied, CARC 151
           duplicate     the same service and date again under a new claim id: denied, CARC 18
           no-policy     a line of business the policy defers (Florida Blue FEP): not applicable
-          no-auth       Harvard Pilgrim claim without its REF*G1 prior authorization (reserved)
-          auth-units    Harvard Pilgrim claim beyond its authorization's units (reserved)
+          no-auth       Harvard Pilgrim member with no authorization on file, no REF*G1: denied 197
+          auth-units    Harvard Pilgrim claim beyond its authorization's units: denied 198
         --sidecar writes, per claim id, the kind injected (null when clean) and the expected outcome
         and CARC. Harvard Pilgrim claims carry a prior-authorization number (REF*G1); --authorizations
         writes those authorizations (one per member, with the clinical record behind it) as a JSON
@@ -96,7 +96,7 @@ struct Generate: ParsableCommand {
             }
         }
         if let authorizations {
-            let text = SyntheticAuthorization.json(summary.authorizations)
+            let text = try SyntheticAuthorizations.json(summary.authorizations)
             guard FileManager.default.createFile(atPath: authorizations, contents: Data(text.utf8)) else {
                 throw UserError("--authorizations: cannot write \(authorizations)")
             }

@@ -165,7 +165,9 @@ struct BatchCLITests {
 
     @Test func theSidecarSaysWhatEachClaimShouldComeToAndBatchAgrees() throws {
         let sidecar = path("expected.json")
-        let run = try medpolicy(["generate", "--claims", "300", "--seed", "8", "--error-rate", "0.2", "--sidecar", sidecar])
+        let authorizations = path("authorizations.json")
+        let run = try medpolicy(["generate", "--claims", "300", "--seed", "8", "--error-rate", "0.2", "--sidecar", sidecar,
+                                 "--authorizations", authorizations])
         #expect(run.status == 0, "\(run.stderr)")
         try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path("mixed.837")))
         let data = try #require(FileManager.default.contents(atPath: sidecar))
@@ -173,6 +175,9 @@ struct BatchCLITests {
         let claims = try #require(document["claims"] as? [String: [String: Any]])
         #expect(claims.count == 300)
         let json = path("mixed.json")
+        // The Harvard Pilgrim claims rest on prior authorizations on file (issue 19).
+        let imported = try medpolicy(["authorizations", "import", authorizations, "--db", path("mixed.sqlite")])
+        #expect(imported.status == 0, "\(imported.stderr)")
         let batch = try medpolicy(["batch", path("mixed.837"), "--db", path("mixed.sqlite"), "--json", json])
         #expect(batch.status == 0, "\(batch.stderr)")
         let (_, determinations) = try summary(json)

@@ -39,6 +39,8 @@ struct GeneratedFileTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try await HistoryStores.openSQLite(path: directory.appendingPathComponent("history.sqlite").path)
+        // The Harvard Pilgrim claims rest on the authorizations the generator wrote (issue 19).
+        try await store.record(authorizations: summary.authorizations)
         let remittances = Remittance835Stream(
             writer: Remittance835Writer(settings: ClaimFileAdjudication.remittanceSettings(
                 evaluator.context.library.payers, productionDate: LocalDate(year: 2026, month: 1, day: 20)!)),

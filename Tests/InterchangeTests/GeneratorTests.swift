@@ -136,8 +136,9 @@ struct GeneratorTests {
         #expect(Set(result.claimErrors.compactMap(\.claimId)) == Set(syntax.map(\.claimId)))
         #expect(syntax.allSatisfy { $0.result == .claimError })
         // Reserved kinds have no expected outcome yet; every other kind has one.
-        #expect(summary.expectations.filter { $0.kind?.isReserved == true }.allSatisfy { $0.result == .unknown })
-        #expect(summary.expectations.filter { $0.kind?.isReserved != true }.allSatisfy { $0.result != .unknown })
+        #expect(summary.expectations.allSatisfy { $0.result != .unknown })
+        #expect(summary.expectations.filter { $0.kind == .noAuthorization }.allSatisfy { $0.carc == "197" })
+        #expect(summary.expectations.filter { $0.kind == .authorizationUnits }.allSatisfy { $0.carc == "198" })
         // Harvard Pilgrim claims carry their member's prior-authorization number, but those written as no-auth;
         // each Harvard Pilgrim member has one authorization, and an auth-units one covers a unit fewer than billed.
         let text = String(decoding: bytes, as: UTF8.self)
@@ -159,7 +160,9 @@ struct GeneratorTests {
             }
         }
         #expect(summary.expectations.contains { $0.kind == .noAuthorization })
-        let records = try #require(try JSONSerialization.jsonObject(with: Data(SyntheticAuthorization.json(summary.authorizations).utf8)) as? [[String: Any]])
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(try SyntheticAuthorizations.json(summary.authorizations).utf8)) as? [[String: Any]])
+        // The file is what `medpolicy authorizations import` reads.
+        #expect(try AuthorizationReader.decodeList(Data(try SyntheticAuthorizations.json(summary.authorizations).utf8)) == summary.authorizations)
         #expect(records.count == summary.authorizations.count)
         #expect(records.first?["status"] as? String == "approved")
         #expect((records.first?["clinical"] as? [String: Any])?["conservativeTherapy"] != nil)
@@ -186,7 +189,7 @@ struct GeneratorTests {
         }
         #expect(unknown.name == "header")
         #expect(unknown.description.contains("header-dx, uncovered-dx"))
-        #expect(!SyntheticErrorKind.adjudicated.contains(.noAuthorization) && SyntheticErrorKind.adjudicated.contains(.limit))
+        #expect(SyntheticErrorKind.adjudicated == SyntheticErrorKind.allCases)
     }
 
     @Test("SplitMix64 gives the reference sequence for seed 0")
