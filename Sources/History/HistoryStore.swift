@@ -164,3 +164,20 @@ public enum HistoryStores {
         try await PostgresHistoryStore.open(url: url)
     }
 }
+
+/// An authorization as both stores write it: checked for text a store cannot hold (all before any
+/// is written), its items and clinical record as canonical JSON.
+enum AuthorizationRow {
+    static func rows(_ authorizations: [Authorization]) throws -> [(Authorization, String, String?)] {
+        for authorization in authorizations {
+            for (field, text) in [("authorization number", authorization.number), ("authorization payer", authorization.payer),
+                                  ("authorization member id", authorization.memberId)] where !StorableText.holds(text) {
+                throw HistoryError.unstorableText(field: field)
+            }
+        }
+        return try authorizations.map { authorization in
+            (authorization, try HistoryCodec.canonicalJSON(authorization.items),
+             try authorization.clinical.map { try HistoryCodec.canonicalJSON($0) })
+        }
+    }
+}

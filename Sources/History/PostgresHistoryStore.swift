@@ -430,16 +430,7 @@ final class PostgresHistoryStore: HistoryStore {
     }
 
     func record(authorizations: [Authorization]) async throws {
-        for authorization in authorizations {
-            for (field, text) in [("authorization number", authorization.number), ("authorization payer", authorization.payer),
-                                  ("authorization member id", authorization.memberId)] where !StorableText.holds(text) {
-                throw HistoryError.unstorableText(field: field)
-            }
-        }
-        let rows = try authorizations.map { authorization in
-            (authorization, try HistoryCodec.canonicalJSON(authorization.items),
-             try authorization.clinical.map { try HistoryCodec.canonicalJSON($0) })
-        }
+        let rows = try AuthorizationRow.rows(authorizations)
         try await transaction { connection in
             for (authorization, items, clinical) in rows {
                 // Same number, same member and payer: an amendment. Another member's: refused (the

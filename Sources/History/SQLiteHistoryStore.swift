@@ -527,16 +527,7 @@ final class SQLiteHistoryStore: HistoryStore {
 
     func record(authorizations: [Authorization]) async throws {
         try checkOpen()
-        for authorization in authorizations {
-            for (field, text) in [("authorization number", authorization.number), ("authorization payer", authorization.payer),
-                                  ("authorization member id", authorization.memberId)] where !StorableText.holds(text) {
-                throw HistoryError.unstorableText(field: field)
-            }
-        }
-        let rows = try authorizations.map { authorization in
-            (authorization, try HistoryCodec.canonicalJSON(authorization.items),
-             try authorization.clinical.map { try HistoryCodec.canonicalJSON($0) })
-        }
+        let rows = try AuthorizationRow.rows(authorizations)
         do {
             try await pool.write { db in
                 for (authorization, items, clinical) in rows {

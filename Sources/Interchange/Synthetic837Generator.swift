@@ -188,6 +188,11 @@ private struct GeneratedClaim {
     var rule: String?
     /// Harvard Pilgrim: the prior-authorization number written in REF*G1.
     var authorization: String?
+
+    /// The error this claim carries and what adjudication must make of it.
+    mutating func expect(_ kind: SyntheticErrorKind, _ outcome: Outcome, carc: String?, rule: String?) {
+        self.kind = kind; result = .outcome(outcome); self.carc = carc; self.rule = rule
+    }
 }
 
 /// The X12 syntax errors of the `x12-syntax` kind.
@@ -482,9 +487,7 @@ private struct GeneratorRun {
             guard let deferred = rules.deferredFiling(payer: payer) else { return nil }
             filing = deferred.code
             var claim = makeClaim(date: start, placeOfService: placeOfService, policy: policy, payer: payer, memberId: memberId)
-            claim.kind = kind
-            claim.result = .outcome(.notApplicable)
-            claim.rule = deferred.exception
+            claim.expect(kind, .notApplicable, carc: nil, rule: deferred.exception)
             return [claim]
         case .limit:
             // The limit's maximum in its window, then one more: only this limit is exceeded.
@@ -503,10 +506,7 @@ private struct GeneratorRun {
                       !rules.fits(last, after: earlier, policy: policy) else { continue }
                 var result = claims(on: visitDates)
                 let failure = SyntheticClaimRules.failure(of: rule)
-                result[result.count - 1].kind = kind
-                result[result.count - 1].result = .outcome(failure.outcome)
-                result[result.count - 1].carc = failure.carc
-                result[result.count - 1].rule = rule.id
+                result[result.count - 1].expect(kind, failure.outcome, carc: failure.carc, rule: rule.id)
                 return result
             }
             return nil
@@ -520,10 +520,7 @@ private struct GeneratorRun {
             visitDates.append(soon)
             var result = claims(on: visitDates)
             let failure = SyntheticClaimRules.failure(of: rule)
-            result[result.count - 1].kind = kind
-            result[result.count - 1].result = .outcome(failure.outcome)
-            result[result.count - 1].carc = failure.carc
-            result[result.count - 1].rule = rule.id
+            result[result.count - 1].expect(kind, failure.outcome, carc: failure.carc, rule: rule.id)
             return result
         case .authorizationUnits:
             // Two or three sessions of one code; the authorization covers one fewer.
@@ -536,30 +533,21 @@ private struct GeneratorRun {
                 result[index].lines[tpi].code = code
                 result[index].lines[tpi].chargeCents = Self.tpiCharge(code)
             }
-            result[result.count - 1].kind = kind
-            result[result.count - 1].result = .outcome(.denied)
-            result[result.count - 1].carc = "198"
-            result[result.count - 1].rule = rules.firstAuthorizationRule(policy)
+            result[result.count - 1].expect(kind, .denied, carc: "198", rule: rules.firstAuthorizationRule(policy))
             return result
         case .noAuthorization:
             // A member with nothing on file, and a claim without REF*G1.
             guard payer == "harvard-pilgrim" else { return nil }
             var claim = makeClaim(date: start, placeOfService: placeOfService, policy: policy, payer: payer, memberId: memberId)
             claim.authorization = nil
-            claim.kind = kind
-            claim.result = .outcome(.denied)
-            claim.carc = "197"
-            claim.rule = rules.firstAuthorizationRule(policy)
+            claim.expect(kind, .denied, carc: "197", rule: rules.firstAuthorizationRule(policy))
             return [claim]
         case .duplicate:
             guard maximum >= 2 else { return nil }
             var result = claims(on: schedule(random.int(1...min(3, maximum - 1)), from: start, within: dates, policy: policy))
             guard var copy = result.last else { return nil }
             copy.id = nextClaimId()
-            copy.kind = kind
-            copy.result = .outcome(.denied)
-            copy.carc = "18"
-            copy.rule = "coding.duplicate"
+            copy.expect(kind, .denied, carc: "18", rule: "coding.duplicate")
             result.append(copy)
             return result
         default:
@@ -651,9 +639,7 @@ private struct GeneratorRun {
     mutating func inject(_ kind: SyntheticErrorKind, into claim: inout GeneratedClaim, policy: Policy) {
         let tpi = claim.lines.firstIndex { $0.code == "20552" || $0.code == "20553" }!
         claim.kind = kind
-        func expect(_ outcome: Outcome, _ carc: String?, _ rule: String) {
-            claim.result = .outcome(outcome); claim.carc = carc; claim.rule = rule
-        }
+        func expect(_ outcome: Outcome, _ carc: String?, _ rule: String) { claim.expect(kind, outcome, carc: carc, rule: rule) }
         switch kind {
         case .x12Syntax:
             claim.result = .claimError
