@@ -68,7 +68,9 @@ enum NoteContext {
         // Scope: from the last terminator before the mention, up to the first terminator after it.
         let beforeScope = lastClause(before)
         let afterScope = firstClause(after)
-        let beforeWords = " " + words(beforeScope) + " "
+        // Pre-triggers reach five words back (ConText's window), so "without relief and took naproxen"
+        // does not negate the naproxen.
+        let beforeWords = " " + words(beforeScope).split(separator: " ").suffix(5).joined(separator: " ") + " "
         let afterWords = " " + words(afterScope) + " "
         let beforeRaw = beforeScope
         if preHistorical.contains(where: { beforeWords.contains(" \(words($0)) ") }) { return .historical }
@@ -108,7 +110,7 @@ enum NoteContext {
 
     private static func firstClause(_ text: String) -> String {
         var clause = Substring(text)
-        for separator in [";", ":", ","] {
+        for separator in [";", ","] {
             if let i = clause.firstIndex(of: Character(separator)) { clause = clause[..<i] }
         }
         let lowered = " " + words(String(clause)) + " "

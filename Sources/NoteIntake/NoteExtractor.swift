@@ -11,10 +11,16 @@ public struct Evidence: Codable, Equatable, Sendable {
     public var text: String
 }
 
-/// The result of reading a note: the Contract 1 draft (absent when the date of service is unknown),
-/// the evidence for every fact, and what the coder has to settle.
+/// The result of reading a note: the facts found, the Contract 1 draft built from them (absent when
+/// the note gives no date of service or no procedure code: Contract 1 requires both; the coder is
+/// asked), the evidence for every fact, and what the coder has to settle.
 public struct NoteExtraction: Codable, Sendable {
     public var encounter: Encounter?
+    public var dateOfService: LocalDate?
+    public var procedureCodes: [String]
+    public var diagnoses: [String]
+    public var procedure: Procedure?
+    public var clinical: Clinical?
     public var evidence: [Evidence]
     public var questions: [String]
 }

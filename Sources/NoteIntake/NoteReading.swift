@@ -93,8 +93,12 @@ struct NoteReading {
 
     mutating func readDate(_ given: LocalDate?) {
         if let given { dateOfService = given; return }
-        let labelled = #"(?:date of service|DOS|date of procedure|procedure date|visit date|date)\s*[:#-]?\s*"# + Self.datePattern
+        let labelled = #"(?:date of service|DOS|date of procedure|procedure date|procedure note|visit date|date)\s*[:#-]?\s*"# + Self.datePattern
         if let m = matches(labelled).first, let d = date(in: string(m.range(at: 1))) {
+            dateOfService = d
+            record("dateOfService", m.range(at: 1))
+        } else if let m = matches(#"^\s*"# + Self.datePattern).first, let d = date(in: string(m.range(at: 1))) {
+            // A note that opens with a date is dated by it.
             dateOfService = d
             record("dateOfService", m.range(at: 1))
         } else {
@@ -148,7 +152,7 @@ struct NoteReading {
     /// Sentences that describe the injection itself (not the history or the exam).
     func isProcedureSentence(_ s: NoteSentence) -> Bool {
         let l = s.text.lowercased()
-        return ["inject", "tpi", "trigger point", "needl", "sites", "site:", "tp ", "tps", "muscles:", "muscle:", "points"]
+        return ["inject", "tpi", "procedure", "trigger point", "needl", "sites", "site:", "tp ", "tps", "muscles:", "muscle:", "points"]
             .contains { l.contains($0) }
     }
 
@@ -306,13 +310,13 @@ struct NoteReading {
     // MARK: Findings
 
     static let findingPatterns: [(Finding, String)] = [
-        (.tautBand, #"ta[u]?ug?ht?[- ]bands?|tight bands?|palpable bands?|taut muscle bands?|ropy band|taunt bands?"#),
+        (.tautBand, #"ta(?:u|ugh|un)t[- ](?:muscle )?bands?|\bTB\s*\+|tight bands?|palpable bands?|taut muscle bands?|ropy band|taunt bands?"#),
         (.spotTenderness, #"(?:spot|point|focal|exquisite|localized|discrete) tenderness|tender(?:ness)? to palpation|\bTTP\b|tender nodules?|tender points?|exquisitely tender"#),
         (.localTwitchResponse, #"(?:local )?twitch(?:es| response| responses)?|\bLTRs?\b"#),
         (.referredPainReproduced, #"referred pain|referral of pain|reproduc(?:es|ed|ing|tion of)(?: (?:his|her|the|their|patient's|usual|typical|familiar|concordant))* (?:pain|symptoms)|concordant pain|pain referr(?:ed|ing|al)"#),
         (.regionalPainInReferralPattern, #"referral pattern|regional pain|pattern of referral"#),
-        (.restrictedRangeOfMotion, #"(?:restricted|decreased|limited|reduced|diminished) (?:(?:cervical|lumbar|shoulder|active|passive|neck|trunk)\s+)*(?:ROM|range of motion)|(?:ROM|range of motion)(?: is| was)? (?:restricted|limited|decreased|reduced)|(?:full|normal) (?:(?:cervical|lumbar|shoulder|active|neck)\s+)?(?:ROM|range of motion)|(?:ROM|range of motion)(?: is| was)? (?:full|normal|WNL|intact)|painful ROM"#),
-        (.muscleWeakness, #"weakness|\bweak\b|strength (?:is )?(?:5/5|full|normal|intact)|(?:4|4\+|3)/5 strength|strength (?:is )?(?:4|4\+|3)/5"#),
+        (.restrictedRangeOfMotion, #"(?:restricted|decreased|limited|reduced|diminished) (?:(?:cervical|lumbar|shoulder|active|passive|neck|trunk)\s+)*(?:ROM|range of motion)|(?:ROM|range of motion)(?: of the [a-z ]+?)?:?(?: is| was)? (?:restricted|limited|decreased|reduced)|(?:full|normal) (?:(?:cervical|lumbar|shoulder|active|neck)\s+)?(?:ROM|range of motion)|(?:ROM|range of motion):?\s*(?:is |was )?(?:full|normal|WNL|intact)|painful ROM"#),
+        (.muscleWeakness, #"weakness|\bweak\b|strength:?\s*(?:is )?(?:5/5|full|normal|intact)|(?:4|4\+|3)/5 strength|strength (?:is )?(?:4|4\+|3)/5"#),
     ]
 
     mutating func readFindings() {
@@ -354,7 +358,7 @@ struct NoteReading {
         (.physicalTherapy, #"physical therapy|\bPT\b|physiotherapy|P\.T\."#),
         (.occupationalTherapy, #"occupational therapy|\bOT\b"#),
         (.homeExerciseProgram, #"home exercises?(?: program)?|\bHEP\b|home stretching|home program"#),
-        (.activeExercise, #"active exercise|exercise program|gym program|strengthening program"#),
+        (.activeExercise, #"active exercise|(?<!home )exercise program|gym program|strengthening program"#),
         (.activityModification, #"activity modification|modified activit|modified duty|ergonomic"#),
         (.bedRest, #"bed rest"#),
         (.ultrasound, #"therapeutic ultrasound"#),
@@ -381,12 +385,22 @@ struct NoteReading {
     }
 
     /// "6 weeks", "3 months", "x 8 wks" in `range`, as days.
-    func duration(in range: NSRange) -> (days: Int, NSRange)? {
+    func duration(in range: NSRange, near mention: NSRange) -> (days: Int, NSRange)? {
         let pattern = #"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several)[- ](weeks?|wks?|months?|mos?|years?|yrs?|days?)\b"#
-        guard let m = matches(pattern, in: range).first, let n = count(string(m.range(at: 1))) else { return nil }
+        // The duration closest to the therapy named, not the pain's duration earlier in the sentence.
+        let distance = { (r: NSRange) in r.location > mention.location ? r.location - mention.location - mention.length : mention.location - r.location - r.length }
+        guard let m = matches(pattern, in: range).min(by: { distance($0.range) < distance($1.range) }),
+              distance(m.range) < 40, let n = count(string(m.range(at: 1))) else { return nil }
         let unit = string(m.range(at: 2)).lowercased()
         let days = unit.hasPrefix("w") ? n * 7 : unit.hasPrefix("m") ? n * 30 : unit.hasPrefix("y") ? n * 365 : n
         return (days, m.range)
+    }
+
+    /// "from 2025-02-01 to 2025-04-01".
+    func span(in range: NSRange) -> (LocalDate, LocalDate, NSRange)? {
+        guard let m = matches(#"from\s+"# + Self.datePattern + #"\s+(?:to|through|until|-)\s+"# + Self.datePattern, in: range).first,
+              let a = date(in: string(m.range(at: 1))), let b = date(in: string(m.range(at: 2))) else { return nil }
+        return (a, b, m.range)
     }
 
     /// "since March", "since 01/15/2025", "from 2025-01-02 to 2025-02-20".
@@ -406,11 +420,12 @@ struct NoteReading {
         for (type, pattern) in Self.therapyPatterns {
             for m in matches(pattern) {
                 let s = sentence(containing: m.range.location)
-                let l = s.text.lowercased()
+                let l = s.text.lowercased().trimmingCharacters(in: .whitespaces)
                 // Imaging guidance and plan sentences are not a course already tried.
                 if type == .ultrasound && l.contains("guid") { continue }
                 if l.hasPrefix("plan") || l.contains("will start") || l.contains("refer to") || l.contains("recommend") || l.contains("continue ") && l.contains("plan") { continue }
-                if ["ot", "pt"].contains(string(m.range).lowercased()), l.contains("pt is") || l.contains("pt reports") || l.contains("pt states") || l.contains("pt denies") || l.contains("pt has") { continue }
+                // "Pt" and "pt" are the patient; the therapy abbreviations are written in capitals.
+                if ["ot", "pt"].contains(string(m.range).lowercased()), string(m.range) != string(m.range).uppercased() { continue }
                 let assertion = NoteContext.assertion(of: m.range, in: s, text: text)
                 if assertion == .negated, !(l.contains("without relief") || l.contains("no relief")) { continue }
                 if therapies.contains(where: { $0.type == type }) { continue }
@@ -423,7 +438,11 @@ struct NoteReading {
                 } else {
                     ask("How did the \(type.rawValue.replacingOccurrences(of: "_", with: " ")) go (failed, improved, ongoing …)?")
                 }
-                if let (days, r) = duration(in: s.range), let dos = dateOfService {
+                if let (start, end, r) = span(in: s.range) {
+                    therapy.start = start
+                    therapy.end = end
+                    record("clinical.conservativeTherapy[\(position)].start", r)
+                } else if let (days, r) = duration(in: s.range, near: m.range), let dos = dateOfService {
                     therapy.start = dos.adding(days: -days)
                     therapy.end = dos
                     record("clinical.conservativeTherapy[\(position)].start", r)
@@ -450,7 +469,8 @@ struct NoteReading {
             guard let drugClass = extractor.drugs.drugClass(of: name) else { continue }
             let s = sentence(containing: m.range.location)
             if NoteContext.assertion(of: m.range, in: s, text: text) == .negated { continue }
-            if s.text.lowercased().contains("allerg") { continue }
+            let l = s.text.lowercased().trimmingCharacters(in: .whitespaces)
+            if l.contains("allerg") || l.hasPrefix("plan") || l.contains("will start") || l.contains("recommend") { continue }
             if medications.contains(where: { $0.drugClass == drugClass }) { continue }
             let position = medications.count
             var medication = Pharmacotherapy(drugClass: drugClass)
@@ -500,22 +520,23 @@ struct NoteReading {
     // MARK: The draft
 
     func result() -> NoteExtraction {
-        var encounter: Encounter?
-        if let dos = dateOfService {
-            var clinical = Clinical()
-            if findings != Findings() { clinical.findings = findings }
-            if !therapies.isEmpty { clinical.conservativeTherapy = therapies }
-            if !medications.isEmpty { clinical.pharmacotherapy = medications }
-            clinical.priorInjectionResponse = prior
-            clinical.painOnset = painOnset
-            var procedure = Procedure(sites: sites.isEmpty ? nil : sites, injectate: injectate, imagingGuidance: guidance)
-            if procedure == Procedure() { procedure = Procedure() }
-            encounter = Encounter(id: "note-draft", member: Member(id: memberID ?? "unknown"),
-                                  coverage: Coverage(payer: payer ?? "unknown"), dateOfService: dos,
-                                  diagnoses: diagnoses.isEmpty ? nil : diagnoses, lines: lines,
-                                  procedure: procedure == Procedure() ? nil : procedure,
-                                  clinical: clinical == Clinical() ? nil : clinical)
+        var clinical = Clinical()
+        if findings != Findings() { clinical.findings = findings }
+        if !therapies.isEmpty { clinical.conservativeTherapy = therapies }
+        if !medications.isEmpty { clinical.pharmacotherapy = medications }
+        clinical.priorInjectionResponse = prior
+        clinical.painOnset = painOnset
+        let procedure = Procedure(sites: sites.isEmpty ? nil : sites, injectate: injectate, imagingGuidance: guidance)
+        var extraction = NoteExtraction(encounter: nil, dateOfService: dateOfService, procedureCodes: lines.map(\.code),
+                                        diagnoses: diagnoses, procedure: procedure == Procedure() ? nil : procedure,
+                                        clinical: clinical == Clinical() ? nil : clinical, evidence: evidence, questions: questions)
+        // Contract 1 needs a date of service and a service line: without them the facts stand alone.
+        if let dos = dateOfService, !lines.isEmpty {
+            extraction.encounter = Encounter(id: "note-draft", member: Member(id: memberID ?? "unknown"),
+                                             coverage: Coverage(payer: payer ?? "unknown"), dateOfService: dos,
+                                             diagnoses: diagnoses.isEmpty ? nil : diagnoses, lines: lines,
+                                             procedure: extraction.procedure, clinical: extraction.clinical)
         }
-        return NoteExtraction(encounter: encounter, evidence: evidence, questions: questions)
+        return extraction
     }
 }

@@ -42,7 +42,7 @@ struct ExpectedFacts: Decodable {
 /// The same facts read from an extraction.
 func extractedFacts(_ extraction: NoteExtraction) -> [String: Set<String>] {
     var f: [String: Set<String>] = [:]
-    guard let e = extraction.encounter else { return f }
+    let e = extraction
     f["muscles"] = Set((e.procedure?.sites ?? []).map { "\($0.muscle)|\($0.laterality?.rawValue ?? "-")|\($0.triggerPoints.map(String.init) ?? "-")" })
     if let i = e.procedure?.injectate { f["injectate"] = i.isEmpty ? ["none"] : Set(i) }
     if let g = e.procedure?.imagingGuidance { f["guidance"] = [g.rawValue] }
@@ -57,8 +57,8 @@ func extractedFacts(_ extraction: NoteExtraction) -> [String: Set<String>] {
     f["medications"] = Set((e.clinical?.pharmacotherapy ?? []).map(\.drugClass.rawValue))
     if let p = e.clinical?.priorInjectionResponse?.percentPainImprovement { f["priorResponse"] = [String(p)] }
     if let o = e.clinical?.painOnset { f["painOnset"] = [o.description] }
-    f["diagnoses"] = Set(e.diagnosisList)
-    f["cpt"] = Set(e.lines.map(\.code))
+    f["diagnoses"] = Set(e.diagnoses)
+    f["cpt"] = Set(e.procedureCodes)
     return f
 }
 
