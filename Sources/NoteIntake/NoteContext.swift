@@ -70,7 +70,7 @@ enum NoteContext {
         let afterScope = firstClause(after)
         // Pre-triggers reach five words back (ConText's window), so "without relief and took naproxen"
         // does not negate the naproxen.
-        let beforeWords = " " + words(beforeScope).split(separator: " ").suffix(5).joined(separator: " ") + " "
+        let beforeWords = " " + words(pseudoFree(beforeScope)).split(separator: " ").suffix(5).joined(separator: " ") + " "
         let afterWords = " " + words(afterScope) + " "
         let beforeRaw = beforeScope
         if preHistorical.contains(where: { beforeWords.contains(" \(words($0)) ") }) { return .historical }
@@ -85,6 +85,18 @@ enum NoteContext {
             return .uncertain
         }
         return .affirmed
+    }
+
+    /// Pseudo-triggers: a negation phrase that negates its own object ("without relief", "no
+    /// complications"), removed so it does not reach the next mention.
+    static let pseudoTriggers = ["without relief", "without improvement", "without benefit", "without success",
+                                 "without complication", "without complications", "without difficulty", "no relief",
+                                 "no improvement", "no complications", "no benefit", "not only", "no change"]
+
+    static func pseudoFree(_ text: String) -> String {
+        var lowered = " " + words(text) + " "
+        for p in pseudoTriggers { lowered = lowered.replacingOccurrences(of: " \(p) ", with: " ") }
+        return lowered
     }
 
     /// Lower-case words of `text`, letters, digits, "/" and "'" kept, joined by one space.

@@ -255,7 +255,7 @@ struct NoteReading {
     // MARK: Injectate and guidance
 
     static let injectates: [(pattern: String, name: String)] = [
-        ("lidocaine|xylocaine|lignocaine|lidocain", "lidocaine"), ("bupivacaine|marcaine|sensorcaine|bupivicaine", "bupivacaine"),
+        ("lidocaine|xylocaine|lignocaine|lidocain|lido", "lidocaine"), ("bupivacaine|marcaine|sensorcaine|bupivicaine", "bupivacaine"),
         ("ropivacaine|naropin", "ropivacaine"), ("procaine", "procaine"),
         ("triamcinolone|kenalog", "triamcinolone"), ("methylprednisolone|depo-medrol|depomedrol", "methylprednisolone"),
         ("dexamethasone|decadron", "dexamethasone"), ("betamethasone|celestone", "betamethasone"),
@@ -391,6 +391,10 @@ struct NoteReading {
         let distance = { (r: NSRange) in r.location > mention.location ? r.location - mention.location - mention.length : mention.location - r.location - r.length }
         guard let m = matches(pattern, in: range).min(by: { distance($0.range) < distance($1.range) }),
               distance(m.range) < 40, let n = count(string(m.range(at: 1))) else { return nil }
+        // "8 weeks last fall", "6 weeks a year ago": a past course whose end the note does not date.
+        let tail = string(NSRange(location: m.range.location + m.range.length,
+                                  length: min(20, range.location + range.length - m.range.location - m.range.length))).lowercased()
+        if ["last fall", "last year", "last spring", "last summer", "last winter", "ago", " in 20"].contains(where: tail.contains) { return nil }
         let unit = string(m.range(at: 2)).lowercased()
         let days = unit.hasPrefix("w") ? n * 7 : unit.hasPrefix("m") ? n * 30 : unit.hasPrefix("y") ? n * 365 : n
         return (days, m.range)
@@ -426,6 +430,9 @@ struct NoteReading {
                 if l.hasPrefix("plan") || l.contains("will start") || l.contains("refer to") || l.contains("recommend") || l.contains("continue ") && l.contains("plan") { continue }
                 // "Pt" and "pt" are the patient; the therapy abbreviations are written in capitals.
                 if ["ot", "pt"].contains(string(m.range).lowercased()), string(m.range) != string(m.range).uppercased() { continue }
+                // "with a PT" is the therapist, not a course of therapy.
+                let lead = string(NSRange(location: max(0, m.range.location - 4), length: min(4, m.range.location))).lowercased()
+                if string(m.range) == "PT", lead.hasSuffix(" a ") || lead.hasSuffix("the ") { continue }
                 let assertion = NoteContext.assertion(of: m.range, in: s, text: text)
                 if assertion == .negated, !(l.contains("without relief") || l.contains("no relief")) { continue }
                 if therapies.contains(where: { $0.type == type }) { continue }
