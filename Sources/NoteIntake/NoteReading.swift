@@ -10,6 +10,8 @@ struct NoteReading {
     var evidence: [Evidence] = []
     var questions: [String] = []
     var clinicalContent = false
+    /// A finding was named, whatever its assertion (an uncertain one is content too).
+    var sawFinding = false
 
     var dateOfService: LocalDate?
     var payer: String?
@@ -67,7 +69,7 @@ struct NoteReading {
         readMedications()
         readPriorResponse()
         readPainOnset()
-        clinicalContent = !sites.isEmpty || !lines.isEmpty || !diagnoses.isEmpty || injectate != nil
+        clinicalContent = sawFinding || !sites.isEmpty || !lines.isEmpty || !diagnoses.isEmpty || injectate != nil
             || evidence.contains { $0.fact.hasPrefix("clinical.findings") } || !therapies.isEmpty || !medications.isEmpty
     }
 
@@ -168,8 +170,11 @@ struct NoteReading {
                 for n in stride(from: min(5, words.count - i), through: 1, by: -1) {
                     let r = NSUnionRange(words[i], words[i + n - 1])
                     let phrase = string(r)
-                    if n == 1 && phrase.count < 3 { continue }
-                    if ["the", "of", "left", "right", "bilateral", "muscle", "muscles"].contains(phrase.lowercased()) { continue }
+                    // Two-letter names only as capital abbreviations ("QL"), not words like "of".
+                    if n == 1 && phrase.count < 3 && (phrase.count < 2 || phrase != phrase.uppercased()) { continue }
+                    // The mention is the muscle's name: side words and articles at its edges are not part of it.
+                    let edges = ["the", "of", "left", "right", "bilateral", "bilat", "l", "r", "lt", "rt", "both", "muscle", "muscles", "and"]
+                    if edges.contains(string(words[i]).lowercased()) || edges.contains(string(words[i + n - 1]).lowercased()) { continue }
                     guard let entry = extractor.muscles.entry(for: phrase) else { continue }
                     // Names must not be stripped of every word: "left" alone normalizes to nothing.
                     mentions.append(Mention(range: r, entry: entry, sentence: s))
@@ -323,6 +328,7 @@ struct NoteReading {
         for (finding, pattern) in Self.findingPatterns {
             var value: Bool?? = .none
             for m in matches(pattern) {
+                sawFinding = true
                 let s = sentence(containing: m.range.location)
                 let phrase = string(m.range).lowercased()
                 var assertion = NoteContext.assertion(of: m.range, in: s, text: text)
