@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "medpolicy",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer", "NoteIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
