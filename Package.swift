@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "CodeSets", dependencies: ["Model"], resources: [.copy("Resources")]),
         .target(name: "Policies", dependencies: ["Model", "CodeSets", "Yams"]),
         .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
+        // Reads free-text procedure and visit notes into encounter drafts (issue 21).
+        .target(name: "NoteIntake", dependencies: ["Model", "CodeSets"]),
         // Interchange reads policies for DTR questionnaires (Policies, which brings CodeSets).
         .target(name: "Interchange", dependencies: ["Model", "CodeSets", "Policies"], resources: [.copy("Resources")]),
         .target(
@@ -52,12 +54,13 @@ let package = Package(
         .executableTarget(
             name: "medpolicy",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer", "NoteIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "NoteIntakeTests", dependencies: ["NoteIntake", "CodeSets", "Model"], resources: [.copy("Corpus")]),
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),

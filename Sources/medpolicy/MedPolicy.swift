@@ -16,6 +16,7 @@ struct MedPolicy: AsyncParsableCommand {
           medpolicy check Examples/harvard-pilgrim-pended.json --format json
           medpolicy check Examples/florida-blue-approved.json --all-payers
           medpolicy validate Examples/florida-blue-approved.json
+          medpolicy extract note.txt --date 2025-03-14 --payer florida-blue
           medpolicy codes lookup M79.1 --date 2025-01-01 --format json
           medpolicy muscles --region neck
           medpolicy policies list
@@ -23,7 +24,7 @@ struct MedPolicy: AsyncParsableCommand {
           medpolicy batch claims.837 --db history.sqlite --out remit.835 --report report.html
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Batch.self, Serve.self, Generate.self, Validate.self, Codes.self, Muscles.self, Policies.self,
+        subcommands: [Check.self, Extract.self, Batch.self, Serve.self, Generate.self, Validate.self, Codes.self, Muscles.self, Policies.self,
                       HistoryCommand.self, AuthorizationsCommand.self]
     )
 
