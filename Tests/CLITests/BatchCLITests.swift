@@ -154,6 +154,18 @@ struct BatchCLITests {
         #expect(run.stdout.contains("\(stats["envelopeIssueCount"] as? Int ?? -1) envelope issues"))
     }
 
+    /// Issue 27.10: neither --out nor --db creates a missing folder.
+    @Test func aMissingOutputOrHistoryFolderIsExitTwo() throws {
+        let (file, _) = try generate("two.837", claims: 2, seed: 4)
+        let out = try medpolicy(["batch", file, "--out", path("no/such/x.835")])
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("does not exist"), "\(out.stderr)")
+        let db = try medpolicy(["batch", file, "--db", path("no/such/h.sqlite")])
+        #expect(db.status == 2)
+        #expect(db.stderr.contains("does not exist"), "\(db.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("no")))
+    }
+
     @Test func aFileThatIsNotX12IsExitTwoAndWritesNothing() throws {
         let file = path("not-x12.837")
         try Data("{\"id\": \"CLM-1\"}".utf8).write(to: URL(fileURLWithPath: file))
