@@ -114,7 +114,41 @@ struct CLITests {
     @Test func missingFileIsExitTwo() throws {
         let run = try medpolicy(["check", "Examples/does-not-exist.json"])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("cannot read"))
+        #expect(run.stderr.contains("Examples/does-not-exist.json: no such file"), "\(run.stderr)")
+    }
+
+    /// Issue 27.9: what is not a readable encounter file is named for what it is, and never read whole.
+    @Test func whatIsNotAFileIsNamedForWhatItIs() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-inputs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fifo = scratch.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let loop = scratch.appendingPathComponent("loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let dangling = scratch.appendingPathComponent("dangling").path
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: scratch.appendingPathComponent("gone").path)
+        let large = scratch.appendingPathComponent("large.json")
+        try Data(count: 9 << 20).write(to: large)
+        let cases: [(path: String, says: String)] = [
+            (scratch.path, "a directory, not a file"),
+            (fifo, "a FIFO, not a file"),
+            ("/dev/zero", "a character device, not a file"),
+            (loop, "a loop of symbolic links"),
+            (dangling, "a symbolic link to a file that does not exist"),
+            (large.path, "larger than 8 MB"),
+        ]
+        for command in ["check", "validate"] {
+            for (path, says) in cases {
+                let run = try medpolicy([command, path])
+                #expect(run.status == 2, "\(command) \(path)")
+                #expect(run.stderr.contains("\(path): \(says)"), "\(command) \(path): \(run.stderr)")
+            }
+        }
+        // Standard input is read up to the same limit, not whole.
+        let piped = try medpolicy(["validate", "-"], stdin: String(repeating: " ", count: 9 << 20))
+        #expect(piped.status == 2)
+        #expect(piped.stderr.contains("<stdin>: larger than 8 MB"))
     }
 
     @Test func unknownOptionIsExitTwo() throws {
