@@ -55,6 +55,20 @@ struct CLITests {
         #expect((answer["description"] as? String)?.contains("Myalgia") == true)
     }
 
+    /// Issue 27.13: J1030 has the shape of both HCPCS and ICD-10-CM (J10.30); it is the HCPCS code carried.
+    @Test func aCodeOfTwoShapesIsFoundInTheSystemThatCarriesIt() throws {
+        let hcpcs = try #require(try medpolicy(["codes", "lookup", "J1030", "--format", "json"]).json as? [String: Any])
+        #expect(hcpcs["system"] as? String == "hcpcs")
+        #expect(hcpcs["valid"] as? Bool == true)
+        #expect((hcpcs["description"] as? String)?.contains("methylprednisolone") == true)
+        let icd = try #require(try medpolicy(["codes", "lookup", "J10.30", "--format", "json"]).json as? [String: Any])
+        #expect(icd["system"] as? String == "icd10cm")
+        // A code of the same shape that no table carries as HCPCS is read as ICD-10-CM.
+        let uncarried = try #require(try medpolicy(["codes", "lookup", "J9999", "--format", "json"]).json as? [String: Any])
+        #expect(uncarried["system"] as? String == "icd10cm")
+        #expect(uncarried["valid"] as? Bool == false)
+    }
+
     @Test func m545ChangesFromBillableToHeader() throws {
         let before = try #require(try medpolicy(["codes", "lookup", "M54.5", "--date", "2021-06-01", "--format", "json"]).json as? [String: Any])
         #expect(before["valid"] as? Bool == true)
