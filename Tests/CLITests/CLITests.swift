@@ -125,6 +125,27 @@ struct CLITests {
         #expect(run.stdout.isEmpty)
     }
 
+    /// Issue 27.11: a birth date or a pain onset after the date of service is refused, located; the same day is not.
+    @Test func aBirthDateOrPainOnsetAfterTheDateOfServiceIsRefused() throws {
+        let example = try Data(contentsOf: repositoryRoot.appendingPathComponent("Examples/aetna-approved.json"))
+        func validate(_ edit: (inout [String: Any]) -> Void) throws -> CLIRun {
+            var json = try #require(try JSONSerialization.jsonObject(with: example) as? [String: Any])
+            edit(&json)
+            return try medpolicy(["validate", "-"], stdin: String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+        }
+        let born = try validate { $0["member"] = ["id": "M1", "birthDate": "2025-08-21"] }
+        #expect(born.status == 2)
+        #expect(born.stderr.contains("<stdin>: member.birthDate: 2025-08-21 is after the date of service 2025-08-20"), "\(born.stderr)")
+        #expect(try validate { $0["member"] = ["id": "M1", "birthDate": "2025-08-20"] }.status == 0)
+        let onset = try validate {
+            var clinical = $0["clinical"] as? [String: Any] ?? [:]
+            clinical["painOnset"] = "2025-09-01"
+            $0["clinical"] = clinical
+        }
+        #expect(onset.status == 2)
+        #expect(onset.stderr.contains("<stdin>: clinical.painOnset: 2025-09-01 is after the date of service 2025-08-20"), "\(onset.stderr)")
+    }
+
     @Test func missingFileIsExitTwo() throws {
         let run = try medpolicy(["check", "Examples/does-not-exist.json"])
         #expect(run.status == 2)
