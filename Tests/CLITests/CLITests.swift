@@ -146,6 +146,18 @@ struct CLITests {
         #expect(onset.stderr.contains("<stdin>: clinical.painOnset: 2025-09-01 is after the date of service 2025-08-20"), "\(onset.stderr)")
     }
 
+    /// Issue 27.5: validate says where the invalid UTF-8 is, instead of reading it as U+FFFD.
+    @Test func invalidUTF8IsALocatedErrorInValidate() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-utf8-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let json = Array(#"{"id":"X","member":{"id":"UTFMEM"#.utf8) + [0xFF]
+            + Array(#""},"coverage":{"payer":"aetna"},"dateOfService":"2025-01-02","lines":[{"code":"20552"}]}"#.utf8)
+        try Data(json).write(to: file)
+        let run = try medpolicy(["validate", file.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("line 1, column 33: invalid UTF-8 (byte 0xFF)"), "\(run.stderr)")
+    }
+
     @Test func missingFileIsExitTwo() throws {
         let run = try medpolicy(["check", "Examples/does-not-exist.json"])
         #expect(run.status == 2)
