@@ -143,15 +143,16 @@ public struct StoredDetermination: Sendable, Equatable {
 
 /// Opens history stores.
 public enum HistoryStores {
-    /// Opens (creating on first use, with missing parent directories) a SQLite history file in WAL
-    /// mode and brings its schema up to date.
+    /// Opens a SQLite history file in WAL mode and brings its schema up to date. With `creating`
+    /// (the default), a missing file is created, in an existing folder only; without it (reading a
+    /// history), a missing file is refused and nothing is created.
     ///
     /// Refuses, with nothing written: a file that is not a medpolicy history (another SQLite
     /// database or not SQLite at all: ``HistoryError/notOurDatabase(_:)``), one written by a newer
     /// medpolicy (``HistoryError/newerSchema(found:supported:)``), and a read-only file or directory
     /// (``HistoryError/readOnly(_:)``).
-    public static func openSQLite(path: String) async throws -> any HistoryStore {
-        try await SQLiteHistoryStore.open(path: path)
+    public static func openSQLite(path: String, creating: Bool = true) async throws -> any HistoryStore {
+        try await SQLiteHistoryStore.open(path: path, creating: creating)
     }
 
     /// Connects to PostgreSQL and brings the history schema up to date.

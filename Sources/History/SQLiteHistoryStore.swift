@@ -34,7 +34,7 @@ final class SQLiteHistoryStore: HistoryStore {
 
     // MARK: Opening
 
-    static func open(path rawPath: String) async throws -> SQLiteHistoryStore {
+    static func open(path rawPath: String, creating: Bool = true) async throws -> SQLiteHistoryStore {
         guard !rawPath.isEmpty else { throw HistoryError.invalidLocation("the history file path is empty") }
         let url = URL(fileURLWithPath: rawPath).standardizedFileURL
         let path = url.path
@@ -52,7 +52,10 @@ final class SQLiteHistoryStore: HistoryStore {
             guard isWritable(path) else { throw HistoryError.readOnly(path) }
             try inspectExistingFile(path)
         } else {
-            try createDirectoryIfNeeded(directory)
+            guard creating else {
+                throw HistoryError.invalidLocation("\(path) does not exist: there is no history there to read")
+            }
+            try requireDirectory(directory)
         }
         // SQLite keeps its write-ahead log (-wal, -shm) next to the file.
         guard isWritable(directory) else { throw HistoryError.readOnly(directory) }
@@ -129,26 +132,17 @@ final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
-    private static func createDirectoryIfNeeded(_ directory: String) throws {
-        let files = FileManager.default
+    /// A new history goes into an existing folder only: a mistyped path must not leave folders behind.
+    private static func requireDirectory(_ directory: String) throws {
         var isDirectory: ObjCBool = false
-        if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw HistoryError.invalidLocation("\(directory) is a file, not a directory")
-            }
-            return
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw HistoryError.invalidLocation("the folder \(directory) does not exist; create it first")
         }
-        do {
-            try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            var ancestor = URL(fileURLWithPath: directory)
-            while !files.fileExists(atPath: ancestor.path) && ancestor.path != "/" {
-                ancestor.deleteLastPathComponent()
-            }
-            if !isWritable(ancestor.path) { throw HistoryError.readOnly(ancestor.path) }
-            throw HistoryError.invalidLocation("cannot create the directory \(directory)")
+        guard isDirectory.boolValue else {
+            throw HistoryError.invalidLocation("\(directory) is a file, not a directory")
         }
     }
+
 
     /// What the path is when it is not a regular file (symbolic links followed), or nil.
     static func nonRegularKind(_ path: String) -> String? {

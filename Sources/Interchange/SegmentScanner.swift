@@ -222,6 +222,19 @@ final class SegmentScanner {
         buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }
     }
 
+    /// The first element (0 = segment id) of the current segment whose bytes are not well-formed
+    /// UTF-8, or nil. Only a segment with a byte above 0x7F is decoded.
+    func elementWithInvalidUTF8() -> Int? {
+        guard let first = bounds.first, let last = bounds.last, first < last - 1 else { return nil }
+        let nonASCII = buffer.withUnsafeBufferPointer { pointer in (first ..< last - 1).contains { pointer[$0] >= 0x80 } }
+        guard nonASCII else { return nil }
+        for index in 0 ..< bounds.count - 1 {
+            guard let r = range(index) else { continue }
+            if String(validating: buffer[r], as: UTF8.self) == nil { return index }
+        }
+        return nil
+    }
+
     func isEmpty(_ index: Int) -> Bool { range(index)?.isEmpty ?? true }
 
     /// Whether element `index` is exactly `text` (ASCII).

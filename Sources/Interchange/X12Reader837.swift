@@ -449,6 +449,12 @@ public final class X12Reader837 {
         case 0: fail(nil, "not a segment identifier (\"\(scanner.string(0))\")")
         default: break  // segments medpolicy does not need (BHT, PRV, N3, N4, PER, PAT, AMT, 2420 loops, …)
         }
+        // After the segment opened its loop, so the problem lands on the claim, patient or
+        // subscriber it belongs to: a member id is never merged with another through U+FFFD.
+        if let element = scanner.elementWithInvalidUTF8() {
+            fail(element == 0 ? nil : segmentId + (element < 10 ? "0" : "") + String(element),
+                 "invalid UTF-8: refused rather than read with U+FFFD in place of the bytes")
+        }
     }
 
     /// Records a problem in the innermost open context (claim, patient, subscriber, billing

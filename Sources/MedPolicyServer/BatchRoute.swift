@@ -51,9 +51,8 @@ extension ServerApplication {
             throw Problem(.internalServerError, detail: "\(error)")
         }
         let statistics = adjudication.statistics
-        if statistics.claims == 0, statistics.claimProblems.isEmpty {
-            throw Problem(.unprocessableContent, title: "Invalid 837",
-                          detail: (["no claims in the file"] + statistics.envelopeIssues).joined(separator: "; "))
+        if let nothingRead = statistics.nothingReadMessage {
+            throw Problem(.unprocessableContent, title: "Invalid 837", detail: nothingRead)
         }
         if wantsJSON {
             struct Answer: Encodable {
@@ -66,7 +65,7 @@ extension ServerApplication {
                                 body: .init(byteBuffer: ByteBuffer(bytes: output.bytes)))
         response.headers[Self.claimsHeader] = String(statistics.claims)
         response.headers[Self.unremittedHeader] = String(statistics.unremitted)
-        response.headers[Self.problemsHeader] = String(statistics.claimProblems.count)
+        response.headers[Self.problemsHeader] = String(statistics.claimProblemCount)
         return response
     }
 

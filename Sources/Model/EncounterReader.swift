@@ -104,6 +104,12 @@ public enum EncounterReader {
                                            message: "ends (\(end)) before it starts (\(start))"))
             }
         }
+        if let born = e.member.birthDate, born > e.dateOfService {
+            errors.append(LocatedError(path: at("member.birthDate"), message: "\(born) is after the date of service \(e.dateOfService)"))
+        }
+        if let onset = e.clinical?.painOnset, onset > e.dateOfService {
+            errors.append(LocatedError(path: at("clinical.painOnset"), message: "\(onset) is after the date of service \(e.dateOfService)"))
+        }
         for (index, prior) in (e.history ?? []).enumerated() where prior.dateOfService > e.dateOfService {
             errors.append(LocatedError(path: at("history[\(index)].dateOfService"),
                                        message: "\(prior.dateOfService) is after the encounter's date of service \(e.dateOfService)"))

@@ -65,12 +65,32 @@ struct JSONParser {
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue {
+        // RFC 8259 JSON is UTF-8: an invalid byte is refused where it is, never replaced with
+        // U+FFFD (which would make "M1\u{FF}" and "M1\u{FE}" the same member).
+        if let invalid = Self.firstInvalidUTF8(bytes) {
+            position = invalid
+            throw error("invalid UTF-8 (byte 0x\(String(bytes[invalid], radix: 16, uppercase: true)))")
+        }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
         guard position == bytes.count else { throw error("unexpected text after the JSON value") }
         return value
+    }
+
+    /// The offset of the first byte that is not well-formed UTF-8, or nil when all are.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     private func error(_ message: String) -> JSONSyntaxError {

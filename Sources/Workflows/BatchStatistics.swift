@@ -46,8 +46,17 @@ public struct BatchStatistics: Encodable, Sendable {
     /// Lines denied or pended by a frequency limit or minimum interval, by rule.
     public var limitsHit: [String: Tally] = [:]
     public var replays = 0
-    public var claimProblems: [ClaimProblem] = []
-    public var envelopeIssues: [String] = []
+    /// The first `keptClaimProblems` claims not adjudicated; `claimProblemCount` counts them all.
+    public private(set) var claimProblems: [ClaimProblem] = []
+    public private(set) var claimProblemCount = 0
+    /// The first `keptEnvelopeIssues` envelope issues; `envelopeIssueCount` counts them all. A file of
+    /// nothing but bad segments must not grow the heap or the answer with every one of them.
+    public private(set) var envelopeIssues: [String] = []
+    public private(set) var envelopeIssueCount = 0
+    /// How many claim problems are kept (and reported).
+    public static let keptClaimProblems = 1_000
+    /// How many envelope issues are kept (and reported).
+    public static let keptEnvelopeIssues = 100
     /// Claims left out of the 835s (pended, not adjudicated, voids with nothing to reverse).
     public var unremitted = 0
     /// Claims the 835s account for: each with its own CLP, or (a void) the reversal it caused.
@@ -77,13 +86,37 @@ public struct BatchStatistics: Encodable, Sendable {
         }
     }
 
+    /// Counts a claim that was not adjudicated, keeping the first `keptClaimProblems`.
+    public mutating func add(problem: ClaimProblem) {
+        claimProblemCount += 1
+        if claimProblems.count < Self.keptClaimProblems { claimProblems.append(problem) }
+    }
+
+    /// Counts an envelope issue, keeping the first `keptEnvelopeIssues`.
+    public mutating func add(envelopeIssue: String) {
+        envelopeIssueCount += 1
+        if envelopeIssues.count < Self.keptEnvelopeIssues { envelopeIssues.append(envelopeIssue) }
+    }
+
+    /// Why the file gave nothing to adjudicate (not one claim, not even a malformed one), with the
+    /// first envelope issues; nil when a claim was read. `batch` exits 2 and `POST /v1/batch`
+    /// answers 422 with it.
+    public var nothingReadMessage: String? {
+        guard claims == 0, claimProblemCount == 0 else { return nil }
+        let shown = 10
+        var parts = ["no claims in the file"] + envelopeIssues.prefix(shown)
+        if envelopeIssueCount > shown { parts.append("… and \(envelopeIssueCount - shown) more envelope issues") }
+        return parts.joined(separator: "; ")
+    }
+
     /// The most frequent entries first (ties by rule id), at most `limit`.
     public static func top(_ tallies: [String: Tally], _ limit: Int) -> [Tally] {
         Array(tallies.values.sorted { ($0.count, $1.rule) > ($1.count, $0.rule) }.prefix(limit))
     }
 
     enum CodingKeys: String, CodingKey {
-        case claims, lines, outcomes, byPayer, topDenialReasons, limitsHit, replays, claimProblems, envelopeIssues
+        case claims, lines, outcomes, byPayer, topDenialReasons, limitsHit, replays, claimProblems, claimProblemCount
+        case envelopeIssues, envelopeIssueCount
         case unremitted, remittedClaims, reversals, paidCents
     }
 
@@ -97,7 +130,9 @@ public struct BatchStatistics: Encodable, Sendable {
         try container.encode(Self.top(limitsHit, 20), forKey: .limitsHit)
         try container.encode(replays, forKey: .replays)
         try container.encode(claimProblems, forKey: .claimProblems)
+        try container.encode(claimProblemCount, forKey: .claimProblemCount)
         try container.encode(envelopeIssues, forKey: .envelopeIssues)
+        try container.encode(envelopeIssueCount, forKey: .envelopeIssueCount)
         try container.encode(unremitted, forKey: .unremitted)
         try container.encode(remittedClaims, forKey: .remittedClaims)
         try container.encode(reversals, forKey: .reversals)

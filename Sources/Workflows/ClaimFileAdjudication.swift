@@ -54,10 +54,10 @@ public final class ClaimFileAdjudication {
                     try afterChunk()
                 }
             case .claimError(let error):
-                statistics.claimProblems.append(.init(claimId: error.claimId, segment: error.issue.segmentNumber,
-                                                      message: error.issue.description))
+                statistics.add(problem: .init(claimId: error.claimId, segment: error.issue.segmentNumber,
+                                              message: error.issue.description))
             case .envelopeIssue(let issue):
-                statistics.envelopeIssues.append(issue.description)
+                statistics.add(envelopeIssue: issue.description)
             }
         }
         try await adjudicate(chunk, issued: issued)
@@ -120,8 +120,8 @@ public final class ClaimFileAdjudication {
                     }))
                 try issued(determination)
             case .failure(let refusal):
-                statistics.claimProblems.append(.init(claimId: claim.encounter.id, segment: claim.segmentNumber,
-                                                      message: "history: \(refusal.description)"))
+                statistics.add(problem: .init(claimId: claim.encounter.id, segment: claim.segmentNumber,
+                                              message: "history: \(refusal.description)"))
             }
         }
         do {

@@ -29,6 +29,15 @@ public struct CodeLookup: Encodable, Equatable, Sendable {
             return LocalDate(year: newest - 1, month: 10, day: 1)!
         }()
         let upper = code.uppercased()
+        // A code may have the shape of both a HCPCS and an ICD-10-CM code (J1030 is HCPCS, and
+        // reads as J10.30): a carried CPT or HCPCS code answers first, the ICD-10-CM reading noted.
+        if let procedure = codeSets.tables.procedure(upper) {
+            let icd = DiagnosisCodeShape.isWellFormed(upper) && codeSets.icd.exists(upper)
+                ? "also ICD-10-CM \(ICD10CM.dotted(DiagnosisCodeShape.compact(upper))): look it up with its dot" : nil
+            return CodeLookup(code: procedure.code, system: procedure.system.rawValue, valid: true, billable: true,
+                              description: procedure.descriptor, children: [], date: day.description, note: icd, release: nil,
+                              verified: true)
+        }
         if ProcedureCodeShape.isWellFormed(upper) && !DiagnosisCodeShape.isWellFormed(upper) || upper.first?.isNumber == true {
             guard let procedure = codeSets.tables.procedure(upper) else {
                 throw .badInput("\(code): not a CPT or HCPCS code medpolicy carries (it carries the codes its policies use)")

@@ -101,6 +101,8 @@ struct Batch: AsyncParsableCommand {
         }
         let seconds = (clock.now - began).seconds
         progress.finish()
+        // As POST /v1/batch answers 422: a file with no claim in it is bad input, not an empty success.
+        if let nothingRead = adjudication.statistics.nothingReadMessage { throw UserError("\(file): \(nothingRead)") }
 
         // A file whose claims are all pended, not applicable or unreversible voids remits nothing:
         // no 835 is written rather than an empty file (an 835 with no claim has no payer to send it).

@@ -205,13 +205,13 @@ enum BatchSummaryText {
             out.append("    \(payer.padding(toLength: 16, withPad: " ", startingAt: 0)) \(c.total) claims: approved \(c.approved), partial \(c.partial), denied \(c.denied), pended \(c.pended), not applicable \(c.notApplicable)")
         }
         if !stats.claimProblems.isEmpty {
-            out.append("  \(stats.claimProblems.count) claims not adjudicated, first:")
+            out.append("  \(stats.claimProblemCount) claims not adjudicated, first:")
             for problem in stats.claimProblems.prefix(5) {
                 out.append("    claim \(problem.claimId ?? "(no CLM01)"): \(problem.message)")
             }
         }
         if !stats.envelopeIssues.isEmpty {
-            out.append("  \(stats.envelopeIssues.count) envelope issues, first: \(stats.envelopeIssues[0])")
+            out.append("  \(stats.envelopeIssueCount) envelope issues, first: \(stats.envelopeIssues[0])")
         }
         let denials = BatchStatistics.top(stats.denialReasons, 5)
         if !denials.isEmpty {

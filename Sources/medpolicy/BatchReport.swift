@@ -25,7 +25,7 @@ enum BatchReport {
             </style></head><body>
             <h1>medpolicy batch report</h1>
             <p>\(escape(source)): \(stats.claims) claims, \(stats.lines) service lines adjudicated in \(String(format: "%.2f", seconds)) s;
-            \(stats.claimProblems.count) claims not adjudicated; \(stats.envelopeIssues.count) envelope issues.</p>
+            \(stats.claimProblemCount) claims not adjudicated; \(stats.envelopeIssueCount) envelope issues.</p>
             <p class="note">\(escape(historyNote))</p>
             <table><tr><th>outcome</th><th>claims</th></tr>
             """
@@ -50,10 +50,15 @@ enum BatchReport {
                     + "<td>\(escape(problem.message))</td></tr>"
             }
             html += "</table>"
-            if stats.claimProblems.count > 500 { html += "<p class=\"note\">… and \(stats.claimProblems.count - 500) more (all are in --json).</p>" }
+            if stats.claimProblemCount > 500 {
+                html += "<p class=\"note\">… and \(stats.claimProblemCount - 500) more (the first \(BatchStatistics.keptClaimProblems) are in --json).</p>"
+            }
         }
         if !stats.envelopeIssues.isEmpty {
-            html += "<h2>Envelope issues</h2>\n<ul>" + stats.envelopeIssues.prefix(200).map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+            html += "<h2>Envelope issues</h2>\n<ul>" + stats.envelopeIssues.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+            if stats.envelopeIssueCount > stats.envelopeIssues.count {
+                html += "<p class=\"note\">… and \(stats.envelopeIssueCount - stats.envelopeIssues.count) more.</p>"
+            }
         }
         return html + "\n</body></html>\n"
     }

@@ -8,7 +8,7 @@ import Policies
 
 /// Where the claim history lives: a SQLite file (the embedded default) or a PostgreSQL server.
 struct HistoryOptions: ParsableArguments {
-    @Option(help: "SQLite history file, created on first use.")
+    @Option(help: "SQLite history file, created on first use (in an existing folder).")
     var db: String?
 
     @Option(help: "PostgreSQL history: postgres://user:password@host:port/database")
@@ -20,10 +20,10 @@ struct HistoryOptions: ParsableArguments {
         if db != nil, postgres != nil { throw ValidationError("--db and --postgres cannot be used together") }
     }
 
-    /// Opens the store named, or nil when none is.
-    func open() async throws -> (any HistoryStore)? {
+    /// Opens the store named, or nil when none is. Without `creating`, a missing SQLite file is refused.
+    func open(creating: Bool = true) async throws -> (any HistoryStore)? {
         try await withHistoryErrors {
-            if let db { return try await HistoryStores.openSQLite(path: db) }
+            if let db { return try await HistoryStores.openSQLite(path: db, creating: creating) }
             if let postgres { return try await HistoryStores.openPostgres(url: postgres) }
             return nil
         }
@@ -108,7 +108,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard store.isSet else { throw UserError("history show needs --db PATH or --postgres URL") }
-            guard let history = try await store.open() else { return }
+            guard let history = try await store.open(creating: false) else { return }
             let stored = try await withHistoryErrors { try await history.priorServices(member: member) }
             let authorizations = try await withHistoryErrors { try await history.authorizations(member: member, payer: nil) }
             try await history.close()

@@ -115,11 +115,56 @@ struct BatchCLITests {
         let problems = try #require(stats["claimProblems"] as? [[String: Any]])
         #expect(problems.count >= errors)
         #expect((stats["claims"] as? Int ?? 0) + problems.count == 300)
+        #expect(stats["claimProblemCount"] as? Int == problems.count)
         for problem in problems {
             #expect(problem["segment"] as? Int ?? 0 > 0)
             #expect((problem["message"] as? String ?? "").contains("segment "))
         }
         #expect(run.stdout.contains("claims not adjudicated"))
+    }
+
+    /// The outside probe's file (issue 27.2): an ISA and then bad segments only. Nothing is a claim,
+    /// so it is bad input (exit 2, as POST /v1/batch answers 422), and the message stays short.
+    @Test func aFileOfBadSegmentsOnlyIsExitTwoWithAShortMessage() throws {
+        let file = path("bad-segments.837")
+        let isa = "ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *250915*1253*^*00501*000000906*0*T*:~"
+        try Data((isa + String(repeating: "Z~", count: 5_000)).utf8).write(to: URL(fileURLWithPath: file))
+        let json = path("bad-segments.json")
+        let run = try medpolicy(["batch", file, "--json", json])
+        #expect(run.status == 2, "\(run.stdout)")
+        #expect(run.stderr.contains("no claims in the file"))
+        #expect(run.stderr.contains("more envelope issues"))
+        #expect(run.stderr.utf8.count < 2_000)
+        #expect(!FileManager.default.fileExists(atPath: json))
+    }
+
+    /// Envelope issues around real claims are counted, and only the first are kept in --json.
+    @Test func envelopeIssuesAreCountedButOnlyTheFirstAreKept() throws {
+        let (clean, _) = try generate("clean.837", claims: 5, seed: 3)
+        var text = try String(contentsOfFile: clean, encoding: .utf8)
+        let afterISA = try #require(text.range(of: "~")).upperBound
+        text.insert(contentsOf: String(repeating: "Z~", count: 300), at: afterISA)
+        let file = path("noisy-envelope.837"), json = path("noisy-envelope.json")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try medpolicy(["batch", file, "--json", json])
+        #expect(run.status == 0, "\(run.stderr)")
+        let (stats, _) = try summary(json)
+        #expect(stats["claims"] as? Int == 5)
+        #expect((stats["envelopeIssues"] as? [String])?.count == 100)
+        #expect(stats["envelopeIssueCount"] as? Int ?? 0 >= 300)
+        #expect(run.stdout.contains("\(stats["envelopeIssueCount"] as? Int ?? -1) envelope issues"))
+    }
+
+    /// Issue 27.10: neither --out nor --db creates a missing folder.
+    @Test func aMissingOutputOrHistoryFolderIsExitTwo() throws {
+        let (file, _) = try generate("two.837", claims: 2, seed: 4)
+        let out = try medpolicy(["batch", file, "--out", path("no/such/x.835")])
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("does not exist"), "\(out.stderr)")
+        let db = try medpolicy(["batch", file, "--db", path("no/such/h.sqlite")])
+        #expect(db.status == 2)
+        #expect(db.stderr.contains("does not exist"), "\(db.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("no")))
     }
 
     @Test func aFileThatIsNotX12IsExitTwoAndWritesNothing() throws {

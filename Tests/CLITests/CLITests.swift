@@ -55,6 +55,20 @@ struct CLITests {
         #expect((answer["description"] as? String)?.contains("Myalgia") == true)
     }
 
+    /// Issue 27.13: J1030 has the shape of both HCPCS and ICD-10-CM (J10.30); it is the HCPCS code carried.
+    @Test func aCodeOfTwoShapesIsFoundInTheSystemThatCarriesIt() throws {
+        let hcpcs = try #require(try medpolicy(["codes", "lookup", "J1030", "--format", "json"]).json as? [String: Any])
+        #expect(hcpcs["system"] as? String == "hcpcs")
+        #expect(hcpcs["valid"] as? Bool == true)
+        #expect((hcpcs["description"] as? String)?.contains("methylprednisolone") == true)
+        let icd = try #require(try medpolicy(["codes", "lookup", "J10.30", "--format", "json"]).json as? [String: Any])
+        #expect(icd["system"] as? String == "icd10cm")
+        // A code of the same shape that no table carries as HCPCS is read as ICD-10-CM.
+        let uncarried = try #require(try medpolicy(["codes", "lookup", "J9999", "--format", "json"]).json as? [String: Any])
+        #expect(uncarried["system"] as? String == "icd10cm")
+        #expect(uncarried["valid"] as? Bool == false)
+    }
+
     @Test func m545ChangesFromBillableToHeader() throws {
         let before = try #require(try medpolicy(["codes", "lookup", "M54.5", "--date", "2021-06-01", "--format", "json"]).json as? [String: Any])
         #expect(before["valid"] as? Bool == true)
@@ -111,10 +125,77 @@ struct CLITests {
         #expect(run.stdout.isEmpty)
     }
 
+    /// Issue 27.11: a birth date or a pain onset after the date of service is refused, located; the same day is not.
+    @Test func aBirthDateOrPainOnsetAfterTheDateOfServiceIsRefused() throws {
+        let example = try Data(contentsOf: repositoryRoot.appendingPathComponent("Examples/aetna-approved.json"))
+        func validate(_ edit: (inout [String: Any]) -> Void) throws -> CLIRun {
+            var json = try #require(try JSONSerialization.jsonObject(with: example) as? [String: Any])
+            edit(&json)
+            return try medpolicy(["validate", "-"], stdin: String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+        }
+        let born = try validate { $0["member"] = ["id": "M1", "birthDate": "2025-08-21"] }
+        #expect(born.status == 2)
+        #expect(born.stderr.contains("<stdin>: member.birthDate: 2025-08-21 is after the date of service 2025-08-20"), "\(born.stderr)")
+        #expect(try validate { $0["member"] = ["id": "M1", "birthDate": "2025-08-20"] }.status == 0)
+        let onset = try validate {
+            var clinical = $0["clinical"] as? [String: Any] ?? [:]
+            clinical["painOnset"] = "2025-09-01"
+            $0["clinical"] = clinical
+        }
+        #expect(onset.status == 2)
+        #expect(onset.stderr.contains("<stdin>: clinical.painOnset: 2025-09-01 is after the date of service 2025-08-20"), "\(onset.stderr)")
+    }
+
+    /// Issue 27.5: validate says where the invalid UTF-8 is, instead of reading it as U+FFFD.
+    @Test func invalidUTF8IsALocatedErrorInValidate() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-utf8-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let json = Array(#"{"id":"X","member":{"id":"UTFMEM"#.utf8) + [0xFF]
+            + Array(#""},"coverage":{"payer":"aetna"},"dateOfService":"2025-01-02","lines":[{"code":"20552"}]}"#.utf8)
+        try Data(json).write(to: file)
+        let run = try medpolicy(["validate", file.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("line 1, column 33: invalid UTF-8 (byte 0xFF)"), "\(run.stderr)")
+    }
+
     @Test func missingFileIsExitTwo() throws {
         let run = try medpolicy(["check", "Examples/does-not-exist.json"])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("cannot read"))
+        #expect(run.stderr.contains("Examples/does-not-exist.json: no such file"), "\(run.stderr)")
+    }
+
+    /// Issue 27.9: what is not a readable encounter file is named for what it is, and never read whole.
+    @Test func whatIsNotAFileIsNamedForWhatItIs() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-inputs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fifo = scratch.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let loop = scratch.appendingPathComponent("loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let dangling = scratch.appendingPathComponent("dangling").path
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: scratch.appendingPathComponent("gone").path)
+        let large = scratch.appendingPathComponent("large.json")
+        try Data(count: 9 << 20).write(to: large)
+        let cases: [(path: String, says: String)] = [
+            (scratch.path, "a directory, not a file"),
+            (fifo, "a FIFO, not a file"),
+            ("/dev/zero", "a character device, not a file"),
+            (loop, "a loop of symbolic links"),
+            (dangling, "a symbolic link to a file that does not exist"),
+            (large.path, "larger than 8 MB"),
+        ]
+        for command in ["check", "validate"] {
+            for (path, says) in cases {
+                let run = try medpolicy([command, path])
+                #expect(run.status == 2, "\(command) \(path)")
+                #expect(run.stderr.contains("\(path): \(says)"), "\(command) \(path): \(run.stderr)")
+            }
+        }
+        // Standard input is read up to the same limit, not whole.
+        let piped = try medpolicy(["validate", "-"], stdin: String(repeating: " ", count: 9 << 20))
+        #expect(piped.status == 2)
+        #expect(piped.stderr.contains("<stdin>: larger than 8 MB"))
     }
 
     @Test func unknownOptionIsExitTwo() throws {

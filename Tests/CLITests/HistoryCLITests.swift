@@ -66,6 +66,22 @@ struct HistoryCLITests {
         #expect(try String(contentsOf: foreign, encoding: .utf8) == "these are not claims\n")
     }
 
+    /// Issue 27.10: a mistyped --db never leaves folders or an empty history behind.
+    @Test func aMissingFolderOrAMissingHistoryToShowIsExitTwoAndCreatesNothing() throws {
+        let file = try claim("MISS-1", member: "M-MISS", date: "2025-08-20")
+        let nested = scratch.appendingPathComponent("no/such/h.sqlite").path
+        let check = try medpolicy(["check", file, "--db", nested])
+        #expect(check.status == 2)
+        #expect(check.stderr.contains("does not exist"), "\(check.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("no").path))
+
+        let missing = scratch.appendingPathComponent("missing.sqlite").path
+        let show = try medpolicy(["history", "show", "M-MISS", "--db", missing])
+        #expect(show.status == 2)
+        #expect(show.stderr.contains("does not exist"), "\(show.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
     @Test func unreachablePostgresIsExitTwo() throws {
         let run = try medpolicy(["check", try claim("PG-1", member: "M", date: "2025-08-20"), "--postgres", "postgres://nobody:x@127.0.0.1:1/none"])
         #expect(run.status == 2)

@@ -122,19 +122,41 @@ struct BadInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path) == [])
     }
 
-    @Test("a new history is created with its missing directories, and reopened")
+    @Test("a new history is created in an existing folder, and reopened")
     func createdOnFirstUse() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("a/b/history.sqlite").path
+        let path = directory.appendingPathComponent("history.sqlite").path
         try await recordOneClaim(at: path)
         let header = try #require(contents(path)).prefix(100)
         #expect(header.prefix(16) == Data("SQLite format 3\0".utf8))
         #expect(header[68..<72] == Data("MPOL".utf8))  // PRAGMA application_id
 
-        let reopened = try await HistoryStores.openSQLite(path: path)
+        let reopened = try await HistoryStores.openSQLite(path: path, creating: false)
         #expect(try await reopened.priorServices(member: "M1").map(\.claimId) == ["CLM-1"])
         try await reopened.close()
+    }
+
+    @Test("a missing folder is refused, never created (issue 27.10)")
+    func missingFolderIsRefused() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("a/b/history.sqlite").path
+        await #expect(throws: HistoryError.invalidLocation("the folder \(directory.appendingPathComponent("a/b").path) does not exist; create it first")) {
+            try await recordOneClaim(at: path)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("reading a missing history is refused and creates nothing (issue 27.10)")
+    func readingAMissingHistoryCreatesNothing() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("missing.sqlite").path
+        await #expect(throws: HistoryError.self) {
+            _ = try await HistoryStores.openSQLite(path: path, creating: false)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
     @Test("an empty file becomes a new history")

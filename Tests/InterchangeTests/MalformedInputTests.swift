@@ -126,4 +126,24 @@ struct MalformedInputTests {
         #expect(result.claimErrors.map(\.claimId) == ["AET-1", "AET-2"])
         #expect(result.claimErrors.allSatisfy { $0.issue.element == "DMG02" })
     }
+
+    /// Issue 27.5: a member id with invalid UTF-8 is a located claim error, never read with U+FFFD
+    /// (which made UTFMEM\xff and UTFMEM\xfe one member); a valid non-ASCII name is read.
+    @Test func invalidUTF8IsALocatedClaimError() throws {
+        let text = try fixture("commercial.837")
+        let parts = text.components(separatedBy: "MI*XYZ123456789~")
+        #expect(parts.count == 2)
+        for bad: [UInt8] in [[0xFF], [0xFE], [0xC3]] {
+            let bytes = Array(parts[0].utf8) + Array("MI*UTFMEM".utf8) + bad + Array("~".utf8) + Array(parts[1].utf8)
+            let result = try X12Reader837(bytes: bytes).readAll()
+            #expect(result.claims.isEmpty)
+            let issue = try #require(result.claimErrors.first?.issue)
+            #expect(issue.segmentId == "NM1")
+            #expect(issue.element == "NM109")
+            #expect(issue.message.contains("invalid UTF-8"))
+        }
+        let accented = try read837(text.replacingOccurrences(of: "NM1*IL*1*SMITH*TED", with: "NM1*IL*1*SMITH*TÉD"))
+        #expect(accented.claims.count == 1)
+        #expect(accented.claimErrors.isEmpty)
+    }
 }

@@ -87,6 +87,23 @@ struct PASRequestTests {
         #expect(expectIssue { _ = try PASRequest(json: Data("[]".utf8)) }?.location == "Bundle")
     }
 
+    /// Issue 27.11: what the JSON API refuses, PAS refuses too, located.
+    @Test func aNegativeChargeALaterBirthDateAndADateTimeBirthDateAreRefused() throws {
+        func issue(_ edit: @escaping (JSONValue) -> JSONValue) -> FHIRIssue? {
+            expectIssue { _ = try read(try bundle("aetna-approved", edit: edit)) }
+        }
+        let negative = issue { $0.setting(["entry", 0, "resource", "item", 0, "net"], to: .object([("value", .number(-10))])) }
+        #expect(negative?.location == "Bundle.entry[0].resource.item[0].net.value")
+        #expect(negative?.message.contains("negative") == true)
+        _ = try read(try bundle("aetna-approved") { $0.setting(["entry", 0, "resource", "item", 0, "net"], to: .object([("value", .number(10))])) })
+        let late = issue { $0.setting(["entry", 1, "resource", "birthDate"], to: .string("2025-08-21")) }
+        #expect(late?.location == "Bundle.entry[1].resource.birthDate")
+        #expect(late?.message.contains("after the date of service") == true)
+        _ = try read(try bundle("aetna-approved") { $0.setting(["entry", 1, "resource", "birthDate"], to: .string("2025-08-20")) })
+        #expect(issue { $0.setting(["entry", 1, "resource", "birthDate"], to: .string("1968-04-12T00:00:00Z")) }?.location
+            == "Bundle.entry[1].resource.birthDate")
+    }
+
     @Test func questionnaireAnswersBecomeClinicalFacts() throws {
         let json = try bundle("harvard-pilgrim-approved") {
             $0.setting(["entry", 4, "resource", "item"], to: .array([.object([

@@ -55,4 +55,19 @@ struct JSONParserTests {
             #expect(error.line == 2 && error.column == 11)  // the control character itself
         }
     }
+
+    /// Issue 27.5: invalid UTF-8 is a located error, never replaced with U+FFFD (which merged members).
+    @Test("invalid UTF-8 is refused where it is; a real U+FFFD is read")
+    func invalidUTF8IsRefused() throws {
+        for bad: UInt8 in [0xFF, 0xFE, 0xC0, 0x80] {
+            let bytes = Array(#"{"member": {"id": "UTFMEM"#.utf8) + [bad] + Array(#""}}"#.utf8)
+            #expect(throws: JSONSyntaxError(line: 1, column: 26, message: "invalid UTF-8 (byte 0x\(String(bad, radix: 16, uppercase: true)))")) {
+                _ = try JSONValue.parse(Data(bytes))
+            }
+        }
+        let truncated = Array("{\"id\":\n\"é".utf8.dropLast()) + Array("\"}".utf8)
+        #expect(throws: JSONSyntaxError.self) { _ = try JSONValue.parse(Data(truncated)) }
+        let replacement = try JSONValue.parse(Data(#"{"id": "UTFMEM\#u{FFFD}"}"#.utf8))
+        #expect(replacement == .object([("id", .string("UTFMEM\u{FFFD}"))]))
+    }
 }

@@ -35,6 +35,18 @@ struct BatchRouteTests {
         await server.stop()
     }
 
+    /// The outside probe's file (issue 27.2): an ISA and bad segments only is a short 422, whatever its size.
+    @Test func aFileOfBadSegmentsOnlyIsAShort422() async throws {
+        let server = try await RunningServer.start()
+        let isa = "ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *250915*1253*^*00501*000000906*0*T*:~"
+        let reply = try await server.send("POST", "/v1/batch", body: Data((isa + String(repeating: "Z~", count: 20_000)).utf8),
+                                          contentType: "application/edi-x12")
+        #expect(reply.status == 422)
+        #expect(reply.text.utf8.count < 2_000)
+        #expect((reply.object["detail"] as? String)?.contains("more envelope issues") == true)
+        await server.stop()
+    }
+
     @Test func garbageIsALocated422() async throws {
         let server = try await RunningServer.start()
         let reply = try await server.send("POST", "/v1/batch", body: Data("this is not X12".utf8), contentType: "application/edi-x12")

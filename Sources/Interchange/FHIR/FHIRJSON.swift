@@ -97,6 +97,15 @@ struct FHIRNode: Sendable {
         return date
     }
 
+    /// A FHIR `date` that must be a whole day (`Patient.birthDate`): a dateTime is not a date.
+    func day() throws(FHIRIssue) -> LocalDate {
+        let text = try string()
+        guard text.count == 10, let date = LocalDate(text) else {
+            throw issue("expected a date YYYY-MM-DD, found \"\(text)\"")
+        }
+        return date
+    }
+
     func array() throws(FHIRIssue) -> [FHIRNode] {
         guard case .array(let elements) = value else { throw issue("expected an array, found \(value.typeName)") }
         return elements.enumerated().map { FHIRNode($0.element, at: "\(path)[\($0.offset)]") }

@@ -19,7 +19,7 @@ enum FHIRMapping {
         } else {
             throw FHIRIssue(location: patient.childPath("id"), message: "the Patient has neither an id nor an identifier value")
         }
-        let birthDate = try patient.optional("birthDate")?.date()
+        let birthDate = try patient.optional("birthDate")?.day()
         var sex: Sex?
         if let gender = try patient.optional("gender") {
             switch try gender.string() {

@@ -209,7 +209,11 @@ public struct PASRequest: Sendable {
                 }
                 pointers = list
             }
-            let charge = try item.optional("net")?.optional("value")?.decimal()
+            let chargeNode = try item.optional("net")?.optional("value")
+            let charge = try chargeNode?.decimal()
+            if let chargeNode, let charge, charge < 0 {  // as the JSON API refuses a negative charge
+                throw chargeNode.issue("a charge cannot be negative, got \(charge)")
+            }
             var date: LocalDate?
             if let served = try item.optional("servicedDate") {
                 date = try served.date()
@@ -243,6 +247,10 @@ public struct PASRequest: Sendable {
         }
         guard let dateOfService else {
             throw FHIRIssue(location: "\(claim.path).item[0].servicedDate", message: "required: no item gives the date of service")
+        }
+        if let born = member.birthDate, born > dateOfService {
+            throw FHIRIssue(location: "\(patientEntry.resource.path).birthDate",
+                            message: "\(born) is after the date of service \(dateOfService)")
         }
         itemSequences = sequences
         itemProviders = providersOfItems
