@@ -121,7 +121,9 @@ public struct ServerApplication: Sendable {
             return try Self.json(encodable: PolicyDocument(policy, detailed: true))
         }
         router.get("/v1/codes/{code}") { request, context in
-            let code = try context.parameters.require("code")
+            // Percent-decoded as /v1/policies/{id} is (M79%2E18 is M79.18).
+            let raw = try context.parameters.require("code")
+            let code = raw.removingPercentEncoding ?? raw
             var date: LocalDate?
             if let text = request.uri.queryParameters["date"] {
                 guard let parsed = LocalDate(String(text)) else {

@@ -94,6 +94,11 @@ struct JSONAPITests {
         #expect(old.object["billable"] as? Bool == true)
         #expect(try await server.send("GET", "/v1/codes/M54.5?date=June").status == 400)
         #expect(try await server.send("GET", "/v1/codes/NOTACODE").status == 404)
+        // Issue 27.12 and 27.13: the code is percent-decoded, and J1030 is the HCPCS code carried.
+        let encoded = try await server.send("GET", "/v1/codes/M79%2E18?date=2025-01-01")
+        #expect(encoded.status == 200, "\(encoded.text)")
+        #expect(encoded.object["code"] as? String == "M79.18")
+        #expect(try await server.send("GET", "/v1/codes/J1030").object["system"] as? String == "hcpcs")
         #expect(try await server.send("GET", "/v2/nothing").status == 404)
         await server.stop()
     }
