@@ -4,7 +4,7 @@ import Interchange
 import Workflows
 
 /// `medpolicy generate`: a synthetic 837P file for tests, demos and benchmarks.
-struct Generate: ParsableCommand {
+struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a synthetic X12 837P file of trigger point injection claims to standard output.",
         discussion: """
@@ -62,6 +62,11 @@ struct Generate: ParsableCommand {
     @Option(help: "Write the prior authorizations of the Harvard Pilgrim members here, as a JSON array.")
     var authorizations: String?
 
+    /// The payer's authorizations on file: with --db or --postgres they are recorded there, so that
+    /// `batch --db` on the same history pays the clean Harvard Pilgrim claims that rest on them.
+    @OptionGroup(title: "Record the Harvard Pilgrim members' prior authorizations in this history")
+    var store: HistoryOptions
+
     @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
     var policies: String?
 
@@ -70,7 +75,7 @@ struct Generate: ParsableCommand {
         guard (0...1).contains(errorRate) else { throw ValidationError("--error-rate must be between 0 and 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         var kinds = SyntheticErrorKind.adjudicated
         if let errors {
             switch SyntheticErrorKind.parseList(errors) {
@@ -100,6 +105,19 @@ struct Generate: ParsableCommand {
             guard FileManager.default.createFile(atPath: authorizations, contents: Data(text.utf8)) else {
                 throw UserError("--authorizations: cannot write \(authorizations)")
             }
+        }
+        if store.isSet, !summary.authorizations.isEmpty, let history = try await store.open() {
+            do {
+                try await withHistoryErrors { try await history.record(authorizations: summary.authorizations) }
+            } catch {
+                try? await history.close()
+                throw error
+            }
+            try await history.close()
+        } else if !store.isSet, authorizations == nil, !summary.authorizations.isEmpty {
+            FileHandle.standardError.write(Data(("note: \(summary.authorizations.count) Harvard Pilgrim members' claims rest on prior "
+                + "authorizations (atClaim: authorization); put them on file with --db PATH (the history batch uses) or write "
+                + "them with --authorizations FILE and `medpolicy authorizations import`, or their claims are denied (CARC 15)\n").utf8))
         }
         let payers = summary.claimsPerPayer.keys.sorted().map { "\($0) \(summary.claimsPerPayer[$0]!)" }.joined(separator: ", ")
         let perKind = SyntheticErrorKind.allCases.compactMap { kind in summary.claimsPerKind[kind].map { "\(kind.rawValue) \($0)" } }

@@ -208,6 +208,25 @@ struct BatchCLITests {
         #expect(second.stderr.contains("payers: medicare 50"), "\(second.stderr)")
     }
 
+    @Test("generate --db puts the Harvard Pilgrim authorizations on file: batch --db on that history pays every clean claim")
+    func generatedAuthorizationsOnFilePayCleanClaims() throws {
+        let db = path("payer.sqlite")
+        let run = try medpolicy(["generate", "--claims", "400", "--seed", "3", "--db", db])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("REF*G1*"))
+        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path("clean.837")))
+        let json = path("clean.json")
+        let batch = try medpolicy(["batch", path("clean.837"), "--db", db, "--json", json])
+        #expect(batch.status == 0, "\(batch.stderr)")
+        let (_, determinations) = try summary(json)
+        let outcomes = Set(determinations.compactMap { $0["outcome"] as? String })
+        #expect(outcomes.isSubset(of: ["approved", "not_applicable"]), "\(outcomes)")  // voids are not applicable
+        #expect(determinations.contains { $0["payer"] as? String == "harvard-pilgrim" && $0["outcome"] as? String == "approved" })
+        // Without anywhere to put them, generate says what the Harvard Pilgrim claims need.
+        let bare = try medpolicy(["generate", "--claims", "400", "--seed", "3"])
+        #expect(bare.stderr.contains("rest on prior authorizations"))
+    }
+
     @Test func theSidecarSaysWhatEachClaimShouldComeToAndBatchAgrees() throws {
         let sidecar = path("expected.json")
         let authorizations = path("authorizations.json")
