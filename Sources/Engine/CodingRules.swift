@@ -57,16 +57,25 @@ struct CodingRules {
     let facts: EncounterFacts
     let context: EvaluationContext
 
-    static let designDecisions = Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)")
-    static let cptDescriptors = Citation(source: "000_4343e11a9d1ffd15.txt", section: "Billing/Coding Information")
-    static let oneCodePerDay = Citation(source: "001_a56d15924c87276e.txt", section: "Limitations")
-    static let unitPerDate = Citation(source: "002_73fa38a8c7b4cfc0.txt", section: "IV. Payment Information")
+    /// Where the sources disagree or are silent, the project's decisions (docs/decisions.md) are cited.
+    static func decision(_ section: String) -> Citation {
+        Citation(source: "medpolicy coding decisions (docs/decisions.md)", section: section)
+    }
+    static let cptDescriptors = Citation(source: "Florida Blue Medical Coverage Guideline 02-20000-28, Trigger Point Injections (revised 2023-08-15)",
+                                         section: "Billing/Coding Information")
+    static let oneCodePerDay = Citation(source: "Harvard Pilgrim Health Care payment policy, Trigger Point Injections (20552, 20553) (undated)",
+                                        section: "Limitations")
+    static let unitPerDate = Citation(source: "TrueCare (CareSource) Medical Policy Statement MM-1462, Trigger Point Injections (issued 2025-03-12, effective 2025-07-01 to 2025-12-31, archived)",
+                                      section: "IV. Payment Information")
+    /// A code is reported to the full number of characters it requires, and only if valid on the date.
+    static let diagnosisValidity = Citation(source: "ICD-10-CM Official Guidelines for Coding and Reporting",
+                                            section: "I.B.2 Level of Detail in Coding")
     /// An E/M on the day of a minor procedure (a 000/010-day global, as 20552/20553) is part of it
     /// unless significant and separately identifiable, shown by modifier 25: a correct-coding fact
     /// every payer applies (TrueCare's § IV.C restates it), so cited as NCCI, not as one payer's policy.
     static let evaluationWithMinorProcedure = Citation(source: "NCCI Policy Manual for Medicare Services",
                                                        section: "Chapter I, D. Evaluation & Management (E&M) Services")
-    static let siteDocumentation = Citation(source: "001_a56d15924c87276e.txt", section: "Coverage Indications, Limitations, and/or Medical Necessity")
+    static let siteDocumentation = Citation(source: oneCodePerDay.source, section: "Coverage Indications, Limitations, and/or Medical Necessity")
 
     /// Modifiers that never belong on a TPI line: 50 (bilateral is more muscles), 59/X{EPSU} and
     /// LT/RT (they do not make another unit payable), 76/77 (no repeat TPI the same day).
@@ -116,7 +125,7 @@ struct CodingRules {
         let undiagnosed = procedureLines.filter { facts.diagnosisPositions(ofLine: $0).isEmpty }
         if !undiagnosed.isEmpty {
             add(&result, rule: "coding.diagnosis-validity", lines: undiagnosed, effect: .deny, carc: "16", rarc: RemarkCode.invalidDiagnosis,
-                citation: Self.designDecisions,
+                citation: Self.diagnosisValidity,
                 message: "The line carries no diagnosis: report the ICD-10-CM code of the condition treated (the specific muscle or pain diagnosis).")
         }
         for (position, code) in facts.diagnosisCodes.enumerated() where facts.diagnoses[position].status != .billable {
@@ -142,13 +151,13 @@ struct CodingRules {
             if pointing.isEmpty {
                 result.claimReasons.append(Reason(rule: "coding.diagnosis-validity", carc: effect == .deny ? "16" : "252",
                                                   rarc: effect == .deny ? RemarkCode.invalidDiagnosis : RemarkCode.missingMedicalRecord,
-                                                  message: message, citation: Self.designDecisions))
+                                                  message: message, citation: Self.diagnosisValidity))
                 result.issues.append(CodingIssue(rule: "coding.diagnosis-validity", message: message))
             } else {
                 add(&result, rule: "coding.diagnosis-validity", lines: pointing, effect: effect,
                     carc: effect == .deny ? "16" : "252",
                     rarc: effect == .deny ? RemarkCode.invalidDiagnosis : RemarkCode.missingMedicalRecord,
-                    citation: Self.designDecisions, message: message)
+                    citation: Self.diagnosisValidity, message: message)
             }
         }
     }
@@ -232,9 +241,9 @@ struct CodingRules {
         let lines = facts.lines, billed = lines[index].code
         guard let family = MuscleCountCodes.family(of: billed) else { return }
         if lines[index].has(modifier: "50") {
-            add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.designDecisions,
+            add(&result, rule: "coding.modifier-50", lines: [index], effect: .deny, carc: "4", citation: Self.decision("Muscles, sides and modifier 50"),
                 message: "Modifier 50 does not apply to \(billed): a bilateral session is simply more muscles (left and right are two), counted into one \(family.small)/\(family.large). Remove 50.",
-                interpretation: "DESIGN.md: muscles are counted as (muscle, side) pairs; modifier 50 never applies to 20552/20553.")
+                interpretation: "Muscles are counted as (muscle, side) pairs; modifier 50 never applies to 20552/20553.")
         }
         guard let expected else { return }
         if expected.family != family {
@@ -295,7 +304,7 @@ struct CodingRules {
             }
             add(&result, rule: "coding.units-per-day", lines: indices, effect: .deny, carc: "151", rarc: ["N362"],
                 citation: Self.unitPerDate, message: message,
-                interpretation: "DESIGN.md: units are summed across lines of the same code and date, as NCCI date-of-service MUEs are, and every such line is denied.")
+                interpretation: "Units are summed across lines of the same code and date, as NCCI date-of-service MUEs are, and every such line is denied.")
         }
         for family in MuscleCountCodes.all {
             let small = procedureLines.filter { lines[$0].code == family.small }
@@ -317,7 +326,7 @@ struct CodingRules {
                 let prior = facts.service(record)
                 guard family.contains(prior.code) else { continue }
                 if prior.code == line.code {
-                    add(&result, rule: "coding.duplicate", lines: [index], effect: .deny, carc: "18", citation: Self.designDecisions,
+                    add(&result, rule: "coding.duplicate", lines: [index], effect: .deny, carc: "18", citation: Self.decision("Duplicates and replacements"),
                         message: "Exact duplicate of \(prior.id) (\(line.code) on \(facts.dateOfService)). To correct that claim, send a replacement (frequency 7) for \(prior.id) instead.")
                 } else {
                     add(&result, rule: "coding.one-code-per-day", lines: [index], effect: .deny, carc: "97", citation: Self.oneCodePerDay,

@@ -11,8 +11,10 @@ public final class Policy: Sendable {
     public let payer: String
     public let title: String
     public let version: String?
-    /// The seed document the policy encodes (file name under `shared/seeds/`).
-    public let source: String
+    /// The published document the policy encodes.
+    public let publishedSource: PublishedSource
+    /// `publishedSource` as citations name it.
+    public var source: String { publishedSource.name }
     public let effectiveFrom: LocalDate
     public let effectiveTo: LocalDate?
     /// Where the effective dates come from (`effective.basis`): the source's own dates, or why they
@@ -29,11 +31,11 @@ public final class Policy: Sendable {
     /// Where the policy came from, for messages.
     public let location: SourceLocation
 
-    public init(id: String, payer: String, title: String, version: String?, source: String, effectiveFrom: LocalDate,
+    public init(id: String, payer: String, title: String, version: String?, source: PublishedSource, effectiveFrom: LocalDate,
                 effectiveTo: LocalDate?, linesOfBusiness: Set<LineOfBusiness>?, exceptions: [ProgramException],
                 governs: [String], documentationRequests: [DocumentRequest], rules: [Rule], location: SourceLocation,
                 effectiveBasis: String? = nil) {
-        self.id = id; self.payer = payer; self.title = title; self.version = version; self.source = source
+        self.id = id; self.payer = payer; self.title = title; self.version = version; self.publishedSource = source
         self.effectiveBasis = effectiveBasis
         self.effectiveFrom = effectiveFrom; self.effectiveTo = effectiveTo; self.linesOfBusiness = linesOfBusiness
         self.exceptions = exceptions; self.governs = governs; self.documentationRequests = documentationRequests
@@ -54,6 +56,24 @@ public final class Policy: Sendable {
 
     /// How determinations cite the policy (built once: every decision carries it).
     public let reference: PolicyReference
+}
+
+/// A published document, named the way a reader can find it: publisher, document number or kind,
+/// title, and which edition (revision date, or why there is none).
+public struct PublishedSource: Sendable, Equatable {
+    public let publisher: String
+    public let document: String
+    public let title: String?
+    public let edition: String
+
+    public init(publisher: String, document: String, title: String?, edition: String) {
+        self.publisher = publisher; self.document = document; self.title = title; self.edition = edition
+    }
+
+    /// "Florida Blue Medical Coverage Guideline 02-20000-28, Trigger Point Injections (revised 2023-08-15)".
+    public var name: String {
+        "\(publisher) \(document)" + (title.map { ", \($0)" } ?? "") + " (\(edition))"
+    }
 }
 
 /// A file and line, for errors, warnings and rule provenance.

@@ -61,6 +61,8 @@ public enum PolicyLoader {
 /// The policy file schema, version 1: one function per kind of mapping.
 struct PolicyFileSchema {
     let reader: YAMLNodeReader
+    /// The policy's published document, as rules and exceptions cite it (set once `source` is read).
+    var citedDocument = ""
 
     static let ruleChecks = ["diagnoses", "criteria", "limit", "interval", "exclude"]
 
@@ -73,15 +75,17 @@ struct PolicyFileSchema {
         let payer = m.required("payer") { identifier($0, "payer", allowSlash: false) }
         let title = m.required("title") { reader.string($0, "title") }
         let version = m.optional("version") { reader.string($0, "version") }
-        let source = m.required("source") { reader.string($0, "source") }
+        let source = m.required("source") { publishedSource($0) }
+        var cited = self
+        cited.citedDocument = source?.name ?? ""
         let effective = m.required("effective") { effectivePeriod($0) }
         let lines = m.optional("linesOfBusiness") { linesOfBusiness($0) }
-        let exceptions = m.optional("exceptions") { node in reader.list(node, "exceptions") { exception($0) } } ?? []
+        let exceptions = m.optional("exceptions") { node in reader.list(node, "exceptions") { cited.exception($0) } } ?? []
         let governs = m.required("governs") { procedureCodes($0, "governs") }
         let requests = m.optional("documentationRequests") { node in
             reader.list(node, "documentationRequests") { documentRequest($0) }
         } ?? []
-        let rules = m.required("rules") { node in reader.list(node, "rules") { rule($0, governs: governs ?? []) } }
+        let rules = m.required("rules") { node in reader.list(node, "rules") { cited.rule($0, governs: governs ?? []) } }
 
         var seen: [String: SourceLocation] = [:]
         for rule in rules ?? [] {
@@ -128,16 +132,26 @@ struct PolicyFileSchema {
         return .some(Set(list))
     }
 
-    func citation(_ node: Node) -> Citation? {
-        guard let m = reader.mapping(node, "citation", allowed: ["source", "section"]) else { return nil }
-        let source = m.required("source") { reader.string($0, "citation.source") }
-        let section = m.required("section") { reader.string($0, "citation.section") }
-        guard let source, let section else { return nil }
-        guard source.hasSuffix(".txt") else {
-            reader.error(node, "citation.source must name a seed document file (…​.txt), got '\(source)'")
+    /// The published document a policy encodes, by the identity a reader can look it up by.
+    func publishedSource(_ node: Node) -> PublishedSource? {
+        if case .scalar(let scalar) = node {
+            reader.error(node, "source names the published document as {publisher, document, title, edition}, got '\(scalar.string)'")
             return nil
         }
-        return Citation(source: source, section: section)
+        guard let m = reader.mapping(node, "source", allowed: ["publisher", "document", "title", "edition"]) else { return nil }
+        let publisher = m.required("publisher") { reader.string($0, "source.publisher") }
+        let document = m.required("document") { reader.string($0, "source.document") }
+        let title = m.optional("title") { reader.string($0, "source.title") }
+        let edition = m.required("edition") { reader.string($0, "source.edition") }
+        guard let publisher, let document, let edition else { return nil }
+        return PublishedSource(publisher: publisher, document: document, title: title, edition: edition)
+    }
+
+    /// A section of the policy's own document (`source`, at the top of the file).
+    func citation(_ node: Node) -> Citation? {
+        guard let m = reader.mapping(node, "citation", allowed: ["section"]) else { return nil }
+        guard let section = m.required("section", { reader.string($0, "citation.section") }) else { return nil }
+        return Citation(source: citedDocument, section: section)
     }
 
     func exception(_ node: Node) -> ProgramException? {

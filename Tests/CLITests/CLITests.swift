@@ -229,7 +229,7 @@ struct CLITests {
         #expect(run.status == 0)
         #expect(run.stdout.hasPrefix("DENIED"))
         #expect(run.stdout.contains("[fb.diagnosis] CARC 11"))
-        #expect(run.stdout.contains("Source: 000_4343e11a9d1ffd15.txt"))
+        #expect(run.stdout.contains("Source: Florida Blue Medical Coverage Guideline 02-20000-28, Trigger Point Injections (revised 2023-08-15) § "))
     }
 
     @Test func allPayersGivesOneDeterminationPerPayer() throws {

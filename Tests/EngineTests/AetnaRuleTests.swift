@@ -6,7 +6,7 @@ import Model
 @Suite("Aetna rules (seed 004)")
 struct AetnaRuleTests {
     let clean = cleanEncounter(.aetna)
-    static let policySection = Citation(source: Seed.aetna, section: "Aetna's Medical Policy")
+    static let policySection = Citation(source: Published.aetna, section: "Aetna's Medical Policy")
 
     @Test("the clean Aetna encounter is approved with every aetna.* rule evaluated")
     func cleanApproved() throws {

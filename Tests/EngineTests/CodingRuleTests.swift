@@ -2,14 +2,14 @@ import Testing
 import Engine
 import Model
 
-/// The correct-coding rules every payer applies (Sources/Engine/CodingRules.swift, DESIGN.md § Where the sources
-/// disagree). Each test runs under all five payers' clean encounters.
+/// The correct-coding rules every payer applies (Sources/Engine/CodingRules.swift, docs/decisions.md). Each test runs under all five payers' clean encounters.
 @Suite("Coding rules (all payers)")
 struct CodingRuleTests {
-    static let cptDescriptors = Citation(source: Seed.floridaBlue, section: "Billing/Coding Information")
-    static let oneCodePerDay = Citation(source: Seed.harvardPilgrim, section: "Limitations")
-    static let unitPerDate = Citation(source: Seed.trueCare, section: "IV. Payment Information")
-    static let designDecisions = Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)")
+    static let cptDescriptors = Citation(source: Published.floridaBlue, section: "Billing/Coding Information")
+    static let oneCodePerDay = Citation(source: Published.harvardPilgrim, section: "Limitations")
+    static let unitPerDate = Citation(source: Published.trueCare, section: "IV. Payment Information")
+    static let diagnosisValidity = Citation(source: Published.icd10Guidelines, section: "I.B.2 Level of Detail in Coding")
+    static let duplicates = Citation(source: Published.decisions, section: "Duplicates and replacements")
 
     static let threeMuscles = [site("infraspinatus"), site("teres minor"), site("rhomboid major")]
 
@@ -78,7 +78,7 @@ struct CodingRuleTests {
         let determination = try evaluate(encounter)
         #expect(determination.issueRules.contains("coding.laterality"))
         expectReason(determination, rule: "coding.muscle-count", carc: "252", lineOutcome: .pended, claimOutcome: .pended,
-                     citation: Citation(source: Seed.harvardPilgrim, section: "Coverage Indications, Limitations, and/or Medical Necessity"))
+                     citation: Citation(source: Published.harvardPilgrim, section: "Coverage Indications, Limitations, and/or Medical Necessity"))
     }
 
     // MARK: coding.units-per-day
@@ -208,9 +208,9 @@ struct CodingRuleTests {
         let encounter = cleanEncounter(payer).sites([site("quadratus lumborum", .left), site("quadratus lumborum", .right)])
             .lines([line("20552", ["50"], pointers: [1])])
         let determination = try evaluate(encounter)
-        // Cited as the decision it rests on (DESIGN.md): no seed section mentions modifier 50 (issue 20.13).
+        // Cited as the decision it rests on: no payer document mentions modifier 50.
         expectReason(determination, rule: "coding.modifier-50", carc: "4", lineOutcome: .denied, claimOutcome: .denied,
-                     citation: Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)"))
+                     citation: Citation(source: Published.decisions, section: "Muscles, sides and modifier 50"))
         #expect(determination.coding.recommended == [RecommendedLine(code: "20552", units: 1, modifiers: [])])
     }
 
@@ -295,7 +295,7 @@ struct CodingRuleTests {
     func headerDiagnosis(payer: Payer, code: String) throws {
         let determination = try evaluate(cleanEncounter(payer).diagnoses([code]))
         let reason = expectReason(determination, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied,
-                                  claimOutcome: .denied, citation: Self.designDecisions)
+                                  claimOutcome: .denied, citation: Self.diagnosisValidity)
         #expect(reason?.message.contains("header") == true)
         #expect(determination.issueRules.contains("coding.diagnosis-validity"))
     }
@@ -304,7 +304,7 @@ struct CodingRuleTests {
     func unknownDiagnosis(payer: Payer) throws {
         let determination = try evaluate(cleanEncounter(payer).diagnoses(["M79.99"]))
         expectReason(determination, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied,
-                     claimOutcome: .denied, citation: Self.designDecisions)
+                     claimOutcome: .denied, citation: Self.diagnosisValidity)
     }
 
     @Test("coding.diagnosis-validity fails: M54.50 on 2021-06-01, before it existed (FY2022) → denied 16/M76")
@@ -312,7 +312,7 @@ struct CodingRuleTests {
         let encounter = cleanEncounter(.harvardPilgrim, date: "2021-06-01").clinical { $0 = cleanClinical2021() }.diagnoses(["M54.50"])
         let determination = try evaluate(encounter)
         let reason = expectReason(determination, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied,
-                                  claimOutcome: .denied, citation: Self.designDecisions)
+                                  claimOutcome: .denied, citation: Self.diagnosisValidity)
         #expect(reason?.message.contains("not a valid") == true)
     }
 
@@ -340,7 +340,7 @@ struct CodingRuleTests {
             .lines([line("20552", [], units: 1, pointers: [4, 5])])
         let determination = try evaluate(encounter)
         let reason = expectReason(determination, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied,
-                                  claimOutcome: .denied, citation: Self.designDecisions)
+                                  claimOutcome: .denied, citation: Self.diagnosisValidity)
         #expect(reason?.message.hasPrefix("M79.1 is a category header") == true)
     }
 
@@ -363,7 +363,7 @@ struct CodingRuleTests {
         let determination = try evaluate(encounter)
         let reason = try #require(determination.line(1)?.reason("coding.duplicate"))
         #expect(reason.carc == "18")
-        #expect(reason.citation == Self.designDecisions)
+        #expect(reason.citation == Self.duplicates)
         #expect(reason.message.contains("CLM-0"))
         #expect(determination.line(1)?.outcome == .denied)
         #expect(determination.outcome == .denied)
@@ -402,7 +402,7 @@ struct CodingRuleTests {
             .lines([line("20553", pointers: [1])]).withoutDocuments(.procedureNote)
         let determination = try evaluate(encounter)
         expectReason(determination, rule: "coding.muscle-count", carc: "252", lineOutcome: .pended, claimOutcome: .pended,
-                     citation: Citation(source: Seed.harvardPilgrim, section: "Coverage Indications, Limitations, and/or Medical Necessity"))
+                     citation: Citation(source: Published.harvardPilgrim, section: "Coverage Indications, Limitations, and/or Medical Necessity"))
         #expect(determination.issueRules.contains("coding.muscle-specificity"))
         #expect(determination.documentation.missing.contains("procedure_note"))
         #expect(determination.coding.recommended == [RecommendedLine(code: "20553", units: 1, modifiers: [])])

@@ -46,12 +46,16 @@ func evaluate(_ encounter: Encounter) throws -> Determination {
 
 // MARK: - Sources cited by the policies
 
-enum Seed {
-    static let floridaBlue = "000_4343e11a9d1ffd15.txt"
-    static let harvardPilgrim = "001_a56d15924c87276e.txt"
-    static let trueCare = "002_73fa38a8c7b4cfc0.txt"
-    static let article = "003_14b8193888e9ebc4.txt"
-    static let aetna = "004_f7ccd5fb1d492a74.txt"
+/// The published documents, as determinations cite them (written out here, not read from the
+/// policy files, so a changed name in a policy file fails a test).
+enum Published {
+    static let floridaBlue = "Florida Blue Medical Coverage Guideline 02-20000-28, Trigger Point Injections (revised 2023-08-15)"
+    static let harvardPilgrim = "Harvard Pilgrim Health Care payment policy, Trigger Point Injections (20552, 20553) (undated)"
+    static let medicare = "CMS Local Coverage Determination L33912, Injection of Trigger Points (revised 2019-10-01, as quoted in the Harvard Pilgrim Health Care payment policy Trigger Point Injections)"
+    static let trueCare = "TrueCare (CareSource) Medical Policy Statement MM-1462, Trigger Point Injections (issued 2025-03-12, effective 2025-07-01 to 2025-12-31, archived)"
+    static let aetna = "Aetna trigger point injection limits (as reported by the article Trigger Point Injection CPT Codes (Dry Needling) Explained, 2023)"
+    static let decisions = "medpolicy coding decisions (docs/decisions.md)"
+    static let icd10Guidelines = "ICD-10-CM Official Guidelines for Coding and Reporting"
 }
 
 // MARK: - Dates

@@ -6,11 +6,11 @@ import Model
 @Suite("Florida Blue 02-20000-28 rules")
 struct FloridaBlueRuleTests {
     let clean = cleanEncounter(.floridaBlue)
-    static let positionStatement = Citation(source: Seed.floridaBlue, section: "Position Statement")
-    static let reimbursement = Citation(source: Seed.floridaBlue, section: "Reimbursement Information")
-    static let diagnosisList = Citation(source: Seed.floridaBlue,
+    static let positionStatement = Citation(source: Published.floridaBlue, section: "Position Statement")
+    static let reimbursement = Citation(source: Published.floridaBlue, section: "Reimbursement Information")
+    static let diagnosisList = Citation(source: Published.floridaBlue,
                                         section: "Billing/Coding Information: ICD-10 Diagnosis Codes That Support Medical Necessity")
-    static let programExceptions = Citation(source: Seed.floridaBlue, section: "Program Exceptions")
+    static let programExceptions = Citation(source: Published.floridaBlue, section: "Program Exceptions")
 
     @Test("the clean Florida Blue encounter is approved under florida-blue/02-20000-28 with every rule evaluated")
     func cleanApproved() throws {
@@ -485,7 +485,7 @@ struct FloridaBlueRuleTests {
         let determination = try evaluate(encounter)
         #expect(determination.policy?.id == "medicare/l33912")
         expectReason(determination, rule: "mcr.diagnosis", carc: "252", lineOutcome: .pended, claimOutcome: .pended,
-                     citation: Citation(source: Seed.harvardPilgrim, section: "Group 1 Codes"))
+                     citation: Citation(source: Published.medicare, section: "Group 1 Codes"))
         #expect(determination.allReasons("fb.diagnosis").isEmpty)
         #expect(determination.reasons.first?.rule == "fb.exception.medicare-advantage")
     }

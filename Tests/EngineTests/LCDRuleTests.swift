@@ -2,12 +2,12 @@ import Testing
 import Engine
 import Model
 
-/// The rules Harvard Pilgrim (hp.*) and the Medicare LCD L33912 content (mcr.*) share, both from seed 001.
+/// The rules Harvard Pilgrim (hp.*) and the Medicare LCD L33912 content (mcr.*) share, both from the Harvard Pilgrim payment policy.
 /// Each check runs for one of the two policies; the @Tests below name the rule they exercise.
 struct LCDRuleChecks {
     let payer: Payer
     let prefix: String
-    /// Section of seed 001 the acupuncture and prolotherapy rules cite in this policy file.
+    /// Section of the Harvard Pilgrim payment policy the acupuncture and prolotherapy rules cite in this policy file.
     let limitationsSection: String
 
     static let harvardPilgrim = LCDRuleChecks(payer: .harvardPilgrim, prefix: "hp", limitationsSection: "Limitations")
@@ -16,7 +16,9 @@ struct LCDRuleChecks {
 
     var clean: Encounter { cleanEncounter(payer) }
     func rule(_ name: String) -> String { "\(prefix).\(name)" }
-    func cite(_ section: String) -> Citation { Citation(source: Seed.harvardPilgrim, section: section) }
+    func cite(_ section: String) -> Citation {
+        Citation(source: payer == .medicare ? Published.medicare : Published.harvardPilgrim, section: section)
+    }
 
     var group1 = "Group 1 Codes"
     /// Harvard Pilgrim's rule rests on the narrative list too; the LCD content on Group 1 alone (DESIGN.md).
@@ -52,7 +54,7 @@ struct LCDRuleChecks {
         expectPasses(try evaluate(encounter.diagnoses(["M79.18"])), rule: rule("diagnosis"))
         let header = try evaluate(encounter.diagnoses(["M79.1"]))
         expectReason(header, rule: "coding.diagnosis-validity", carc: "16", rarc: ["M76"], lineOutcome: .denied, claimOutcome: .denied,
-                     citation: Citation(source: "DESIGN.md", section: "Where the sources disagree (decided)"))
+                     citation: CodingRuleTests.diagnosisValidity)
         #expect(header.allReasons(rule("diagnosis")).isEmpty)
     }
 

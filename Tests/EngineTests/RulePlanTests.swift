@@ -15,7 +15,7 @@ struct RulePlanTests {
         let marker = "  - id: tc.conservative-therapy\n"
         let extra = """
               - id: tc.test-with-office-visit
-                citation: {source: 002_73fa38a8c7b4cfc0.txt, section: "test"}
+                citation: {section: "test"}
                 exclude: {codes: ["20552"], withCodes: ["99213"], status: not_covered}
 
             """

@@ -6,7 +6,7 @@ import Model
 @Suite("TrueCare MM-1462 rules")
 struct TrueCareRuleTests {
     let clean = cleanEncounter(.trueCare)
-    static func cite(_ section: String) -> Citation { Citation(source: Seed.trueCare, section: section) }
+    static func cite(_ section: String) -> Citation { Citation(source: Published.trueCare, section: section) }
 
     /// A subsequent injection: a prior TPI at the same anatomic region (the neck: levator scapulae) with 60% improvement.
     var subsequent: Encounter {

@@ -6,7 +6,7 @@ import Testing
 struct CoverageMaskTests {
     @Test("an exception covers exactly its lines of business, also after they are changed")
     func exceptionCovers() {
-        let citation = Citation(source: "000_4343e11a9d1ffd15.txt", section: "Description")
+        let citation = Citation(source: "Acme Health Medical Policy 1 (revised 2024-01-01)", section: "Description")
         var exception = ProgramException(id: "fep", linesOfBusiness: [.fep], action: .defer(message: "FEP"),
                                          citation: citation, location: SourceLocation(file: "x.yaml", line: 1))
         #expect(exception.covers(.fep))
@@ -19,7 +19,7 @@ struct CoverageMaskTests {
     @Test("a policy without lines of business covers all; with them, exactly those")
     func policyCovers() {
         func policy(_ lines: Set<LineOfBusiness>?) -> Policy {
-            Policy(id: "p", payer: "x", title: "t", version: nil, source: "s", effectiveFrom: LocalDate("2024-01-01")!,
+            Policy(id: "p", payer: "x", title: "t", version: nil, source: PublishedSource(publisher: "Acme", document: "policy", title: nil, edition: "undated"), effectiveFrom: LocalDate("2024-01-01")!,
                    effectiveTo: nil, linesOfBusiness: lines, exceptions: [], governs: [], documentationRequests: [],
                    rules: [], location: SourceLocation(file: "x.yaml", line: 1))
         }

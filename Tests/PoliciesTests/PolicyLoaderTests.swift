@@ -9,7 +9,7 @@ let minimalPolicy = """
 id: acme/tpi-1
 payer: acme
 title: Test policy
-source: 000_4343e11a9d1ffd15.txt
+source: {publisher: Acme Health, document: Medical Policy 1, title: Trigger Point Injections, edition: revised 2024-01-01}
 effective:
   from: 2024-01-01
   to: null
@@ -17,13 +17,13 @@ linesOfBusiness: [commercial]
 governs: ["20552", "20553"]
 rules:
   - id: acme.diagnosis
-    citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+    citation: {section: Position Statement}
     diagnoses:
       - M79.7
       - M60.111 – M60.179
     onFail: deny
   - id: acme.limit
-    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}
+    citation: {section: Reimbursement Information}
     limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}
     onFail: pend
 """
@@ -83,10 +83,14 @@ struct PolicyLoaderTests {
         ("    onFail: pend", "    onFail: maybe", 20, "onFail must be 'deny' or 'pend'"),
         ("    onFail: pend", "", 17, "rule 'acme.limit' needs onFail: deny or onFail: pend"),
         ("  - id: acme.limit", "  - id: acme.diagnosis", 17, "duplicate rule id 'acme.diagnosis' (first at line 11)"),
-        ("    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}",
-         "    citation: {source: 000_4343e11a9d1ffd15.txt}", 18, "missing required key 'section' in citation"),
-        ("    citation: {source: 000_4343e11a9d1ffd15.txt, section: Reimbursement Information}",
-         "    citation: {source: DESIGN, section: Reimbursement Information}", 18, "citation.source must name a seed document"),
+        ("    citation: {section: Reimbursement Information}",
+         "    citation: {}", 18, "missing required key 'section' in citation"),
+        ("    citation: {section: Reimbursement Information}",
+         "    citation: {source: DESIGN, section: Reimbursement Information}", 18, "unknown key 'source'"),
+        ("source: {publisher: Acme Health, document: Medical Policy 1, title: Trigger Point Injections, edition: revised 2024-01-01}",
+         "source: 000_4343e11a9d1ffd15.txt", 4, "source names the published document as {publisher, document, title, edition}"),
+        ("source: {publisher: Acme Health, document: Medical Policy 1, title: Trigger Point Injections, edition: revised 2024-01-01}",
+         "source: {publisher: Acme Health, document: Medical Policy 1}", 4, "missing required key 'edition'"),
         ("    diagnoses:", "    criteria: {finding: tautBand}\n    diagnoses:", 11, "has more than one check (diagnoses, criteria)"),
         ("    limit: {max: 4, count: procedures, window: {days: 30}, scope: anatomic_region}",
          "    criteria: {finding: twitchy}", 19, "unknown finding 'twitchy'"),
@@ -156,7 +160,7 @@ struct PolicyLoaderTests {
           - id: acme.ma
             linesOfBusiness: [medicare_advantage]
             route: medicare/none
-            citation: {source: 000_4343e11a9d1ffd15.txt, section: Program Exceptions}
+            citation: {section: Program Exceptions}
         governs:
         """)
         let policy = try #require(PolicyLoader.parse(yaml: yaml, file: "r.yaml").policy)
@@ -174,7 +178,7 @@ struct PolicyLoaderTests {
 struct ClaimEnforcementLoaderTests {
     static let criteriaRule = """
       - id: acme.findings
-        citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+        citation: {section: Position Statement}
         criteria: {finding: tautBand}
     """
 
@@ -228,7 +232,7 @@ struct AuditCriteriaLoaderTests {
     func parse(_ criteria: String) -> (Policy?, [PolicyIssue]) {
         let rule = """
           - id: acme.audit
-            citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+            citation: {section: Position Statement}
             criteria: \(criteria)
             onFail: deny
             atClaim: attested
@@ -273,7 +277,7 @@ struct AuditCriteriaLoaderTests {
     @Test func aNotCoveredExclusionCarriesN130UnlessItNamesItsOwn() throws {
         let exclusion = """
           - id: acme.acupuncture
-            citation: {source: 000_4343e11a9d1ffd15.txt, section: Position Statement}
+            citation: {section: Position Statement}
             exclude: {codes: ["97810"], status: not_covered}
         """
         let (policy, issues) = PolicyLoader.parse(yaml: minimalPolicy + "\n" + exclusion, file: "p.yaml")
