@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Model
 
 /// Where the bytes of an interchange come from: an open file descriptor read in chunks, or
 /// bytes already in memory.
@@ -313,5 +314,29 @@ final class SegmentScanner {
             parts.append(partStart ..< r.upperBound)
             return parts
         }
+    }
+}
+
+// MARK: Typed element values
+
+extension SegmentScanner {
+    private func withElement<T>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// Element `index` as a non-negative integer (`nil` when absent or not digits).
+    func integer(_ index: Int) -> Int? { range(index).flatMap(unsignedInteger) }
+    func unsignedInteger(_ range: Range<Int>) -> Int? { withElement(range, X12Values.unsignedInteger) }
+    func wholeNumber(_ range: Range<Int>) -> Int? { withElement(range, X12Values.wholeNumber) }
+    /// Element `index` as an amount in cents.
+    func cents(_ index: Int) -> Int? { range(index).flatMap { withElement($0, X12Values.cents) } }
+    /// Element `index` as a CCYYMMDD date.
+    func date(_ index: Int) -> LocalDate? { range(index).flatMap(date) }
+    func date(_ range: Range<Int>) -> LocalDate? { withElement(range, X12Values.date) }
+
+    /// Whether element `index` is exactly `count` digits.
+    func isDigits(_ index: Int, count: Int) -> Bool {
+        guard let range = range(index), range.count == count else { return false }
+        return withElement(range) { $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }
