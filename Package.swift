@@ -58,6 +58,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What each reader of outside input promises on any bytes; checked by fuzzing and by tests (issue 26).
+        .target(name: "ReaderContracts", dependencies: ["Model", "Policies", "Interchange"]),
+        // libFuzzer entry point (scripts/fuzz.sh builds it with -D FUZZING); otherwise a corpus replayer.
+        .executableTarget(name: "medpolicy-fuzz", dependencies: ["ReaderContracts"]),
         .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "NoteIntakeTests", dependencies: ["NoteIntake", "CodeSets", "Model"], resources: [.copy("Corpus")]),
@@ -72,6 +76,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["medpolicy", "MedPolicyServer", "Workflows", "Interchange", "Model",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model", "Engine", "Policies", "CodeSets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReaderContractTests", dependencies: ["ReaderContracts", "Interchange", "Model", "Policies"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,6 +33,8 @@ public struct X12ReadResult: Sendable {
     public var claimErrors: [ClaimError] = []
     public var envelopeIssues: [X12Issue] = []
     public var summary = InterchangeSummary()
+
+    public init() {}
 }
 
 /// A streaming reader of X12 837P professional claims (005010X222A1).
