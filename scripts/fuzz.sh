@@ -21,6 +21,7 @@ learned=".build/fuzz/corpus/$reader"
 mkdir -p "$learned"
 artifacts=".build/fuzz/artifacts/$reader/"
 mkdir -p "$artifacts"
-MEDPOLICY_FUZZ_TARGET="$reader" "$binary" "$learned" "Fuzz/corpus/$reader" "Fuzz/regressions/$reader" \
+# The Swift runtime's backtracer is turned off: libFuzzer and AddressSanitizer report crashes themselves.
+SWIFT_BACKTRACE=enable=no MEDPOLICY_FUZZ_TARGET="$reader" "$binary" "$learned" "Fuzz/corpus/$reader" "Fuzz/regressions/$reader" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="$artifacts" -print_final_stats=1 "$@"

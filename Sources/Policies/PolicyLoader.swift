@@ -20,7 +20,11 @@ public enum PolicyLoader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: yamlErrorLine(error)), "not valid YAML: \(yamlErrorProblem(error))")])
+            // libyaml reports an error at the end of a file without a final line break on the line
+            // after the last one: point at the last line, which a user can open.
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).count
+            let line = min(yamlErrorLine(error), max(1, lines))
+            return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: line), "not valid YAML: \(yamlErrorProblem(error))")])
         } catch {
             return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: 1), "not valid YAML: \(error)")])
         }

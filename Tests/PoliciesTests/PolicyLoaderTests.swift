@@ -118,6 +118,16 @@ struct PolicyLoaderTests {
         #expect(found.count == 1)
     }
 
+    @Test("a YAML error at the end of a file without a final line break is on its last line, not past it (found by fuzzing)")
+    func yamlErrorAtTheEndIsOnTheLastLine() {
+        let found = PolicyLoader.parse(yaml: "id: acme/tpi-1\npayer: acme\nsource:\ne", file: "end.yaml").issues
+        #expect(found.count == 1)
+        #expect(found.first?.location.line == 4, "\(found.map(\.description))")
+        #expect(found.first?.message.contains("not valid YAML") == true)
+        let withBreak = PolicyLoader.parse(yaml: "id: acme/tpi-1\npayer: acme\ntitle: [unclosed\n", file: "end.yaml").issues
+        #expect(withBreak.first.map { (1...4).contains($0.location.line) } == true, "\(withBreak.map(\.description))")
+    }
+
     @Test func emptyFileIsAnError() {
         let found = PolicyLoader.parse(yaml: "", file: "empty.yaml").issues
         #expect(found.map(\.description) == ["empty.yaml:1: error: the file is empty"])
