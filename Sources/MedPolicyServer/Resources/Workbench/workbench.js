@@ -442,7 +442,7 @@ function showChecklist(determination) {
   };
   for (const reason of allReasons(determination)) {
     if (reason.carc && !/Not documented|Not decided/.test(reason.message)) continue;
-    const criterion = reason.message.replace(/^Not decided[^:]*: /, "");
+    const criterion = reason.message.replace(/^Not decided[^:]*: /, "").replace(/^Not documented: /, "");
     add("Document in the note: " + criterion, reason.rule + (reason.citation ? ", " + reason.citation.source + " § " + reason.citation.section : ""));
   }
   for (const element of determination.documentation.missing) {
