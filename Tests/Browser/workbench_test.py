@@ -104,6 +104,33 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, "#checklist li")) >= 1, "the documentation checklist is filled")
         check(len(driver.find_elements(By.CSS_SELECTOR, "#coding tbody tr")) >= 1, "the recommended coding is shown")
 
+        # A miscoded line: the recommended coding differs, and one click applies it.
+        code = driver.find_element(By.CSS_SELECTOR, "#lines [data-key=code]")
+        code.clear()
+        code.send_keys("20553")
+        units = driver.find_element(By.CSS_SELECTOR, "#lines [data-key=units]")
+        units.clear()
+        units.send_keys("2")
+        driver.find_element(By.ID, "determine").click()
+        wait.until(lambda d: d.find_element(By.ID, "apply-coding").is_enabled())
+        issues = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#coding-issues li")]
+        check(any("not 20553" in issue for issue in issues), f"the coding issue is shown: {issues}")
+        driver.find_element(By.ID, "apply-coding").click()
+        wait.until(lambda d: not d.find_element(By.ID, "apply-coding").is_enabled())
+        fixed = (driver.find_element(By.CSS_SELECTOR, "#lines [data-key=code]").get_attribute("value"),
+                 driver.find_element(By.CSS_SELECTOR, "#lines [data-key=units]").get_attribute("value"))
+        check(fixed == ("20552", "1"), f"one click applies the recommended coding to the form: {fixed}")
+        check(driver.find_element(By.ID, "coding-issues").text == "", "no coding issue is left after the fix")
+
+        # The checklist's missing document, ticked, goes on the encounter and leaves the checklist.
+        missing = driver.find_elements(By.CSS_SELECTOR, "#checklist input[type=checkbox]")
+        check(len(missing) >= 1, f"the checklist lists documents the record lacks ({len(missing)})")
+        before = len(missing)
+        missing[0].click()
+        driver.find_element(By.ID, "determine").click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#checklist input[type=checkbox]")) < before)
+        print("ok: a document ticked in the checklist goes on the encounter and off the checklist")
+
         # A bad edit: the API's located error appears next to the field it concerns.
         date = driver.find_element(By.ID, "enc-dos")
         driver.execute_script("arguments[0].value = ''", date)
@@ -116,7 +143,7 @@ def main():
 
         os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1280, min(max(height + 40, 800), 8000))
+        driver.set_window_size(1280, min(max(height + 200, 800), 8000))  # the window's frame takes some
         driver.save_screenshot(screenshot)
         print(f"screenshot: {os.path.abspath(screenshot)}")
     finally:
