@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [
                 "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer", "NoteIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The batch report's HTML template (issue 24).
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History"]),
