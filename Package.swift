@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The server's workbench page: HTML templates, escaped by default (issue 21).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(name: "Model"),
@@ -44,8 +46,9 @@ let package = Package(
         .target(
             name: "MedPolicyServer",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "NoteIntake",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -56,6 +59,8 @@ let package = Package(
             dependencies: [
                 "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer", "NoteIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The batch report's HTML template (issue 24).
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         // What each reader of outside input promises on any bytes; checked by fuzzing and by tests (issue 26).

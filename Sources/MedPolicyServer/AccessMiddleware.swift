@@ -15,8 +15,9 @@ struct AccessMiddleware: RouterMiddleware {
     let apiKeys: APIKeys?
     let metrics: ServerMetrics
     let logger: Logger
-    /// Paths answered without a key: liveness, metrics and the API description.
-    static let openPaths: Set<String> = ["/health", "/metrics", "/openapi.json"]
+    /// Paths answered without a key: liveness, metrics, the API description, and the workbench
+    /// page with its script and style sheet (no claim data: the page's API calls carry the key).
+    static let openPaths: Set<String> = Set(["/health", "/metrics", "/openapi.json"]).union(WorkbenchPage.paths)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let began = ContinuousClock.now

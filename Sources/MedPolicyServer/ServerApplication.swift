@@ -63,6 +63,11 @@ public struct ServerApplication: Sendable {
         addOperationalRoutes(to: router)
         addAPIRoutes(to: router)
         addFHIRRoutes(to: router)
+        do {
+            try WorkbenchPage(payers: adjudicator.evaluator.context.library.payers).add(to: router)
+        } catch {
+            preconditionFailure("the workbench template Resources/Workbench/workbench.mustache does not parse: \(error)")
+        }
         return router
     }
 
@@ -106,6 +111,12 @@ public struct ServerApplication: Sendable {
         }
         router.post("/v1/batch") { request, context in
             try await batch(request, context)
+        }
+        router.post("/v1/extract") { request, context in
+            try await extract(request, context)
+        }
+        router.post("/v1/claims/837") { request, context in
+            try await claim837(request, context)
         }
         router.get("/v1/policies") { _, _ in
             let library = adjudicator.evaluator.context.library

@@ -9,9 +9,11 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the JSON API, CDS Hooks (Da Vinci CRD), FHIR PAS and DTR over HTTP.",
         discussion: """
-        Routes: POST /v1/determinations, POST /v1/batch, GET /v1/policies[/{id}], GET /v1/codes/{code},
+        Routes: POST /v1/determinations, POST /v1/batch, POST /v1/extract, POST /v1/claims/837,
+        GET /v1/policies[/{id}], GET /v1/codes/{code},
         GET /cds-services, POST /cds-services/{id}, POST /fhir/Claim/$submit, GET /fhir/Questionnaire/{id},
-        GET /health, GET /metrics, GET /openapi.json. Errors are application/problem+json.
+        GET /health, GET /metrics, GET /openapi.json, and the coder's workbench page at GET / (open
+        http://127.0.0.1:8080/ in a browser). Errors are application/problem+json.
 
         Without --api-keys the server answers anyone, so it then refuses to listen beyond loopback.
         The key file holds one key per line (or `name<TAB>key`); clients send `Authorization: Bearer KEY`.

@@ -81,6 +81,23 @@ struct BatchCLITests {
         #expect(rerunCLPs == remittance.split(separator: "\n").filter { $0.hasPrefix("CLP*") })
     }
 
+    @Test func theReportEscapesWhatItQuotes() throws {
+        // The file name and a claim problem quoting the file's bytes land in the page escaped.
+        let (clean, _) = try generate("clean.837", claims: 5, seed: 4)
+        var text = try String(contentsOfFile: clean, encoding: .utf8)
+        let first = try #require(text.firstRange(of: #/SV1\*HC:\d{5}/#))
+        text.replaceSubrange(first, with: "SV1*HC:<b>&'")
+        let named = path("a<i>&'.837"), report = path("report.html")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: named))
+        let run = try medpolicy(["batch", named, "--report", report])
+        #expect(run.status == 0, "\(run.stderr)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("a&lt;i&gt;&amp;&#39;.837"), "the file name is escaped")
+        #expect(html.contains("&lt;b&gt;&amp;&#39;"), "the quoted claim content is escaped")
+        #expect(!html.contains("<b>") && !html.contains("<i>"))
+        #expect(html.hasSuffix("</body></html>\n"))
+    }
+
     @Test func batchRecordsIntoPostgreSQLAndReplaysOnARerun() throws {
         let environment = ProcessInfo.processInfo.environment
         guard let base = environment["MEDPOLICY_TEST_POSTGRES"], !base.isEmpty else {
