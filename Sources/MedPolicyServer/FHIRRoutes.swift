@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import History
+import FHIRInterchange
 import Interchange
 import Model
 import NIOCore

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Interchange
+import SyntheticClaims
 import Workflows
 
 /// `medpolicy generate`: a synthetic 837P file for tests, demos and benchmarks.
@@ -87,7 +88,7 @@ struct Generate: AsyncParsableCommand {
         }
         let evaluator = try EngineSetup.evaluator(policies: policies)
         let rules = SyntheticClaimRules(library: evaluator.context.library, icd: evaluator.context.icd)
-        let configuration = Synthetic837Configuration(claimCount: claims, seed: seed, errorRate: errorRate, errorKinds: kinds, rules: rules)
+        let configuration = Synthetic837Configuration(rules: rules, claimCount: claims, seed: seed, errorRate: errorRate, errorKinds: kinds)
         let summary: Synthetic837Summary
         do {
             summary = try Synthetic837Generator(configuration).write(to: X12Output(fileHandle: FileHandle.standardOutput))
