@@ -94,9 +94,8 @@ public struct CanonicalJSONOutput {
     }
 
     public mutating func integer(_ value: Int) {
-        separate()
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendDigits(value.magnitude, width: 1)
+        // A small string: its digits are formatted in place, without an allocation.
+        numberText(String(value))
     }
 
     public mutating func number(_ value: Double) throws {
@@ -119,32 +118,12 @@ public struct CanonicalJSONOutput {
         bytes.append(contentsOf: "null".utf8)
     }
 
-    /// A date as `YYYY-MM-DD`, as `LocalDate` encodes itself.
+    /// A date as `YYYY-MM-DD`, as `LocalDate` encodes itself (its description needs no escapes).
     public mutating func date(_ date: LocalDate) {
-        let (year, month, day) = date.civilDate
-        guard (0...9999).contains(year) else { string(date.description); return }
         separate()
         bytes.append(UInt8(ascii: "\""))
-        appendDigits(UInt(year), width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(UInt(month), width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(UInt(day), width: 2)
+        bytes.append(contentsOf: date.description.utf8)
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// The decimal digits of `value`, zero-padded to at least `width` digits.
-    private mutating func appendDigits(_ value: UInt, width: Int) {
-        var divisor: UInt = 1
-        var count = 1
-        while count < width || value / divisor >= 10 {
-            divisor *= 10
-            count += 1
-        }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
-        }
     }
 }
 
