@@ -5,7 +5,7 @@ import Policies
 /// One frequency limit's window ending on a date, and the services it counts there, by scope key
 /// (the member, a region or a muscle): what `history show` explains. Counting here is per service
 /// line, as listed; the decision itself counts with the limit's own rules (procedures or dates).
-public struct LimitWindow: Sendable, Equatable {
+public struct LimitWindow: Sendable, Equatable, Encodable {
     public let policy: String
     public let rule: String
     public let max: Int
@@ -15,6 +15,24 @@ public struct LimitWindow: Sendable, Equatable {
     public let from: LocalDate
     public let to: LocalDate
     public let counted: [String: Int]
+}
+
+extension LimitWindow {
+    private enum CodingKeys: String, CodingKey { case policy, rule, max, count, window, scope, from, to, counted }
+
+    /// Each limit as `history show --format json` lists it: the window and scope as they are written in policies.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(policy, forKey: .policy)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(max, forKey: .max)
+        try container.encode(count.rawValue, forKey: .count)
+        try container.encode(window.description, forKey: .window)
+        try container.encode(scope.rawValue, forKey: .scope)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encode(counted, forKey: .counted)
+    }
 }
 
 /// A payer's recorded service: the limit windows of that payer's policies count it.

@@ -84,24 +84,11 @@ struct HistoryCommand: AsyncParsableCommand {
             let outcome: String
         }
 
-        struct LimitView: Encodable {
-            let policy: String
-            let rule: String
-            let max: Int
-            let count: String
-            let window: String
-            let from: String
-            let to: String
-            let scope: String
-            /// Per scope key (the member, a region or a muscle): services counted in the window.
-            let counted: [String: Int]
-        }
-
         struct View: Encodable {
             let member: String
             let date: String?
             let services: [Service]
-            let limits: [LimitView]
+            let limits: [LimitWindow]
             /// The member's prior authorizations on file, every payer's.
             let authorizations: [Authorization]
         }
@@ -124,14 +111,10 @@ struct HistoryCommand: AsyncParsableCommand {
                         units: s.units, sites: s.sites.map(LimitWindow.label),
                         regions: LimitWindow.regions(of: s.sites, muscles: codeSets.muscles), outcome: s.outcome.rawValue)
             }
-            let windows = day.map { day in
+            let limits = day.map { day in
                 LimitWindow.windows(of: stored.map { PayerService(payer: $0.payer, service: $0.asPriorService) }, on: day,
                                     library: library, muscles: codeSets.muscles)
             } ?? []
-            let limits = windows.map { w in
-                LimitView(policy: w.policy, rule: w.rule, max: w.max, count: w.count.rawValue, window: w.window.description,
-                          from: w.from.description, to: w.to.description, scope: w.scope.rawValue, counted: w.counted)
-            }
             let view = View(member: member, date: day?.description, services: services, limits: limits,
                             authorizations: authorizations)
             switch format {
@@ -144,7 +127,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 if !limits.isEmpty { print("\nLimits on \(day!.description):") }
                 for l in limits {
                     let counts = l.counted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-                    print("  [\(l.rule)] max \(l.max) \(l.count) per \(l.scope), \(l.window) (\(l.from) … \(l.to)): \(counts.isEmpty ? "none" : counts)")
+                    print("  [\(l.rule)] max \(l.max) \(l.count.rawValue) per \(l.scope.rawValue), \(l.window) (\(l.from) … \(l.to)): \(counts.isEmpty ? "none" : counts)")
                 }
                 if !authorizations.isEmpty { print("\nPrior authorizations on file:") }
                 for a in authorizations {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Engine
 import Model
@@ -63,6 +64,15 @@ struct LimitWindowTests {
         #expect(try windows(services, on: "2025-06-30").map(\.policy) == ["aetna/trigger-point-injections"])
         // No services: no payer, no windows.
         #expect(try windows([], on: "2025-06-30").isEmpty)
+    }
+
+    @Test func aWindowIsListedWithItsTermsAsPoliciesWriteThem() throws {
+        let found = try windows([service("aetna", "A1", "2025-02-01")], on: "2025-03-01")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let text = String(decoding: try encoder.encode(found), as: UTF8.self)
+        #expect(text == #"[{"count":"procedures","counted":{"member":1},"from":"2024-03-02","max":4,"policy":"aetna/trigger-point-injections","#
+            + #""rule":"aetna.per-year","scope":"member","to":"2025-03-01","window":"12 months"}]"#)
     }
 
     @Test func aSiteIsLabelledWithItsSide() {
