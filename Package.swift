@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The server's workbench page: HTML templates, escaped by default (issue 21).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Imported by the server directly (HTTP field names, ByteBuffer); Hummingbird brings them.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .target(name: "Model"),
@@ -29,8 +32,13 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Model", "CodeSets", "Policies"]),
         // Reads free-text procedure and visit notes into encounter drafts (issue 21).
         .target(name: "NoteIntake", dependencies: ["Model", "CodeSets"]),
-        // Interchange reads policies for DTR questionnaires (Policies, which brings CodeSets).
-        .target(name: "Interchange", dependencies: ["Model", "CodeSets", "Policies"], resources: [.copy("Resources")]),
+        // X12 837P reader and 835 writer. CodeSets for the CARC table: the group code (CO, OA) each
+        // denial goes out under on an 835.
+        .target(name: "Interchange", dependencies: ["Model", "CodeSets"], resources: [.copy("Resources")]),
+        // FHIR R4 / CDS Hooks mapping (CRD, PAS, DTR); DTR questionnaires are read from policies.
+        .target(name: "FHIRInterchange", dependencies: ["Model", "Policies", "Interchange"], path: "Sources/FHIR"),
+        // Synthetic 837P files written against the policies (claims each policy approves or denies).
+        .target(name: "SyntheticClaims", dependencies: ["Model", "CodeSets", "Policies", "Interchange"]),
         .target(
             name: "History",
             dependencies: [
@@ -46,9 +54,11 @@ let package = Package(
         .target(
             name: "MedPolicyServer",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "NoteIntake",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "FHIRInterchange", "Workflows", "NoteIntake",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,10 +67,12 @@ let package = Package(
         .executableTarget(
             name: "medpolicy",
             dependencies: [
-                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Workflows", "MedPolicyServer", "NoteIntake",
+                "Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "SyntheticClaims", "Workflows",
+                "MedPolicyServer", "NoteIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The batch report's HTML template (issue 24).
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // What each reader of outside input promises on any bytes; checked by fuzzing and by tests (issue 26).
@@ -68,20 +80,26 @@ let package = Package(
         // libFuzzer entry point (scripts/fuzz.sh builds it with -D FUZZING); otherwise a corpus replayer.
         .executableTarget(name: "medpolicy-fuzz", dependencies: ["ReaderContracts"]),
         .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History"]),
+        // What several test targets share: the checkout's examples and policies. Not linked into the binary.
+        .target(name: "TestSupport", dependencies: ["Model", "CodeSets", "Policies", "Engine", "SyntheticClaims"],
+                path: "Tests/TestSupport"),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "NoteIntakeTests", dependencies: ["NoteIntake", "CodeSets", "Model"], resources: [.copy("Corpus")]),
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
         // Workflows and Interchange: a generated 837 file adjudicated end to end against a SQLite history.
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange",
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange", "SyntheticClaims",
                                                         .product(name: "PostgresNIO", package: "postgres-nio"),
                                                         .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
-        .testTarget(name: "ServerTests", dependencies: ["medpolicy", "MedPolicyServer", "Workflows", "Interchange", "Model",
+        .testTarget(name: "ServerTests", dependencies: ["medpolicy", "MedPolicyServer", "Workflows", "Interchange", "FHIRInterchange",
+                                                        "SyntheticClaims", "TestSupport", "Model", "History",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Model", "Engine", "Policies", "CodeSets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReaderContractTests", dependencies: ["ReaderContracts", "Interchange", "Model", "Policies"]),
+        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "SyntheticClaims", "TestSupport", "Model", "Engine", "Policies", "CodeSets"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FHIRTests", dependencies: ["FHIRInterchange", "Interchange", "TestSupport", "Model", "Engine", "Policies", "CodeSets"]),
+        .testTarget(name: "ReaderContractTests", dependencies: ["ReaderContracts", "Interchange", "SyntheticClaims", "TestSupport", "Model", "Policies"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,7 +44,7 @@ public final class X12Output {
     }
 
     /// Flushes when the buffer is past the threshold (file output only).
-    func flushIfFull() throws {
+    package func flushIfFull() throws {
         if fileHandle != nil && storage.count >= flushThreshold { try flush() }
     }
 
@@ -57,22 +57,22 @@ public final class X12Output {
 }
 
 /// Writes X12 segments with given delimiters, counting them for SE01.
-struct X12SegmentWriter {
-    let delimiters: X12Delimiters
+package struct X12SegmentWriter {
+    package let delimiters: X12Delimiters
     /// A line break after each segment terminator (readable files; X12 allows it).
-    let lineBreaks: Bool
-    let output: X12Output
+    package let lineBreaks: Bool
+    package let output: X12Output
     /// Segments since `startCount()`.
-    private(set) var counted = 0
+    package private(set) var counted = 0
 
-    init(output: X12Output, delimiters: X12Delimiters = .standard, lineBreaks: Bool = true) {
+    package init(output: X12Output, delimiters: X12Delimiters = .standard, lineBreaks: Bool = true) {
         self.output = output; self.delimiters = delimiters; self.lineBreaks = lineBreaks
     }
 
-    mutating func startCount() { counted = 0 }
+    package mutating func startCount() { counted = 0 }
 
     /// One segment; trailing empty elements are dropped, as X12 requires.
-    mutating func segment(_ id: String, _ elements: [String]) {
+    package mutating func segment(_ id: String, _ elements: [String]) {
         var last = elements.count
         while last > 0 && elements[last - 1].isEmpty { last -= 1 }
         output.append(id)
@@ -84,14 +84,14 @@ struct X12SegmentWriter {
     }
 
     /// Components joined by the component separator, trailing empty ones dropped.
-    func composite(_ parts: [String]) -> String {
+    package func composite(_ parts: [String]) -> String {
         var last = parts.count
         while last > 0 && parts[last - 1].isEmpty { last -= 1 }
         return parts[0..<last].joined(separator: String(Character(Unicode.Scalar(delimiters.component))))
     }
 
     /// The fixed-width ISA segment.
-    mutating func interchangeHeader(sender: String, receiver: String, date: String, time: String,
+    package mutating func interchangeHeader(sender: String, receiver: String, date: String, time: String,
                                     controlNumber: Int, usage: String) {
         func pad(_ text: String, _ width: Int) -> String {
             let cut = String(text.prefix(width))
@@ -115,7 +115,7 @@ struct X12SegmentWriter {
         counted += 1
     }
 
-    static func zeroPadded(_ value: Int, _ width: Int) -> String {
+    package static func zeroPadded(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }

@@ -1,7 +1,7 @@
 import Model
 
 /// Byte-level readers for X12 simple data types (R decimal, N0 integer, DT date).
-enum X12Values {
+package enum X12Values {
     /// The largest amount an R element of 18 characters carries with cents: 999999999999999.99
     /// (15 whole digits, as `cents` reads them). A total past it cannot be written.
     static let largestAmountCents = 99_999_999_999_999_999
@@ -74,7 +74,7 @@ enum X12Values {
     }
 
     /// Cents as an X12 R value: no trailing zeros after the point (`150`, `150.5`, `12.25`).
-    static func amount(_ cents: Int) -> String {
+    package static func amount(_ cents: Int) -> String {
         let negative = cents < 0
         let magnitude = negative ? -cents : cents
         var text = String(magnitude / 100)
@@ -86,7 +86,7 @@ enum X12Values {
     }
 
     /// CCYYMMDD text of a date.
-    static func dateText(_ date: LocalDate) -> String {
+    package static func dateText(_ date: LocalDate) -> String {
         let text = date.description
         return String(text.prefix(4)) + String(text.dropFirst(5).prefix(2)) + String(text.suffix(2))
     }

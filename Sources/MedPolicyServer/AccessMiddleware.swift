@@ -36,7 +36,7 @@ struct AccessMiddleware: RouterMiddleware {
             response = try Problem(status, detail: status == .notFound ? "no such resource" : status.reasonPhrase)
                 .response(from: request, context: context)
         } catch {
-            response = try Problem(.internalServerError, detail: "internal error").response(from: request, context: context)
+            response = try Problem.internalFailure("internal error").response(from: request, context: context)
             logger.error("internal error", metadata: ["route": .string(context.endpointPath ?? "unmatched"), "error.type": .string(String(describing: type(of: error)))])
         }
         let duration = ContinuousClock.now - began

@@ -43,12 +43,12 @@ extension ServerApplication {
             switch error {
             case .history(let refusal): throw Problem.history(refusal)
             case .badInput(let message): throw Problem(.unprocessableContent, title: "Invalid 837", detail: message)
-            case .internalFailure(let message): throw Problem(.internalServerError, detail: message)
+            case .internalFailure(let message): throw Problem.internalFailure(message)
             }
         }
         let output = X12Output()
         do { try adjudication.finishRemittances(into: output) } catch {
-            throw Problem(.internalServerError, detail: "\(error)")
+            throw Problem.internalFailure("\(error)")
         }
         let statistics = adjudication.statistics
         if let nothingRead = statistics.nothingReadMessage {

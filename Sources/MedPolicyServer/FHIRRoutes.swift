@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import History
+import FHIRInterchange
 import Interchange
 import Model
 import NIOCore
@@ -85,7 +86,7 @@ extension ServerApplication {
                 throw OperationOutcomeError(status: .badRequest, issue: error)
             }
             guard let determination = try await decide(submission.encounter, dryRun: true).determinations.first else {
-                throw Problem(.internalServerError, detail: "no determination was made")
+                throw Problem.internalFailure("no determination was made")
             }
             let created = ISO8601DateFormatter().string(from: Date())
             // An approved (or partly approved) request is an authorization a later claim is held to.

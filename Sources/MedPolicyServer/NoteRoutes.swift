@@ -38,7 +38,7 @@ extension ServerApplication {
         let body = try await Self.body(of: request, limit: limit)
         let drugs: DrugTable
         do { drugs = try Self.drugTable.get() } catch {
-            throw Problem(.internalServerError, detail: "cannot load the bundled drug table")
+            throw Problem.internalFailure("cannot load the bundled drug table")
         }
         let extractor = NoteExtractor(muscles: codeSets.muscles, icd10: codeSets.icd, codes: codeSets.tables, drugs: drugs)
         let extraction: NoteExtraction

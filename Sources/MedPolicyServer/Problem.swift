@@ -28,6 +28,12 @@ public struct Problem: HTTPResponseError, Sendable {
         Problem(.unprocessableContent, title: "Invalid \(what)", detail: errors.description, errors: errors.errors)
     }
 
+    /// A failure on the server's side (a history store that cannot serve, a failure of medpolicy
+    /// itself): 503, the one status for it, as the OpenAPI document and the README say.
+    public static func internalFailure(_ detail: String) -> Problem {
+        Problem(.serviceUnavailable, detail: detail)
+    }
+
     /// A history store's refusal: 409 when the claim conflicts with what is recorded (a different
     /// claim under a recorded id, a replacement of a claim not current or not recorded), 503 when the
     /// store itself cannot serve (unreachable, read-only, closed, not medpolicy's, newer schema).

@@ -145,7 +145,7 @@ public struct ServerApplication: Sendable {
             do {
                 return try Self.json(encodable: CodeLookup.lookUp(code, on: date, in: codeSets))
             } catch let error as WorkflowError {
-                guard case .badInput(let message) = error else { throw Problem(.internalServerError, detail: error.description) }
+                guard case .badInput(let message) = error else { throw Problem.internalFailure(error.description) }
                 throw Problem(.notFound, detail: message)
             }
         }
@@ -197,7 +197,7 @@ public struct ServerApplication: Sendable {
             throw Problem.history(error)
         } catch .internalFailure(let message) {
             logger.error("history store failure")  // the message may quote claim content: not logged
-            throw Problem(.serviceUnavailable, detail: message)
+            throw Problem.internalFailure(message)
         }
     }
 

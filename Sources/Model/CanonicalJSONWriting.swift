@@ -35,10 +35,17 @@ public struct CanonicalJSONOutput {
 
     /// An array of the elements.
     public mutating func array<Element: CanonicalJSONWritable>(_ elements: [Element]) throws {
+        try array { output in
+            for element in elements { try element.writeCanonicalJSON(to: &output) }
+        }
+    }
+
+    /// An array; `body` writes its elements.
+    public mutating func array(_ body: (inout CanonicalJSONOutput) throws -> Void) rethrows {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
-        for element in elements { try element.writeCanonicalJSON(to: &self) }
+        try body(&self)
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
@@ -63,6 +70,14 @@ public struct CanonicalJSONOutput {
         try array(elements)
     }
 
+    /// A key of any text (escaped), for objects written in the order their members are given.
+    public mutating func key(_ text: String) {
+        separate()
+        CanonicalJSON.writeString(text, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     private mutating func writeKey(_ key: StaticString) {
         separate()
         // Keys are identifiers of ours: no escapes needed.
@@ -79,29 +94,16 @@ public struct CanonicalJSONOutput {
     }
 
     public mutating func integer(_ value: Int) {
-        separate()
-        if value == 0 { bytes.append(UInt8(ascii: "0")); return }
-        if value < 0 {
-            guard value != .min else { bytes.append(contentsOf: String(value).utf8); return }
-            bytes.append(UInt8(ascii: "-"))
-        }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: buffer[(20 - count)...])
-        }
+        // A small string: its digits are formatted in place, without an allocation.
+        numberText(String(value))
     }
 
     public mutating func number(_ value: Double) throws {
-        let text = try CanonicalJSON.numberText(value)
+        numberText(try CanonicalJSON.numberText(value))
+    }
+
+    /// A number already in its JSON form.
+    public mutating func numberText(_ text: String) {
         separate()
         bytes.append(contentsOf: text.utf8)
     }
@@ -116,29 +118,12 @@ public struct CanonicalJSONOutput {
         bytes.append(contentsOf: "null".utf8)
     }
 
-    /// A date as `YYYY-MM-DD`, as `LocalDate` encodes itself.
+    /// A date as `YYYY-MM-DD`, as `LocalDate` encodes itself (its description needs no escapes).
     public mutating func date(_ date: LocalDate) {
-        let (year, month, day) = date.civilDate
-        guard (0...9999).contains(year) else { string(date.description); return }
         separate()
         bytes.append(UInt8(ascii: "\""))
-        appendDigits(year, width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(month, width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(day, width: 2)
+        bytes.append(contentsOf: date.description.utf8)
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func appendDigits(_ value: Int, width: Int) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 }
 
@@ -154,6 +139,10 @@ extension Int: CanonicalJSONWritable {
 
 extension Bool: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) { output.bool(self) }
+}
+
+extension Array: CanonicalJSONWritable where Element: CanonicalJSONWritable {
+    public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws { try output.array(self) }
 }
 
 extension Double: CanonicalJSONWritable {

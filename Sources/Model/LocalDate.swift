@@ -103,9 +103,6 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return era * 146097 + doe - 719468
     }
 
-    /// Year, month and day.
-    var civilDate: (year: Int, month: Int, day: Int) { civil }
-
     private var civil: (year: Int, month: Int, day: Int) {
         let z = dayNumber + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097

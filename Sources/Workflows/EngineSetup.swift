@@ -22,14 +22,11 @@ public struct LoadedCodeSets: Sendable {
 
 /// Builds the engine from the policy files and the bundled code sets, the same way for every interface.
 public enum EngineSetup {
-    /// Where the policy files are: the option given, then `$MEDPOLICY_POLICIES`, then `./Policies`, then
-    /// the `Policies/` folder of the source checkout this binary was built from.
+    /// Where the policy files are: the option given, then `$MEDPOLICY_POLICIES`, then `./Policies`.
     public static func policyDirectory(_ option: String?) -> String {
         if let option { return option }
         if let environment = ProcessInfo.processInfo.environment["MEDPOLICY_POLICIES"], !environment.isEmpty { return environment }
-        if FileManager.default.fileExists(atPath: "Policies") { return "Policies" }
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return checkout.appendingPathComponent("Policies").path
+        return "Policies"
     }
 
     /// Loads the policies (from `policyDirectory(option)`) and the code sets into an evaluator.

@@ -34,8 +34,7 @@ struct Batch: AsyncParsableCommand {
     @Option(help: "Adjudicate every claim under this payer (a single-payer file), instead of reading NM1*PR through the payer directory.")
     var payer: String?
 
-    @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
-    var policies: String?
+    @OptionGroup var policies: PolicyOptions
 
     @OptionGroup var store: HistoryOptions
 
@@ -49,7 +48,7 @@ struct Batch: AsyncParsableCommand {
     var json: String?
 
     func run() async throws {
-        let evaluator = try EngineSetup.evaluator(policies: policies)
+        let evaluator = try policies.evaluator()
         try evaluator.requireKnown(payer: payer)
         let reader: X12Reader837
         do {

@@ -39,8 +39,7 @@ struct Check: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
-    var policies: String?
+    @OptionGroup var policies: PolicyOptions
 
     @OptionGroup var store: HistoryOptions
 
@@ -54,7 +53,7 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let encounter = try readEncounter(file)
-        let evaluator = try EngineSetup.evaluator(policies: policies)
+        let evaluator = try policies.evaluator()
         try evaluator.requireKnown(payer: payer)  // before the store is opened (and perhaps created)
         let adjudicator = Adjudicator(evaluator: evaluator, history: try await store.open())
         let decision: Adjudicator.Decision

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Interchange
+import SyntheticClaims
 import Workflows
 
 /// `medpolicy generate`: a synthetic 837P file for tests, demos and benchmarks.
@@ -67,8 +68,7 @@ struct Generate: AsyncParsableCommand {
     @OptionGroup(title: "Record the Harvard Pilgrim members' prior authorizations in this history")
     var store: HistoryOptions
 
-    @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
-    var policies: String?
+    @OptionGroup var policies: PolicyOptions
 
     func validate() throws {
         guard claims >= 1 else { throw ValidationError("--claims must be at least 1") }
@@ -85,9 +85,9 @@ struct Generate: AsyncParsableCommand {
             case .failure(let unknown): throw UserError("--errors: \(unknown)")
             }
         }
-        let evaluator = try EngineSetup.evaluator(policies: policies)
+        let evaluator = try policies.evaluator()
         let rules = SyntheticClaimRules(library: evaluator.context.library, icd: evaluator.context.icd)
-        let configuration = Synthetic837Configuration(claimCount: claims, seed: seed, errorRate: errorRate, errorKinds: kinds, rules: rules)
+        let configuration = Synthetic837Configuration(rules: rules, claimCount: claims, seed: seed, errorRate: errorRate, errorKinds: kinds)
         let summary: Synthetic837Summary
         do {
             summary = try Synthetic837Generator(configuration).write(to: X12Output(fileHandle: FileHandle.standardOutput))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CodeSets
+import Engine
 import Foundation
 import History
 import Model
@@ -69,8 +70,7 @@ struct HistoryCommand: AsyncParsableCommand {
         @Option(help: "Output format: text or json.")
         var format: OutputFormat = .text
 
-        @Option(help: "Directory of policy YAML files.")
-        var policies: String?
+        @OptionGroup var policies: PolicyOptions
 
         struct Service: Encodable {
             let claimId: String
@@ -84,24 +84,11 @@ struct HistoryCommand: AsyncParsableCommand {
             let outcome: String
         }
 
-        struct LimitView: Encodable {
-            let policy: String
-            let rule: String
-            let max: Int
-            let count: String
-            let window: String
-            let from: String
-            let to: String
-            let scope: String
-            /// Per scope key (the member, a region or a muscle): services counted in the window.
-            let counted: [String: Int]
-        }
-
         struct View: Encodable {
             let member: String
             let date: String?
             let services: [Service]
-            let limits: [LimitView]
+            let limits: [LimitWindow]
             /// The member's prior authorizations on file, every payer's.
             let authorizations: [Authorization]
         }
@@ -113,53 +100,21 @@ struct HistoryCommand: AsyncParsableCommand {
             let authorizations = try await withHistoryErrors { try await history.authorizations(member: member, payer: nil) }
             try await history.close()
             let codeSets = try LoadedCodeSets.load()
-            let library = try EngineSetup.evaluator(policies: policies).context.library
+            let library = try policies.evaluator().context.library
             var day: LocalDate? = stored.map(\.dateOfService).max()
             if let date {
                 guard let parsed = LocalDate(date) else { throw UserError("--date: expected YYYY-MM-DD, got '\(date)'") }
                 day = parsed
             }
-            func regions(_ sites: [InjectionSite]) -> [String] {
-                Array(Set(sites.compactMap { site -> String? in
-                    if case .muscle(let muscle) = codeSets.muscles.resolve(site.muscle) { return muscle.region.rawValue }
-                    return nil
-                })).sorted()
-            }
             let services = stored.map { s in
                 Service(claimId: s.claimId, line: s.lineNumber, payer: s.payer, dateOfService: s.dateOfService.description, code: s.code,
-                        units: s.units, sites: s.sites.map { ($0.laterality.map { $0.rawValue + " " } ?? "") + $0.muscle },
-                        regions: regions(s.sites), outcome: s.outcome.rawValue)
+                        units: s.units, sites: s.sites.map(LimitWindow.label),
+                        regions: LimitWindow.regions(of: s.sites, muscles: codeSets.muscles), outcome: s.outcome.rawValue)
             }
-            var limits: [LimitView] = []
-            if let day {
-                for payer in Set(stored.map(\.payer)).sorted() {
-                    for policy in library.policies where policy.payer == payer && policy.isEffective(on: day) {
-                        for rule in policy.rules {
-                            guard case .limit(let limit) = rule.check else { continue }
-                            let inWindow = stored.filter { limit.codes.contains($0.code) && limit.window.contains($0.dateOfService, endingOn: day) }
-                            var counted: [String: Int] = [:]
-                            for service in inWindow {
-                                let keys: [String]
-                                switch limit.scope {
-                                case .member: keys = ["member"]
-                                case .anatomicRegion: keys = regions(service.sites).isEmpty ? ["region not documented"] : regions(service.sites)
-                                case .muscle: keys = service.sites.isEmpty ? ["muscle not documented"] : service.sites.map { ($0.laterality.map { $0.rawValue + " " } ?? "") + $0.muscle }
-                                }
-                                for key in Set(keys) { counted[key, default: 0] += 1 }
-                            }
-                            let first: LocalDate
-                            switch limit.window {
-                            case .days(let n): first = day.adding(days: -(n - 1))
-                            case .months(let n): first = day.adding(months: -n).adding(days: 1)
-                            case .calendarYear: first = LocalDate(year: day.year, month: 1, day: 1)!
-                            }
-                            limits.append(LimitView(policy: policy.id, rule: rule.id, max: limit.max, count: limit.count.rawValue,
-                                                    window: limit.window.description, from: first.description, to: day.description,
-                                                    scope: limit.scope.rawValue, counted: counted))
-                        }
-                    }
-                }
-            }
+            let limits = day.map { day in
+                LimitWindow.windows(of: stored.map { PayerService(payer: $0.payer, service: $0.asPriorService) }, on: day,
+                                    library: library, muscles: codeSets.muscles)
+            } ?? []
             let view = View(member: member, date: day?.description, services: services, limits: limits,
                             authorizations: authorizations)
             switch format {
@@ -172,7 +127,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 if !limits.isEmpty { print("\nLimits on \(day!.description):") }
                 for l in limits {
                     let counts = l.counted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-                    print("  [\(l.rule)] max \(l.max) \(l.count) per \(l.scope), \(l.window) (\(l.from) … \(l.to)): \(counts.isEmpty ? "none" : counts)")
+                    print("  [\(l.rule)] max \(l.max) \(l.count.rawValue) per \(l.scope.rawValue), \(l.window) (\(l.from) … \(l.to)): \(counts.isEmpty ? "none" : counts)")
                 }
                 if !authorizations.isEmpty { print("\nPrior authorizations on file:") }
                 for a in authorizations {

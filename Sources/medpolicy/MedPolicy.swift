@@ -37,28 +37,36 @@ struct MedPolicy: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as UserError {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
-            Foundation.exit(2)
-        } catch let error as WorkflowError where error.isCallersToFix {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            Foundation.exit(2)
-        } catch WorkflowError.internalFailure(let message) {
-            FileHandle.standardError.write(Data(("medpolicy: internal error: \(message)\n").utf8))
-            Foundation.exit(1)
-        } catch let error as InternalError {
-            FileHandle.standardError.write(Data(("medpolicy: internal error: \(error.message)\n").utf8))
-            Foundation.exit(1)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                exit(withError: error)  // --help, --version
-            }
-            let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            Foundation.exit(code == .failure ? 1 : 2)
+            exit(withError: reported(error))
         }
     }
+
+    /// Writes what went wrong to standard error and gives the documented exit code; help and
+    /// version requests are returned as they are, for ArgumentParser to print.
+    static func reported(_ error: any Error) -> any Error {
+        let message: String
+        let code: ExitCode
+        switch error {
+        case let error as UserError: (message, code) = (error.message, .badInput)
+        case let error as WorkflowError where error.isCallersToFix: (message, code) = (error.description, .badInput)
+        case WorkflowError.internalFailure(let failure): (message, code) = ("medpolicy: internal error: \(failure)", .internalFailure)
+        case let error as InternalError: (message, code) = ("medpolicy: internal error: \(error.message)", .internalFailure)
+        default:
+            let parserCode = exitCode(for: error)
+            if parserCode == .success { return error }  // --help, --version
+            (message, code) = (fullMessage(for: error), parserCode == .failure ? .internalFailure : .badInput)
+        }
+        if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        return code
+    }
+}
+
+extension ExitCode {
+    /// Bad input or usage (the message says what and where).
+    static let badInput = ExitCode(2)
+    /// A failure of medpolicy itself.
+    static let internalFailure = ExitCode(1)
 }
 
 /// Bad input or usage: printed as is, exit status 2.

@@ -17,11 +17,10 @@ struct Policies: ParsableCommand {
             discussion: "Example:\n  medpolicy policies list"
         )
 
-        @Option(help: "Directory of policy YAML files.")
-        var policies: String?
+        @OptionGroup var policies: PolicyOptions
 
         func run() throws {
-            let library = try EngineSetup.evaluator(policies: policies).context.library
+            let library = try policies.evaluator().context.library
             for policy in library.policies {
                 let lines = policy.linesOfBusiness.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "all"
                 print("\(policy.id.padding(toLength: 44, withPad: " ", startingAt: 0)) \(policy.effectiveFrom) – \(policy.effectiveTo?.description ?? "open      ")  \(lines)  \(policy.rules.count) rules")
@@ -38,11 +37,10 @@ struct Policies: ParsableCommand {
         @Argument(help: "Policy id, e.g. florida-blue/02-20000-28.")
         var id: String
 
-        @Option(help: "Directory of policy YAML files.")
-        var policies: String?
+        @OptionGroup var policies: PolicyOptions
 
         func run() throws {
-            let library = try EngineSetup.evaluator(policies: policies).context.library
+            let library = try policies.evaluator().context.library
             guard let policy = library.policy(id: id) else {
                 throw UserError("no policy '\(id)' (known: \(library.policies.map(\.id).joined(separator: ", ")))")
             }

@@ -33,8 +33,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed at start).")
     var port = 8080
 
-    @Option(help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
-    var policies: String?
+    @OptionGroup var policies: PolicyOptions
 
     @OptionGroup var store: HistoryOptions
 
@@ -67,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         if let apiKeys {
             do { keys = try APIKeys(path: apiKeys) } catch { throw UserError("\(error)") }
         }
-        let evaluator = try EngineSetup.evaluator(policies: policies)
+        let evaluator = try policies.evaluator()
         let codeSets = try LoadedCodeSets.load()
         var logger = Logger(label: "medpolicy")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

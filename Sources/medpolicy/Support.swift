@@ -1,8 +1,10 @@
+import ArgumentParser
 import CodeSets
 import Engine
 import Foundation
 import Model
 import Policies
+import Workflows
 
 /// The largest encounter file read, in bytes: an encounter is a few kilobytes (the server takes
 /// at most 1 MB), and a file is read whole, so a larger one is refused before it fills the heap.
@@ -86,4 +88,13 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let data = try encoder.encode(value)
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// `--policies`: where the policy files are, the same for every command that loads them.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .customLong("policies"), help: "Directory of policy YAML files (default: ./Policies or $MEDPOLICY_POLICIES).")
+    var directory: String?
+
+    /// The engine over these policies and the bundled code sets.
+    func evaluator() throws(WorkflowError) -> Evaluator { try EngineSetup.evaluator(policies: directory) }
 }

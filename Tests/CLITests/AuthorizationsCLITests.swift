@@ -5,12 +5,9 @@ import Testing
 /// and a submitted Harvard Pilgrim claim held to them.
 @Suite("medpolicy authorizations")
 struct AuthorizationsCLITests {
-    let scratch: URL
+    let scratch: Scratch
 
-    init() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-authorizations-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try Scratch("authorizations") }
 
     static let authorizations = """
         [{"number":"PA-CLI-1","payer":"harvard-pilgrim","memberId":"M-001","status":"approved","issued":"2025-08-01",
@@ -21,27 +18,11 @@ struct AuthorizationsCLITests {
           "items":[{"code":"20553","units":1,"from":"2025-09-01","to":"2025-12-31"}]}]
         """
 
-    func write(_ text: String, _ name: String) throws -> String {
-        let path = scratch.appendingPathComponent(name).path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    func onFile(_ member: String, db: String) throws -> [[String: Any]] {
-        let run = try medpolicy(["history", "show", member, "--db", db, "--format", "json"])
-        // Nothing was ever recorded: there is no database, and showing one never creates it (issue 27.10).
-        if !FileManager.default.fileExists(atPath: db) {
-            #expect(run.status == 2, "\(run.stderr)")
-            return []
-        }
-        #expect(run.status == 0, "\(run.stderr)")
-        let view = try #require(run.json as? [String: Any])
-        return try #require(view["authorizations"] as? [[String: Any]])
-    }
+    func onFile(_ member: String, db: String) throws -> [[String: Any]] { try historyShown(member, db: db, "authorizations") }
 
     @Test func importsAndHistoryShowListsThem() throws {
-        let db = scratch.appendingPathComponent("h.sqlite").path
-        let run = try medpolicy(["authorizations", "import", try write(Self.authorizations, "pa.json"), "--db", db])
+        let db = scratch.path("h.sqlite")
+        let run = try medpolicy(["authorizations", "import", try scratch.write(Self.authorizations, "pa.json"), "--db", db])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("Recorded 2 prior authorizations"))
         let listed = try onFile("M-001", db: db)
@@ -54,17 +35,17 @@ struct AuthorizationsCLITests {
     }
 
     @Test func aBadFileIsExitTwoWithLocatedErrorsAndRecordsNothing() throws {
-        let db = scratch.appendingPathComponent("bad.sqlite").path
+        let db = scratch.path("bad.sqlite")
         let bad = Self.authorizations.replacingOccurrences(of: #""units":1"#, with: #""units":0"#)
             .replacingOccurrences(of: #""status":"partial""#, with: #""status":"pending""#)
-        let file = try write(bad, "bad.json")
+        let file = try scratch.write(bad, "bad.json")
         let run = try medpolicy(["authorizations", "import", file, "--db", db])
         #expect(run.status == 2)
         #expect(run.stderr.contains("\(file): [1].status"), "\(run.stderr)")
         #expect(run.stderr.contains("\(file): [1].items[0].units"), "\(run.stderr)")
         // The first, valid authorization was not recorded either.
         #expect(try onFile("M-001", db: db).isEmpty)
-        let notJSON = try medpolicy(["authorizations", "import", try write("[{", "broken.json"), "--db", db])
+        let notJSON = try medpolicy(["authorizations", "import", try scratch.write("[{", "broken.json"), "--db", db])
         #expect(notJSON.status == 2)
         #expect(notJSON.stderr.contains("not valid JSON"))
         let noStore = try medpolicy(["authorizations", "import", file])
@@ -72,8 +53,8 @@ struct AuthorizationsCLITests {
     }
 
     @Test func aSubmittedClaimIsHeldToTheAuthorizationOnFile() throws {
-        let db = scratch.appendingPathComponent("claim.sqlite").path
-        #expect(try medpolicy(["authorizations", "import", try write(Self.authorizations, "pa.json"), "--db", db]).status == 0)
+        let db = scratch.path("claim.sqlite")
+        #expect(try medpolicy(["authorizations", "import", try scratch.write(Self.authorizations, "pa.json"), "--db", db]).status == 0)
         let example = try Data(contentsOf: repositoryRoot.appendingPathComponent("Examples/harvard-pilgrim-approved.json"))
         var json = try #require(try JSONSerialization.jsonObject(with: example) as? [String: Any])
         json["stage"] = "claim"
@@ -81,7 +62,7 @@ struct AuthorizationsCLITests {
         func check(_ id: String, number: String?) throws -> [String: Any] {
             json["id"] = id
             json["priorAuthorization"] = number
-            let file = scratch.appendingPathComponent("\(id).json")
+            let file = scratch.url.appendingPathComponent("\(id).json")
             try JSONSerialization.data(withJSONObject: json).write(to: file)
             let run = try medpolicy(["check", file.path, "--db", db, "--format", "json"])
             #expect(run.status == 0, "\(run.stderr)")

@@ -4,23 +4,16 @@ import Testing
 /// `medpolicy generate` and `medpolicy batch` end to end, through the binary.
 @Suite("medpolicy batch")
 struct BatchCLITests {
-    let scratch: URL
+    let scratch: Scratch
 
-    init() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
+    init() throws { scratch = try Scratch("batch") }
 
     /// Generates an 837 file; returns its path and the generator's count of deliberate errors.
     func generate(_ name: String, claims: Int, seed: Int, errorRate: Double = 0, errors: String? = nil) throws -> (path: String, errors: Int) {
-        let run = try medpolicy(["generate", "--claims", String(claims), "--seed", String(seed), "--error-rate", String(errorRate)]
+        let (file, run) = try scratch.generate(name, ["--claims", String(claims), "--seed", String(seed), "--error-rate", String(errorRate)]
             + (errors.map { ["--errors", $0] } ?? []))
-        #expect(run.status == 0, "\(run.stderr)")
-        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path(name)))
         let match = try #require(run.stderr.firstMatch(of: /, (\d+) with deliberate errors/))
-        return (path(name), Int(match.1)!)
+        return (file, Int(match.1)!)
     }
 
     func summary(_ jsonPath: String) throws -> (summary: [String: Any], determinations: [[String: Any]]) {
@@ -31,7 +24,7 @@ struct BatchCLITests {
 
     @Test func batchWritesThe835TheReportAndTheJSONAndReplaysOnARerun() throws {
         let (file, _) = try generate("claims.837", claims: 400, seed: 11)
-        let db = path("history.sqlite"), out = path("remit.835"), json = path("run.json"), report = path("report.html")
+        let db = scratch.path("history.sqlite"), out = scratch.path("remit.835"), json = scratch.path("run.json"), report = scratch.path("report.html")
         let run = try medpolicy(["batch", file, "--db", db, "--out", out, "--json", json, "--report", report])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("400 claims"))
@@ -66,18 +59,18 @@ struct BatchCLITests {
         #expect(html.contains("<svg"))
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
         // No temporary output is left behind.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains(".partial-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.folder).filter { $0.contains(".partial-") }
         #expect(leftovers.isEmpty)
 
         // The same file again: every claim is replayed from the history, nothing counted twice.
-        let again = try medpolicy(["batch", file, "--db", db, "--json", json, "--out", path("again.835")])
+        let again = try medpolicy(["batch", file, "--db", db, "--json", json, "--out", scratch.path("again.835")])
         #expect(again.status == 0, "\(again.stderr)")
         let (rerun, redetermined) = try summary(json)
         #expect(rerun["replays"] as? Int == 400)
         #expect(redetermined.map { $0["outcome"] as? String } == determinations.map { $0["outcome"] as? String })
         // A rerun (say, after a run stopped before its 835 was written) remits the same claims and
         // reversals under the same payer claim control numbers, so a duplicate is recognizable.
-        let rerunCLPs = try String(contentsOfFile: path("again.835"), encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("CLP*") }
+        let rerunCLPs = try String(contentsOfFile: scratch.path("again.835"), encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("CLP*") }
         #expect(rerunCLPs == remittance.split(separator: "\n").filter { $0.hasPrefix("CLP*") })
     }
 
@@ -87,7 +80,7 @@ struct BatchCLITests {
         var text = try String(contentsOfFile: clean, encoding: .utf8)
         let first = try #require(text.firstRange(of: #/SV1\*HC:\d{5}/#))
         text.replaceSubrange(first, with: "SV1*HC:<b>&'")
-        let named = path("a<i>&'.837"), report = path("report.html")
+        let named = scratch.path("a<i>&'.837"), report = scratch.path("report.html")
         try Data(text.utf8).write(to: URL(fileURLWithPath: named))
         let run = try medpolicy(["batch", named, "--report", report])
         #expect(run.status == 0, "\(run.stderr)")
@@ -108,7 +101,7 @@ struct BatchCLITests {
         // A schema of its own, so runs never see each other's claims.
         let url = base + (base.contains("?") ? "&" : "?") + "schema=mpt_batch_\(UUID().uuidString.prefix(8).lowercased())"
         let (file, _) = try generate("pg.837", claims: 200, seed: 3)
-        let json = path("pg.json")
+        let json = scratch.path("pg.json")
         let first = try medpolicy(["batch", file, "--postgres", url, "--json", json])
         #expect(first.status == 0, "\(first.stderr)")
         let (stats, determinations) = try summary(json)
@@ -125,7 +118,7 @@ struct BatchCLITests {
     @Test func malformedClaimsAreReportedWithTheirSegmentAndTheRestIsAdjudicated() throws {
         let (file, errors) = try generate("noisy.837", claims: 300, seed: 5, errorRate: 0.05, errors: "x12-syntax")
         #expect(errors > 0)
-        let json = path("noisy.json")
+        let json = scratch.path("noisy.json")
         let run = try medpolicy(["batch", file, "--json", json])
         #expect(run.status == 0, "\(run.stderr)")
         let (stats, _) = try summary(json)
@@ -143,10 +136,10 @@ struct BatchCLITests {
     /// The outside probe's file (issue 27.2): an ISA and then bad segments only. Nothing is a claim,
     /// so it is bad input (exit 2, as POST /v1/batch answers 422), and the message stays short.
     @Test func aFileOfBadSegmentsOnlyIsExitTwoWithAShortMessage() throws {
-        let file = path("bad-segments.837")
+        let file = scratch.path("bad-segments.837")
         let isa = "ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *250915*1253*^*00501*000000906*0*T*:~"
         try Data((isa + String(repeating: "Z~", count: 5_000)).utf8).write(to: URL(fileURLWithPath: file))
-        let json = path("bad-segments.json")
+        let json = scratch.path("bad-segments.json")
         let run = try medpolicy(["batch", file, "--json", json])
         #expect(run.status == 2, "\(run.stdout)")
         #expect(run.stderr.contains("no claims in the file"))
@@ -161,7 +154,7 @@ struct BatchCLITests {
         var text = try String(contentsOfFile: clean, encoding: .utf8)
         let afterISA = try #require(text.range(of: "~")).upperBound
         text.insert(contentsOf: String(repeating: "Z~", count: 300), at: afterISA)
-        let file = path("noisy-envelope.837"), json = path("noisy-envelope.json")
+        let file = scratch.path("noisy-envelope.837"), json = scratch.path("noisy-envelope.json")
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         let run = try medpolicy(["batch", file, "--json", json])
         #expect(run.status == 0, "\(run.stderr)")
@@ -175,30 +168,30 @@ struct BatchCLITests {
     /// Issue 27.10: neither --out nor --db creates a missing folder.
     @Test func aMissingOutputOrHistoryFolderIsExitTwo() throws {
         let (file, _) = try generate("two.837", claims: 2, seed: 4)
-        let out = try medpolicy(["batch", file, "--out", path("no/such/x.835")])
+        let out = try medpolicy(["batch", file, "--out", scratch.path("no/such/x.835")])
         #expect(out.status == 2)
         #expect(out.stderr.contains("does not exist"), "\(out.stderr)")
-        let db = try medpolicy(["batch", file, "--db", path("no/such/h.sqlite")])
+        let db = try medpolicy(["batch", file, "--db", scratch.path("no/such/h.sqlite")])
         #expect(db.status == 2)
         #expect(db.stderr.contains("does not exist"), "\(db.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: path("no")))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("no")))
     }
 
     @Test func aFileThatIsNotX12IsExitTwoAndWritesNothing() throws {
-        let file = path("not-x12.837")
+        let file = scratch.path("not-x12.837")
         try Data("{\"id\": \"CLM-1\"}".utf8).write(to: URL(fileURLWithPath: file))
-        let out = path("never.835")
-        let run = try medpolicy(["batch", file, "--out", out, "--report", path("never.html")])
+        let out = scratch.path("never.835")
+        let run = try medpolicy(["batch", file, "--out", out, "--report", scratch.path("never.html")])
         #expect(run.status == 2)
         #expect(run.stderr.contains("ISA"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["not-x12.837"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.folder) == ["not-x12.837"])
     }
 
     @Test func usageErrorsAreExitTwo() throws {
         let (file, _) = try generate("small.837", claims: 5, seed: 1)
         #expect(try medpolicy(["batch", file, "--payer", "nobody"]).status == 2)
-        #expect(try medpolicy(["batch", path("missing.837")]).status == 2)
-        #expect(try medpolicy(["batch", file, "--out", path("no/such/dir/remit.835")]).status == 2)
+        #expect(try medpolicy(["batch", scratch.path("missing.837")]).status == 2)
+        #expect(try medpolicy(["batch", file, "--out", scratch.path("no/such/dir/remit.835")]).status == 2)
         #expect(try medpolicy(["generate", "--claims", "0"]).status == 2)
         #expect(try medpolicy(["generate", "--claims", "5", "--error-rate", "2"]).status == 2)
         let unknown = try medpolicy(["generate", "--claims", "5", "--errors", "units,typo"])
@@ -207,18 +200,17 @@ struct BatchCLITests {
     }
 
     @Test func policiesForOnePayerBillOnlyThatPayer() throws {
-        let directory = path("aetna-only")
+        let directory = scratch.path("aetna-only")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        try FileManager.default.copyItem(atPath: checkout.appendingPathComponent("Policies/aetna-trigger-point-injections.yaml").path,
+        try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("Policies/aetna-trigger-point-injections.yaml").path,
                                          toPath: directory + "/aetna.yaml")
         let run = try medpolicy(["generate", "--claims", "200", "--seed", "2", "--error-rate", "0.2", "--policies", directory])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("payers: aetna 200"), "\(run.stderr)")
         // Medicare's policy alone: Florida Blue's Medicare Advantage routing lives in Florida Blue's policy, so only Medicare is billed.
-        let medicare = path("medicare-only")
+        let medicare = scratch.path("medicare-only")
         try FileManager.default.createDirectory(atPath: medicare, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: checkout.appendingPathComponent("Policies/medicare-l33912.yaml").path,
+        try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("Policies/medicare-l33912.yaml").path,
                                          toPath: medicare + "/medicare.yaml")
         let second = try medpolicy(["generate", "--claims", "50", "--policies", medicare])
         #expect(second.status == 0, "\(second.stderr)")
@@ -227,13 +219,13 @@ struct BatchCLITests {
 
     @Test("generate --db puts the Harvard Pilgrim authorizations on file: batch --db on that history pays every clean claim")
     func generatedAuthorizationsOnFilePayCleanClaims() throws {
-        let db = path("payer.sqlite")
+        let db = scratch.path("payer.sqlite")
         let run = try medpolicy(["generate", "--claims", "400", "--seed", "3", "--db", db])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("REF*G1*"))
-        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path("clean.837")))
-        let json = path("clean.json")
-        let batch = try medpolicy(["batch", path("clean.837"), "--db", db, "--json", json])
+        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: scratch.path("clean.837")))
+        let json = scratch.path("clean.json")
+        let batch = try medpolicy(["batch", scratch.path("clean.837"), "--db", db, "--json", json])
         #expect(batch.status == 0, "\(batch.stderr)")
         let (_, determinations) = try summary(json)
         let outcomes = Set(determinations.compactMap { $0["outcome"] as? String })
@@ -245,21 +237,21 @@ struct BatchCLITests {
     }
 
     @Test func theSidecarSaysWhatEachClaimShouldComeToAndBatchAgrees() throws {
-        let sidecar = path("expected.json")
-        let authorizations = path("authorizations.json")
+        let sidecar = scratch.path("expected.json")
+        let authorizations = scratch.path("authorizations.json")
         let run = try medpolicy(["generate", "--claims", "300", "--seed", "8", "--error-rate", "0.2", "--sidecar", sidecar,
                                  "--authorizations", authorizations])
         #expect(run.status == 0, "\(run.stderr)")
-        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path("mixed.837")))
+        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: scratch.path("mixed.837")))
         let data = try #require(FileManager.default.contents(atPath: sidecar))
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let claims = try #require(document["claims"] as? [String: [String: Any]])
         #expect(claims.count == 300)
-        let json = path("mixed.json")
+        let json = scratch.path("mixed.json")
         // The Harvard Pilgrim claims rest on prior authorizations on file (issue 19).
-        let imported = try medpolicy(["authorizations", "import", authorizations, "--db", path("mixed.sqlite")])
+        let imported = try medpolicy(["authorizations", "import", authorizations, "--db", scratch.path("mixed.sqlite")])
         #expect(imported.status == 0, "\(imported.stderr)")
-        let batch = try medpolicy(["batch", path("mixed.837"), "--db", path("mixed.sqlite"), "--json", json])
+        let batch = try medpolicy(["batch", scratch.path("mixed.837"), "--db", scratch.path("mixed.sqlite"), "--json", json])
         #expect(batch.status == 0, "\(batch.stderr)")
         let (_, determinations) = try summary(json)
         for determination in determinations {

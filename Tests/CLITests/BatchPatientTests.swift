@@ -4,14 +4,9 @@ import Testing
 /// `medpolicy batch` with dependents (2000C) and with files that remit nothing (issue 25, items 4 and 5).
 @Suite("medpolicy batch: patients and empty remittances")
 struct BatchPatientTests {
-    let scratch: URL
+    let scratch: Scratch
 
-    init() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-batch-patient-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
+    init() throws { scratch = try Scratch("batch-patient") }
 
     /// One 837P interchange: a billing provider, then `subscribers` (each the HL 22 loop, with an
     /// optional HL 23 dependent and its claims), with SE01 counted.
@@ -66,9 +61,9 @@ struct BatchPatientTests {
 
     @Test("a dependent keeps a history of her own: her claim is no duplicate of her parent's, the parent's second claim is")
     func dependentHistory() throws {
-        let file = path("family.837"), json = path("family.json"), out = path("family.835")
+        let file = scratch.path("family.837"), json = scratch.path("family.json"), out = scratch.path("family.835")
         try Data(Self.family.utf8).write(to: URL(fileURLWithPath: file))
-        let run = try medpolicy(["batch", file, "--db", path("history.sqlite"), "--json", json, "--out", out])
+        let run = try medpolicy(["batch", file, "--db", scratch.path("history.sqlite"), "--json", json, "--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
         let determinations = try #require(document["determinations"] as? [[String: Any]])
@@ -99,14 +94,14 @@ struct BatchPatientTests {
             ["HL*@*1*22*0", "SBR*P*18*GR1******{FILING}", "NM1*IL*1*DOE*ANN****MI*TC1", "DMG*D8*19700501*F", "{PAYER}"]
                 + Self.claim("EARLY-1", date: "20240110"),
         ])
-        let file = path("early.837"), out = path("early.835"), json = path("early.json")
+        let file = scratch.path("early.837"), out = scratch.path("early.835"), json = scratch.path("early.json")
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         let run = try medpolicy(["batch", file, "--payer", "truecare", "--out", out, "--json", json])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
         #expect(FileManager.default.fileExists(atPath: json))
         #expect(run.stdout.contains("835: none written to \(out): no claim was remitted (1 pended, not adjudicated or void claims)"), "\(run.stdout)")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains(".partial-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.folder).filter { $0.contains(".partial-") }
         #expect(leftovers.isEmpty)
         let document = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
         let determinations = try #require(document["determinations"] as? [[String: Any]])

@@ -4,20 +4,12 @@ import Testing
 /// What an outside probe found (issue 27), kept as tests through the binary.
 @Suite("medpolicy hardening")
 struct HardeningCLITests {
-    let scratch: URL
+    let scratch: Scratch
 
-    init() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-hard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
+    init() throws { scratch = try Scratch("hard") }
 
     func claims(_ name: String, count: Int = 3) throws -> String {
-        let run = try medpolicy(["generate", "--claims", String(count), "--seed", "7"])
-        #expect(run.status == 0, "\(run.stderr)")
-        try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
+        try scratch.generate(name, ["--claims", String(count), "--seed", "7"]).path
     }
 
     func kind(_ path: String) -> mode_t {
@@ -54,34 +46,34 @@ struct HardeningCLITests {
     @Test("batch writes through a FIFO and leaves it a FIFO")
     func outputToFIFO() throws {
         let file = try claims("c.837")
-        let fifo = path("fifo")
+        let fifo = scratch.path("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         // A reader on the FIFO, so the writer's open does not wait forever.
         let reader = Process()
         reader.executableURL = URL(fileURLWithPath: "/bin/sh")
-        reader.arguments = ["-c", "cat \(fifo) > \(path("received"))"]
+        reader.arguments = ["-c", "cat \(fifo) > \(scratch.path("received"))"]
         try reader.run()
         let run = try medpolicy(["batch", file, "--json", fifo])
         reader.waitUntilExit()
         #expect(run.status == 0, "\(run.stderr)")
         #expect(kind(fifo) == S_IFIFO)
-        let received = try #require(FileManager.default.contents(atPath: path("received")))
+        let received = try #require(FileManager.default.contents(atPath: scratch.path("received")))
         #expect(String(decoding: received, as: UTF8.self).hasPrefix("{\"determinations\""))
     }
 
     @Test("batch follows a symbolic link (the link stays, its target is replaced) and refuses a loop")
     func outputThroughSymbolicLinks() throws {
         let file = try claims("c.837")
-        try Data("old".utf8).write(to: URL(fileURLWithPath: path("target.json")))
-        #expect(symlink(path("target.json"), path("link.json")) == 0)
-        let run = try medpolicy(["batch", file, "--json", path("link.json")])
+        try Data("old".utf8).write(to: URL(fileURLWithPath: scratch.path("target.json")))
+        #expect(symlink(scratch.path("target.json"), scratch.path("link.json")) == 0)
+        let run = try medpolicy(["batch", file, "--json", scratch.path("link.json")])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(kind(path("link.json")) == S_IFLNK)
-        let written = try #require(FileManager.default.contents(atPath: path("target.json")))
+        #expect(kind(scratch.path("link.json")) == S_IFLNK)
+        let written = try #require(FileManager.default.contents(atPath: scratch.path("target.json")))
         #expect(String(decoding: written, as: UTF8.self).hasPrefix("{\"determinations\""))
 
-        #expect(symlink(path("loop"), path("loop")) == 0)
-        let loop = try medpolicy(["batch", file, "--json", path("loop")])
+        #expect(symlink(scratch.path("loop"), scratch.path("loop")) == 0)
+        let loop = try medpolicy(["batch", file, "--json", scratch.path("loop")])
         #expect(loop.status == 2)
         #expect(loop.stderr.contains("loop of symbolic links"), "\(loop.stderr)")
     }

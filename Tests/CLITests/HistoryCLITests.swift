@@ -4,12 +4,9 @@ import Testing
 /// The history store through the command line: recording, bad stores, and crash safety.
 @Suite("medpolicy check --db", .serialized)
 struct HistoryCLITests {
-    let scratch: URL
+    let scratch: Scratch
 
-    init() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-history-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try Scratch("history") }
 
     /// A two-line Florida Blue claim (20552 + 99213-25) for `member` on `date`.
     func claim(_ id: String, member: String, date: String) throws -> String {
@@ -19,25 +16,15 @@ struct HistoryCLITests {
         json["member"] = ["id": member]
         json["dateOfService"] = date
         json["coverage"] = ["payer": "florida-blue"]
-        let path = scratch.appendingPathComponent("\(id).json").path
+        let path = scratch.path("\(id).json")
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
         return path
     }
 
-    func services(_ member: String, db: String) throws -> [[String: Any]] {
-        let run = try medpolicy(["history", "show", member, "--db", db, "--format", "json"])
-        // Nothing was ever recorded: there is no database, and showing one never creates it (issue 27.10).
-        if !FileManager.default.fileExists(atPath: db) {
-            #expect(run.status == 2, "\(run.stderr)")
-            return []
-        }
-        #expect(run.status == 0, "\(run.stderr)")
-        let view = try #require(run.json as? [String: Any])
-        return try #require(view["services"] as? [[String: Any]])
-    }
+    func services(_ member: String, db: String) throws -> [[String: Any]] { try historyShown(member, db: db, "services") }
 
     @Test func recordsAndReplays() throws {
-        let db = scratch.appendingPathComponent("h.sqlite").path
+        let db = scratch.path("h.sqlite")
         let file = try claim("REC-1", member: "M-REC", date: "2025-08-20")
         let first = try medpolicy(["check", file, "--db", db, "--format", "json"])
         #expect(first.status == 0, "\(first.stderr)")
@@ -51,7 +38,7 @@ struct HistoryCLITests {
     }
 
     @Test func aClaimIdWithANulCharacterIsExitTwoAndRecordsNothing() throws {
-        let db = scratch.appendingPathComponent("nul.sqlite").path
+        let db = scratch.path("nul.sqlite")
         let file = try claim("NUL-1", member: "M-NUL", date: "2025-08-20")
         var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         json["id"] = "NUL\u{0}1"
@@ -63,7 +50,7 @@ struct HistoryCLITests {
     }
 
     @Test func aFileThatIsNotAHistoryIsRefusedUntouched() throws {
-        let foreign = scratch.appendingPathComponent("notes.txt")
+        let foreign = scratch.url.appendingPathComponent("notes.txt")
         try Data("these are not claims\n".utf8).write(to: foreign)
         let run = try medpolicy(["check", try claim("BAD-1", member: "M", date: "2025-08-20"), "--db", foreign.path])
         #expect(run.status == 2)
@@ -74,13 +61,13 @@ struct HistoryCLITests {
     /// Issue 27.10: a mistyped --db never leaves folders or an empty history behind.
     @Test func aMissingFolderOrAMissingHistoryToShowIsExitTwoAndCreatesNothing() throws {
         let file = try claim("MISS-1", member: "M-MISS", date: "2025-08-20")
-        let nested = scratch.appendingPathComponent("no/such/h.sqlite").path
+        let nested = scratch.path("no/such/h.sqlite")
         let check = try medpolicy(["check", file, "--db", nested])
         #expect(check.status == 2)
         #expect(check.stderr.contains("does not exist"), "\(check.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("no").path))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("no")))
 
-        let missing = scratch.appendingPathComponent("missing.sqlite").path
+        let missing = scratch.path("missing.sqlite")
         let show = try medpolicy(["history", "show", "M-MISS", "--db", missing])
         #expect(show.status == 2)
         #expect(show.stderr.contains("does not exist"), "\(show.stderr)")
@@ -96,7 +83,7 @@ struct HistoryCLITests {
     /// Kill -9 a recording process at random moments, again and again: the store must hold each
     /// claim whole (both lines) or not at all, and every claim must record once the runs complete.
     @Test func killedMidRunLeavesEachClaimWholeOrAbsent() throws {
-        let db = scratch.appendingPathComponent("kill.sqlite").path
+        let db = scratch.path("kill.sqlite")
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var generator = SystemRandomNumberGenerator()
         var files: [String] = []

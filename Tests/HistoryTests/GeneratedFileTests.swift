@@ -2,6 +2,7 @@ import Foundation
 import History
 import Interchange
 import Model
+import SyntheticClaims
 import Testing
 import Workflows
 
@@ -31,8 +32,8 @@ struct GeneratedFileTests {
     func everyClaimComesOutAsItsSidecarSays() async throws {
         let evaluator = try EngineSetup.evaluator(policies: nil)
         let rules = SyntheticClaimRules(library: evaluator.context.library, icd: evaluator.context.icd)
-        let configuration = Synthetic837Configuration(claimCount: 2000, seed: 19, errorRate: 0.15,
-                                                      errorKinds: SyntheticErrorKind.adjudicated, rules: rules,
+        let configuration = Synthetic837Configuration(rules: rules, claimCount: 2000, seed: 19, errorRate: 0.15,
+                                                      errorKinds: SyntheticErrorKind.adjudicated,
                                                       claimsPerTransaction: 700)
         let (bytes, summary) = Synthetic837Generator(configuration).bytes()
 

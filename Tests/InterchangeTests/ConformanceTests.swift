@@ -1,6 +1,8 @@
 import Foundation
 import Interchange
 import Model
+import SyntheticClaims
+import TestSupport
 import Testing
 
 /// pyx12's `x12valid` (PyPI `pyx12`, which no one here wrote), found on PATH. Without it the
@@ -79,10 +81,10 @@ enum X12Valid {
 struct ConformanceTests {
     @Test("generated 837P files pass x12valid (standard and unusual delimiters)")
     func generated837() throws {
-        let standard = Synthetic837Generator(Synthetic837Configuration(claimCount: 200, seed: 2026, claimsPerTransaction: 80)).bytes()
+        let standard = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 200, seed: 2026, claimsPerTransaction: 80)).bytes()
         #expect(standard.summary.transactions == 3)
         #expect(try X12Valid.problems(standard.bytes, name: "generated.837") == [])
-        let unusual = Synthetic837Generator(Synthetic837Configuration(
+        let unusual = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout,
             claimCount: 60, seed: 99,
             delimiters: X12Delimiters(element: UInt8(ascii: "|"), component: UInt8(ascii: "^"), repetition: UInt8(ascii: "{"),
                                       segment: UInt8(ascii: "!")),
@@ -118,7 +120,7 @@ struct ConformanceTests {
 
     @Test("835s written from determinations pass x12valid")
     func written835() throws {
-        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 200, seed: 2026)).bytes().bytes)
+        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 200, seed: 2026)).bytes().bytes)
             .readAll().claims
         let batch = try Remittance835Writer(settings: remittanceSettings).write(syntheticDeterminations(claims), firstControlNumber: 900)
         #expect(batch.remittances.count == 5)

@@ -1,6 +1,7 @@
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 @Suite("encounter → 837P writer")

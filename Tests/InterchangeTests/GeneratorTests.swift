@@ -2,15 +2,17 @@ import Foundation
 import Interchange
 import CodeSets
 import Model
+import SyntheticClaims
+import TestSupport
 import Testing
 
 @Suite("synthetic 837P generator")
 struct GeneratorTests {
     @Test("the same seed writes the same bytes; another seed writes other claims")
     func deterministic() {
-        let first = Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 42)).bytes()
-        let again = Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 42)).bytes()
-        let other = Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 43)).bytes()
+        let first = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 300, seed: 42)).bytes()
+        let again = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 300, seed: 42)).bytes()
+        let other = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 300, seed: 43)).bytes()
         #expect(first.bytes == again.bytes)
         #expect(first.bytes != other.bytes)
         #expect(first.summary == again.summary)
@@ -19,7 +21,7 @@ struct GeneratorTests {
 
     @Test("a valid file: every claim reads, all five payers, histories with replacements and voids, several ST")
     func validByDefault() throws {
-        let (bytes, summary) = Synthetic837Generator(Synthetic837Configuration(
+        let (bytes, summary) = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout,
             claimCount: 1200, seed: 7, claimsPerTransaction: 500, subscribersPerBillingProvider: 10)).bytes()
         let result = try X12Reader837(bytes: bytes).readAll()
         #expect(result.claimErrors.isEmpty)
@@ -81,7 +83,7 @@ struct GeneratorTests {
 
     @Test("with an error rate, exactly the claims written with an error are reported, each located")
     func deliberateErrors() throws {
-        let (bytes, summary) = Synthetic837Generator(Synthetic837Configuration(claimCount: 600, seed: 11, errorRate: 0.1)).bytes()
+        let (bytes, summary) = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 600, seed: 11, errorRate: 0.1)).bytes()
         let result = try X12Reader837(bytes: bytes).readAll()
         #expect(summary.claimsWithErrors.count > 30)
         #expect(result.envelopeIssues.isEmpty)
@@ -97,7 +99,7 @@ struct GeneratorTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("claims.837").path
-        let configuration = Synthetic837Configuration(claimCount: 2000, seed: 5, claimsPerTransaction: 700)
+        let configuration = Synthetic837Configuration(rules: .sourceCheckout, claimCount: 2000, seed: 5, claimsPerTransaction: 700)
         let summary = try Synthetic837Generator(configuration).write(toFile: path)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
         #expect(size == summary.bytes)
@@ -111,8 +113,8 @@ struct GeneratorTests {
 
     @Test("other delimiters and no line breaks give the same encounters")
     func otherDelimiters() throws {
-        let standard = Synthetic837Generator(Synthetic837Configuration(claimCount: 150, seed: 3)).bytes().bytes
-        let unusual = Synthetic837Generator(Synthetic837Configuration(
+        let standard = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 150, seed: 3)).bytes().bytes
+        let unusual = Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout,
             claimCount: 150, seed: 3,
             delimiters: X12Delimiters(element: UInt8(ascii: "|"), component: UInt8(ascii: "^"), repetition: UInt8(ascii: "{"),
                                       segment: UInt8(ascii: "!")),
@@ -126,7 +128,7 @@ struct GeneratorTests {
 
     @Test("every kind is written with its expectation, and the sidecar reads back claim by claim")
     func errorKindsAndSidecar() throws {
-        let configuration = Synthetic837Configuration(claimCount: 1500, seed: 4, errorRate: 0.3, errorKinds: SyntheticErrorKind.allCases)
+        let configuration = Synthetic837Configuration(rules: .sourceCheckout, claimCount: 1500, seed: 4, errorRate: 0.3, errorKinds: SyntheticErrorKind.allCases)
         let (bytes, summary) = Synthetic837Generator(configuration).bytes()
         #expect(Set(summary.claimsPerKind.keys) == Set(SyntheticErrorKind.allCases))
         #expect(summary.claimsWithErrors.count == summary.claimsPerKind.values.reduce(0, +))

@@ -1,6 +1,8 @@
 import Foundation
 import Interchange
 import Model
+import SyntheticClaims
+import TestSupport
 import Testing
 
 /// The streaming 835 writer that `medpolicy batch` uses: claims arrive in chunks, each payer's
@@ -8,7 +10,7 @@ import Testing
 @Suite("835 stream")
 struct Remittance835StreamTests {
     static let adjudicated: [AdjudicatedClaim] = {
-        let claims = (try? X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 77)).bytes().bytes)
+        let claims = (try? X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 300, seed: 77)).bytes().bytes)
             .readAll().claims) ?? []
         return syntheticDeterminations(claims)
     }()
@@ -85,7 +87,7 @@ struct Remittance835StreamTests {
 struct CanonicalJSONOf837Tests {
     @Test("300 generated claims encode byte for byte as JSONEncoder writes them")
     func generatedEncounters() throws {
-        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 300, seed: 12)).bytes().bytes)
+        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 300, seed: 12)).bytes().bytes)
             .readAll().claims
         #expect(claims.count == 300)
         let encoder = JSONEncoder()

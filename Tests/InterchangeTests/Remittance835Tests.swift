@@ -1,6 +1,8 @@
 import Foundation
 import Interchange
 import Model
+import SyntheticClaims
+import TestSupport
 import Testing
 
 let remittancePayers: [String: RemittancePayer] = {
@@ -129,7 +131,7 @@ struct Remittance835Tests {
 
     @Test("totals balance on a generated batch: CLP03 = ΣSVC02, CLP04 = ΣSVC03, SVC02 − SVC03 = ΣCAS, BPR02 = ΣCLP04, SE01 counts")
     func balancesGeneratedBatch() throws {
-        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(claimCount: 400, seed: 21)).bytes().bytes).readAll().claims
+        let claims = try X12Reader837(bytes: Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: 400, seed: 21)).bytes().bytes).readAll().claims
         let adjudicated = syntheticDeterminations(claims)
         let batch = try Remittance835Writer(settings: remittanceSettings).write(adjudicated, firstControlNumber: 1)
         #expect(batch.remittances.count == 5)

@@ -3,12 +3,14 @@ import History
 import Interchange
 import MedPolicyServer
 import Model
+import SyntheticClaims
+import TestSupport
 import Testing
 
 @Suite("POST /v1/batch")
 struct BatchRouteTests {
     static func claimFile(_ claims: Int, seed: UInt64) -> Data {
-        Data(Synthetic837Generator(Synthetic837Configuration(claimCount: claims, seed: seed, errorRate: 0.05)).bytes().bytes)
+        Data(Synthetic837Generator(Synthetic837Configuration(rules: .sourceCheckout, claimCount: claims, seed: seed, errorRate: 0.05)).bytes().bytes)
     }
 
     @Test func an837IsAnsweredWithThe835AndRecordedOnce() async throws {

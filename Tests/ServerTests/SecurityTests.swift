@@ -1,3 +1,4 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import MedPolicyServer

@@ -1,6 +1,8 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 private func bundle(_ example: String, edit: (JSONValue) -> JSONValue = { $0 }) throws -> JSONValue {

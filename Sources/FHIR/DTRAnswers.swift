@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 
 /// The Contract 1 facts a QuestionnaireResponse answers: clinical facts and the injection sites.

@@ -1,7 +1,9 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
 import Policies
+import TestSupport
 import Testing
 
 /// The linkIds a fact must be asked under (written out here, apart from the generator).

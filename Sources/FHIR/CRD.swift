@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 
 /// Da Vinci CRD over CDS Hooks 2.0: the response cards and coverage-information system actions

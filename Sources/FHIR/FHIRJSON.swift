@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 
 /// Code systems, extension URLs and other constants the FHIR mappings share.

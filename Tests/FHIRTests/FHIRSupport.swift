@@ -1,52 +1,15 @@
 import CodeSets
 import Engine
 import Foundation
+import FHIRInterchange
 import Interchange
 import Model
 import Policies
+import TestSupport
 import Testing
 
-// Shared fixtures of the FHIR / CDS Hooks tests: the repository's Examples/ and Policies/, the
-// real evaluator, and small edits of JSON documents so that each test breaks one thing.
-
-enum Repository {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// Every encounter in Examples/, by file name.
-    static func examples() throws -> [(name: String, encounter: Encounter)] {
-        let directory = root.appendingPathComponent("Examples")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
-        return try names.map { name in
-            (name, try EncounterReader.decode(Data(contentsOf: directory.appendingPathComponent(name))))
-        }
-    }
-
-    static func example(_ name: String) throws -> Encounter {
-        try EncounterReader.decode(Data(contentsOf: root.appendingPathComponent("Examples/\(name).json")))
-    }
-
-    static let library: Result<PolicyLibrary, EngineLoadFailure> = {
-        do { return .success(try PolicyLibrary.load(directory: root.appendingPathComponent("Policies").path).library) } catch {
-            return .failure(EngineLoadFailure(message: "\(error)"))
-        }
-    }()
-
-    static let evaluator: Result<Evaluator, EngineLoadFailure> = {
-        do {
-            let context = EvaluationContext(library: try library.get(), icd: try ICD10CM.loadBundled(),
-                                            tables: try CodeTables.loadBundled(), muscles: try MuscleCatalog.loadBundled())
-            return .success(Evaluator(context: context))
-        } catch {
-            return .failure(EngineLoadFailure(message: "\(error)"))
-        }
-    }()
-}
-
-struct EngineLoadFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { "cannot load policies or code sets: \(message)" }
-}
+// Shared fixtures of the FHIR / CDS Hooks tests: small edits of JSON documents so that each test
+// breaks one thing (the repository's examples and evaluator are TestSupport's `Repository`).
 
 func day(_ text: String) -> LocalDate {
     guard let date = LocalDate(text) else { preconditionFailure("bad test date \(text)") }

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 
 /// Da Vinci PAS: the ClaimResponse Bundle for a determination, and (the inverse, for tests and

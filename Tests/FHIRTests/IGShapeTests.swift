@@ -1,6 +1,8 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 // Requests shaped as the Da Vinci IGs' own examples shape them (issue 25, items 6–15): written

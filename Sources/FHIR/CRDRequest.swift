@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 
 /// A CDS Hooks 2.0 request to a medpolicy CRD service, read strictly: malformed JSON, wrong types

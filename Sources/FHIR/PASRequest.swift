@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 
 /// A Da Vinci PAS request Bundle (`Claim/$submit`): a `collection` whose first entry is a Claim

@@ -1,3 +1,4 @@
+import Interchange
 import Model
 
 /// Mappings between FHIR R4 resources and Contract 1 parts that CRD and PAS share:

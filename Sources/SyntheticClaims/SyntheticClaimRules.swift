@@ -1,5 +1,6 @@
 import CodeSets
 import Foundation
+import Interchange
 import Model
 import Policies
 
@@ -182,18 +183,6 @@ public final class SyntheticClaimRules: Sendable {
         }
         self.diagnoses = diagnoses
     }
-
-    /// The policies of the source checkout this module was built from (`Policies/`) and the bundled
-    /// ICD-10-CM: the default of tests and benchmarks. The CLI passes the policies it was given.
-    public static let sourceCheckout: SyntheticClaimRules = {
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = checkout.appendingPathComponent("Policies").path
-        do {
-            return SyntheticClaimRules(library: try PolicyLibrary.load(directory: directory).library, icd: try ICD10CM.loadBundled())
-        } catch {
-            preconditionFailure("the synthetic generator's default rules did not load from \(directory): \(error)")
-        }
-    }()
 
     static func undotted(_ code: String) -> String { code.replacingOccurrences(of: ".", with: "") }
 

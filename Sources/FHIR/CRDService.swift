@@ -1,3 +1,4 @@
+import Interchange
 import Model
 
 /// The CDS Hooks services medpolicy offers for Da Vinci Coverage Requirements Discovery (CRD):

@@ -1,6 +1,8 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 // PAS requests as the IG shapes them, and what its profiles require of the response (issue 25,

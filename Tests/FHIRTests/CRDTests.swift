@@ -1,6 +1,8 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 private let today = day("2025-09-01")

@@ -1,6 +1,8 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 @Suite("FHIR JSON writer")

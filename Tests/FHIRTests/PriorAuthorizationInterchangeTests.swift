@@ -1,6 +1,8 @@
+import FHIRInterchange
 import Foundation
 import Interchange
 import Model
+import TestSupport
 import Testing
 
 /// Issue 19: what PAS records for an approved request, and how CRD says an authorization is needed or on file.

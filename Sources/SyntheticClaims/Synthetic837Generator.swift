@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Model
 import Policies
 
@@ -53,8 +54,8 @@ public struct Synthetic837Configuration: Sendable {
     public var creationDate: LocalDate
 
     /// `errorKinds` defaults to X12 syntax errors only, which the reader reports claim by claim.
-    public init(claimCount: Int, seed: UInt64 = 1, errorRate: Double = 0, errorKinds: [SyntheticErrorKind] = [.x12Syntax],
-                rules: SyntheticClaimRules = .sourceCheckout, claimsPerTransaction: Int = 5000,
+    public init(rules: SyntheticClaimRules, claimCount: Int, seed: UInt64 = 1, errorRate: Double = 0,
+                errorKinds: [SyntheticErrorKind] = [.x12Syntax], claimsPerTransaction: Int = 5000,
                 subscribersPerBillingProvider: Int = 40, delimiters: X12Delimiters = .standard, lineBreaks: Bool = true,
                 interchangeControlNumber: Int = 1, creationDate: LocalDate = LocalDate(year: 2026, month: 1, day: 15)!) {
         self.claimCount = claimCount; self.seed = seed; self.errorRate = errorRate
