@@ -143,7 +143,11 @@ public struct PASRequest: Sendable {
         var diagnoses: [String] = []
         var positionBySequence: [Int: Int] = [:]
         var numbered: [(sequence: Int, node: FHIRNode)] = []
-        for diagnosis in try claim.array("diagnosis") { numbered.append((try diagnosis.required("sequence").integer(), diagnosis)) }
+        let diagnosisNodes = try claim.array("diagnosis")
+        if let excess = EncounterLimits.excess(diagnosisNodes.count, "diagnoses", limit: EncounterLimits.diagnoses) {
+            throw FHIRIssue(location: claim.childPath("diagnosis"), message: excess)
+        }
+        for diagnosis in diagnosisNodes { numbered.append((try diagnosis.required("sequence").integer(), diagnosis)) }
         for (sequence, diagnosis) in numbered.sorted(by: { $0.sequence < $1.sequence }) {
             var codes: [String]
             if let concept = try diagnosis.optional("diagnosisCodeableConcept") {
@@ -168,6 +172,9 @@ public struct PASRequest: Sendable {
         var through: LocalDate?
         let items = try claim.required("item").array()
         guard !items.isEmpty else { throw FHIRIssue(location: claim.childPath("item"), message: "empty: at least one item is required") }
+        if let excess = EncounterLimits.excess(items.count, "items", limit: EncounterLimits.lines) {
+            throw FHIRIssue(location: claim.childPath("item"), message: excess)
+        }
         for item in items {
             sequences.append(try item.required("sequence").integer())
             var itemProvider = claimProvider

@@ -395,7 +395,7 @@ struct ClaimBuilder: LoopBuilder {
                 fail(at, reference + "-2", "\"\(parts.count > 1 ? s.string(parts[1]) : "")\" is not an ICD-10-CM code (a letter, a digit, a letter or digit, then up to four more, without a dot)")
                 return
             }
-            guard diagnoses.count < 12 else { fail(at, reference, "a claim carries at most 12 diagnoses"); return }
+            guard diagnoses.count < EncounterLimits.diagnoses else { fail(at, reference, "a claim carries at most \(EncounterLimits.diagnoses) diagnoses"); return }
             diagnoses.append(code)
         }
     }
@@ -418,7 +418,7 @@ struct ClaimBuilder: LoopBuilder {
             fail(at, "LX01", "line numbers must run 1, 2, 3… within a claim: expected \(lines.count + 1), got \(number)")
             return false
         }
-        if number > 50 { fail(at, "LX01", "a professional claim has at most 50 service lines"); return false }
+        if number > EncounterLimits.lines { fail(at, "LX01", "a professional claim has at most \(EncounterLimits.lines) service lines"); return false }
         line = ServiceLineBuilder(lineNumber: number, lxSegment: at.number)
         return true
     }

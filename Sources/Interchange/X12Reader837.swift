@@ -205,6 +205,7 @@ public final class X12Reader837 {
         if expectingHeader {
             summary.interchanges += 1
             report(envelope.readISA(scanner, segmentNumber: segmentNumber))
+            reportInvalidUTF8InEnvelope()
             summary.interchangeControlNumbers.append(envelope.interchange?.control ?? "")
             return
         }
@@ -252,7 +253,17 @@ public final class X12Reader837 {
                 return
             }
             handleTransactionSegment(tag)
+            return
         }
+        reportInvalidUTF8InEnvelope()
+    }
+
+    /// An envelope segment (ISA, GS, ST, SE, GE, IEA) with bytes that are not UTF-8: refused as
+    /// transaction content is, located at the element, rather than read with U+FFFD in their place.
+    private func reportInvalidUTF8InEnvelope() {
+        guard let element = scanner.elementWithInvalidUTF8() else { return }
+        envelopeIssue(element == 0 ? nil : segmentId + (element < 10 ? "0" : "") + String(element),
+                      "invalid UTF-8: refused rather than read with U+FFFD in place of the bytes")
     }
 
     private func finishInput() {

@@ -11,10 +11,9 @@ extension ServerApplication {
     /// recorded, with a history store) claim by claim; answered with the 835 (one interchange per
     /// payer) or, with `format=json` or `Accept: application/json`, every determination and the summary.
     func batch(_ request: Request, _ context: ServerContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        let payer = query["payer"].map(String.init)
+        let payer = try Self.query(request, "payer")
         let wantsJSON: Bool
-        switch query["format"].map(String.init) {
+        switch try Self.query(request, "format") {
         case "json": wantsJSON = true
         case "x12": wantsJSON = false
         case nil: wantsJSON = request.headers[.accept]?.contains("application/json") == true

@@ -14,13 +14,26 @@ struct OperationOutcomeError: HTTPResponseError {
     let status: HTTPResponse.Status
     let issue: FHIRIssue
 
+    /// The FHIR issue-type code for the status.
+    private var issueType: String {
+        switch status {
+        case .notFound: "not-found"
+        case .conflict: "conflict"
+        case .contentTooLarge: "too-long"
+        case .serviceUnavailable: "transient"
+        case .internalServerError: "exception"
+        default: "invalid"
+        }
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let issueValue: JSONValue = .object([
+        var members: [(key: String, value: JSONValue)] = [
             (key: "severity", value: .string("error")),
-            (key: "code", value: .string(status == .notFound ? "not-found" : "invalid")),
+            (key: "code", value: .string(issueType)),
             (key: "diagnostics", value: .string(issue.description)),
-            (key: "expression", value: .array([.string(issue.location)])),
-        ])
+        ]
+        if !issue.location.isEmpty { members.append((key: "expression", value: .array([.string(issue.location)]))) }
+        let issueValue: JSONValue = .object(members)
         let outcome: JSONValue = .object([(key: "resourceType", value: .string("OperationOutcome")), (key: "issue", value: .array([issueValue]))])
         return ServerApplication.fhir(outcome, status: status)
     }
@@ -78,27 +91,12 @@ extension ServerApplication {
             return Self.json(FHIRJSONWriter.string(answer))
         }
         router.post("/fhir/Claim/$submit") { request, _ in
-            let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
-            let submission: PASRequest
+            // Every refusal of a PAS request is an OperationOutcome, whichever layer refuses.
             do {
-                submission = try PASRequest(json: Data(buffer: body, byteTransferStrategy: .noCopy))
-            } catch let error as FHIRIssue {
-                throw OperationOutcomeError(status: .badRequest, issue: error)
+                return try await priorAuthorization(request)
+            } catch let problem as Problem {
+                throw OperationOutcomeError(status: problem.status, issue: FHIRIssue(location: "", message: problem.detail))
             }
-            guard let determination = try await decide(submission.encounter, dryRun: true).determinations.first else {
-                throw Problem.internalFailure("no determination was made")
-            }
-            let created = ISO8601DateFormatter().string(from: Date())
-            // An approved (or partly approved) request is an authorization a later claim is held to.
-            if let history = adjudicator.history,
-               let authorization = PAS.authorization(for: determination, request: submission, issued: today()) {
-                do {
-                    try await history.record(authorizations: [authorization])
-                } catch let error as HistoryError {
-                    throw Problem.history(error)
-                }
-            }
-            return Self.fhir(PAS.responseBundle(for: determination, request: submission, created: created))
         }
         router.get("/fhir/Questionnaire/{id}") { _, context in
             let id = try context.parameters.require("id")
@@ -110,6 +108,32 @@ extension ServerApplication {
             }
             return Self.fhir(DTR.questionnaire(for: policy, canonicalBase: settings.baseURL + "/fhir"))
         }
+    }
+
+    /// `POST /fhir/Claim/$submit`: a PAS request decided (never recorded as a claim); an approval
+    /// is recorded as a prior authorization.
+    private func priorAuthorization(_ request: Request) async throws -> Response {
+        let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
+        let submission: PASRequest
+        do {
+            submission = try PASRequest(json: Data(buffer: body, byteTransferStrategy: .noCopy))
+        } catch let error as FHIRIssue {
+            throw OperationOutcomeError(status: .badRequest, issue: error)
+        }
+        guard let determination = try await decide(submission.encounter, dryRun: true).determinations.first else {
+            throw Problem.internalFailure("no determination was made")
+        }
+        let created = ISO8601DateFormatter().string(from: Date())
+        // An approved (or partly approved) request is an authorization a later claim is held to.
+        if let history = adjudicator.history,
+           let authorization = PAS.authorization(for: determination, request: submission, issued: today()) {
+            do {
+                try await history.record(authorizations: [authorization])
+            } catch let error as HistoryError {
+                throw Problem.history(error)
+            }
+        }
+        return Self.fhir(PAS.responseBundle(for: determination, request: submission, created: created))
     }
 
     /// The latest-issued approved authorization on file for the encounter's member and payer that

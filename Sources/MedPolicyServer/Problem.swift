@@ -57,11 +57,17 @@ public struct Problem: HTTPResponseError, Sendable {
         let errors: [LocatedError]?
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// The problem+json document.
+    func bodyBytes() -> [UInt8] {
         let body = Body(type: "about:blank", title: title, status: status.code, detail: detail, errors: errors.isEmpty ? nil : errors)
+        // Strings, numbers and located errors only: encoding cannot fail.
+        return (try? CanonicalJSON.encode(body)) ?? Array(#"{"status":\#(status.code)}"#.utf8)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try CanonicalJSON.encode(body))))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bodyBytes())))
     }
 }
 

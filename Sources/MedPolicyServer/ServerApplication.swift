@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import History
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Model
 import NIOCore
@@ -20,9 +21,12 @@ public struct ServerSettings: Sendable {
     public var maxBatchBytes: Int
     /// The base of canonical URLs in FHIR answers (Questionnaire links); default `http://host:port`.
     public var publicBaseURL: String?
+    /// Timeouts and the connection cap.
+    public var connectionLimits: ConnectionLimits
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKeys: APIKeys? = nil, maxBodyBytes: Int = 1 << 20,
-                maxBatchBytes: Int = 64 << 20, publicBaseURL: String? = nil) {
+                maxBatchBytes: Int = 64 << 20, publicBaseURL: String? = nil, connectionLimits: ConnectionLimits = ConnectionLimits()) {
+        self.connectionLimits = connectionLimits
         self.host = host
         self.port = port
         self.apiKeys = apiKeys
@@ -58,7 +62,8 @@ public struct ServerApplication: Sendable {
 
     /// The router with every route.
     func router() -> Router<ServerContext> {
-        let router = Router(context: ServerContext.self)
+        // HEAD on every GET route answers as GET does, without the body.
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: AccessMiddleware(apiKeys: settings.apiKeys, metrics: metrics, logger: logger))
         addOperationalRoutes(to: router)
         addAPIRoutes(to: router)
@@ -74,8 +79,16 @@ public struct ServerApplication: Sendable {
     /// Runs until SIGTERM or SIGINT, then stops taking connections, finishes the requests in flight
     /// and closes the history store. `onRunning` receives the bound port (useful with port 0).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let limits = settings.connectionLimits
+        let openConnections = OpenConnections(limit: limits.maxConnections)
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration()
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, openConnections: openConnections,
+                                                        maxHeadBytes: decoder.maxHeaderListSize)],
+            idleTimeout: TimeAmount(limits.idleTimeout), httpDecoderConfiguration: decoder)
         let app = Application(
             router: router(),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "medpolicy"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -136,7 +149,7 @@ public struct ServerApplication: Sendable {
             let raw = try context.parameters.require("code")
             let code = raw.removingPercentEncoding ?? raw
             var date: LocalDate?
-            if let text = request.uri.queryParameters["date"] {
+            if let text = try Self.query(request, "date") {
                 guard let parsed = LocalDate(String(text)) else {
                     throw Problem(.badRequest, detail: "date: expected YYYY-MM-DD, got '\(text)'")
                 }
@@ -153,17 +166,16 @@ public struct ServerApplication: Sendable {
 
     /// `POST /v1/determinations[?payer=ID|payers=all][&record=false]`.
     private func determinations(_ request: Request, _ context: ServerContext) async throws -> Response {
-        let query = request.uri.queryParameters
         let allPayers: Bool
-        switch query["payers"].map(String.init) {
+        switch try Self.query(request, "payers") {
         case nil: allPayers = false
         case "all": allPayers = true
         case let other?: throw Problem(.badRequest, detail: "payers: expected 'all', got '\(other)'")
         }
-        let payer = query["payer"].map(String.init)
+        let payer = try Self.query(request, "payer")
         if allPayers, payer != nil { throw Problem(.badRequest, detail: "payer and payers=all cannot be used together") }
         let record: Bool
-        switch query["record"].map(String.init) {
+        switch try Self.query(request, "record") {
         case nil, "true": record = true
         case "false": record = false
         case let other?: throw Problem(.badRequest, detail: "record: expected true or false, got '\(other)'")
@@ -205,6 +217,16 @@ public struct ServerApplication: Sendable {
     static let replayedHeader = HTTPField.Name("Medpolicy-Replayed")!
 
     // MARK: - Shared pieces
+
+    /// The value of query parameter `name`, nil when absent. Given more than once
+    /// (`?payer=a&payer=b`) it is refused rather than one of the values silently taken.
+    static func query(_ request: Request, _ name: String) throws -> String? {
+        let values = request.uri.queryParameters.getAll(name)
+        guard values.count <= 1 else {
+            throw Problem(.badRequest, detail: "\(name): given \(values.count) times; give it at most once")
+        }
+        return values.first
+    }
 
     /// The request body, refusing more than `limit` bytes with 413.
     static func body(of request: Request, limit: Int) async throws -> ByteBuffer {

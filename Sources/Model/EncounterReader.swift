@@ -54,17 +54,17 @@ public enum EncounterReader {
         let dateOfService = o.required("dateOfService") { r.date($0, at: $1) }
         let placeOfService = o.optional("placeOfService") { Self.placeOfService($0, $1, r) }
         let diagnoses = o.optional("diagnoses") { value, path in
-            r.array(value, at: path) { Self.diagnosis($0, $1, r) }
+            r.array(value, at: path, limit: EncounterLimits.diagnoses, of: "diagnoses") { Self.diagnosis($0, $1, r) }
         }
         let lines = o.required("lines") { value, path -> [ServiceLine]? in
-            guard let lines = r.array(value, at: path, element: { Self.line($0, $1, r) }) else { return nil }
+            guard let lines = r.array(value, at: path, limit: EncounterLimits.lines, of: "lines", element: { Self.line($0, $1, r) }) else { return nil }
             if lines.isEmpty { r.fail(path, "at least one service line is required"); return nil }
             return lines
         }
         let procedure = o.optional("procedure") { Self.procedure($0, $1, r) }
         let clinical = o.optional("clinical") { Self.clinical($0, $1, r) }
         let history = o.optional("history") { value, path in
-            r.array(value, at: path) { Self.priorService($0, $1, r) }
+            r.array(value, at: path, limit: EncounterLimits.history, of: "prior services") { Self.priorService($0, $1, r) }
         }
         let stage = o.optional("stage") { r.enumeration($0, at: $1, as: AdjudicationStage.self) }
         let priorAuthorization = o.optional("priorAuthorization") { r.string($0, at: $1) }
@@ -158,11 +158,12 @@ public enum EncounterReader {
         guard let o = r.object(value, at: path, allowed: Self.lineKeys) else { return nil }
         let code = o.required("code") { Self.procedureCode($0, $1, r) }
         let modifiers = o.optional("modifiers") { value, path in
-            r.array(value, at: path) { Self.modifier($0, $1, r) }
+            r.array(value, at: path, limit: EncounterLimits.modifiers, of: "modifiers") { Self.modifier($0, $1, r) }
         }
         let units = o.optional("units") { r.integer($0, at: $1, in: 1...Int.max) }
         let pointers = o.optional("diagnosisPointers") { value, path -> [Int]? in
-            guard let pointers = r.array(value, at: path, element: { r.integer($0, at: $1, in: 1...12) }) else { return nil }
+            guard let pointers = r.array(value, at: path, limit: EncounterLimits.diagnosisPointers, of: "diagnosis pointers",
+                                               element: { r.integer($0, at: $1, in: 1...12) }) else { return nil }
             if pointers.isEmpty { r.fail(path, "must name at least one diagnosis when given"); return nil }
             return pointers
         }
@@ -196,8 +197,12 @@ public enum EncounterReader {
 
     static func procedure(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Procedure? {
         guard let o = r.object(value, at: path, allowed: Self.procedureKeys) else { return nil }
-        let sites = o.optional("sites") { value, path in r.array(value, at: path) { Self.site($0, $1, r) } }
-        let injectate = o.optional("injectate") { value, path in r.array(value, at: path) { r.string($0, at: $1) } }
+        let sites = o.optional("sites") { value, path in
+            r.array(value, at: path, limit: EncounterLimits.sites, of: "sites") { Self.site($0, $1, r) }
+        }
+        let injectate = o.optional("injectate") { value, path in
+            r.array(value, at: path, limit: EncounterLimits.injectates, of: "injectates") { r.string($0, at: $1) }
+        }
         let imaging = o.optional("imagingGuidance") { r.enumeration($0, at: $1, as: ImagingGuidance.self) }
         if o.has("sites") && sites == nil || o.has("injectate") && injectate == nil { return nil }
         return Procedure(sites: sites, injectate: injectate, imagingGuidance: imaging)
@@ -217,17 +222,19 @@ public enum EncounterReader {
         let painOnset = o.optional("painOnset") { r.date($0, at: $1) }
         let findings = o.optional("findings") { Self.findings($0, $1, r) }
         let therapy = o.optional("conservativeTherapy") { value, path in
-            r.array(value, at: path) { Self.conservativeTherapy($0, $1, r) }
+            r.array(value, at: path, limit: EncounterLimits.clinicalEntries, of: "therapies") { Self.conservativeTherapy($0, $1, r) }
         }
         let drugs = o.optional("pharmacotherapy") { value, path in
-            r.array(value, at: path) { Self.pharmacotherapy($0, $1, r) }
+            r.array(value, at: path, limit: EncounterLimits.clinicalEntries, of: "drugs") { Self.pharmacotherapy($0, $1, r) }
         }
         let plan = o.optional("treatmentPlan") { value, path in
-            r.array(value, at: path) { r.enumeration($0, at: $1, as: TherapyType.self) }
+            r.array(value, at: path, limit: EncounterLimits.clinicalEntries, of: "plan entries") { r.enumeration($0, at: $1, as: TherapyType.self) }
         }
         let response = o.optional("priorInjectionResponse") { Self.priorResponse($0, $1, r) }
         let documentation = o.optional("documentation") { value, path in
-            r.array(value, at: path) { r.enumeration($0, at: $1, as: DocumentationElement.self) }
+            r.array(value, at: path, limit: EncounterLimits.clinicalEntries, of: "documentation elements") {
+                r.enumeration($0, at: $1, as: DocumentationElement.self)
+            }
         }
         return Clinical(painOnset: painOnset, findings: findings, conservativeTherapy: therapy, pharmacotherapy: drugs,
                         treatmentPlan: plan, priorInjectionResponse: response, documentation: documentation)
@@ -277,7 +284,9 @@ public enum EncounterReader {
         let date = o.required("dateOfService") { r.date($0, at: $1) }
         let code = o.required("code") { Self.procedureCode($0, $1, r) }
         let units = o.optional("units") { r.integer($0, at: $1, in: 1...Int.max) }
-        let sites = o.optional("sites") { value, path in r.array(value, at: path) { Self.site($0, $1, r) } }
+        let sites = o.optional("sites") { value, path in
+            r.array(value, at: path, limit: EncounterLimits.sites, of: "sites") { Self.site($0, $1, r) }
+        }
         guard let id, let date, let code else { return nil }
         return PriorService(id: id, dateOfService: date, code: code, units: units, sites: sites)
     }

@@ -108,6 +108,16 @@ public final class StrictReader {
     }
 
     /// An array whose every element is read by `element`; `nil` if any element failed.
+    /// An array of at most `limit` elements (more: one error naming the count, no element read).
+    public func array<T>(_ value: JSONValue, at path: String, limit: Int, of noun: String,
+                         element: (JSONValue, String) -> T?) -> [T]? {
+        if case .array(let items) = value, let excess = EncounterLimits.excess(items.count, noun, limit: limit) {
+            fail(path, excess)
+            return nil
+        }
+        return array(value, at: path, element: element)
+    }
+
     public func array<T>(_ value: JSONValue, at path: String, element: (JSONValue, String) -> T?) -> [T]? {
         guard case .array(let items) = value else { fail(path, "expected an array, got \(value.typeName)"); return nil }
         var result: [T] = []

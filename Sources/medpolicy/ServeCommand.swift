@@ -19,6 +19,10 @@ struct Serve: AsyncParsableCommand {
         The key file holds one key per line (or `name<TAB>key`); clients send `Authorization: Bearer KEY`.
         SIGTERM or SIGINT stops it gracefully: requests in flight finish, the history store is closed.
         Access logs name the route template, status, duration and client, never request content.
+        Slow or idle clients cannot hold the server: a request head must be complete --header-timeout
+        seconds after its first byte, a body may pause at most --body-timeout seconds, a keep-alive
+        connection with no request for --idle-timeout seconds is closed, and beyond --max-connections
+        open connections a new one is answered 503 and closed.
 
         Examples:
           medpolicy serve --db history.sqlite
@@ -46,6 +50,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest 837 file for POST /v1/batch, in bytes.")
     var maxBatch = 64 << 20
 
+    @Option(help: "Seconds a keep-alive connection may sit with no request before it is closed.")
+    var idleTimeout = 30.0
+
+    @Option(help: "Seconds a request's head (request line and headers) has to arrive, from its first byte.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Longest pause, in seconds, while a request body arrives.")
+    var bodyTimeout = 20.0
+
+    @Option(help: "Connections open at once; more are answered 503 and closed.")
+    var maxConnections = 512
+
     @Option(help: "Base URL clients reach this server at, for canonical URLs in FHIR answers.")
     var publicURL: String?
 
@@ -55,6 +71,10 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port: expected 0 to 65535, got \(port)") }
         guard maxBody > 0, maxBatch > 0 else { throw ValidationError("--max-body and --max-batch must be positive") }
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+            guard seconds > 0, seconds <= 86_400 else { throw ValidationError("\(name): expected seconds above 0 and at most 86400, got \(seconds)") }
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive, got \(maxConnections)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         if apiKeys == nil, !["127.0.0.1", "::1", "localhost"].contains(host) {
             throw ValidationError("--host \(host) without --api-keys would serve claims to anyone who can reach it; give --api-keys FILE")
@@ -73,7 +93,11 @@ struct Serve: AsyncParsableCommand {
         let history = try await store.open()
         let server = ServerApplication(
             settings: ServerSettings(host: host, port: port, apiKeys: keys, maxBodyBytes: maxBody, maxBatchBytes: maxBatch,
-                                     publicBaseURL: publicURL),
+                                     publicBaseURL: publicURL,
+                                     connectionLimits: ConnectionLimits(
+                                        idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                                        headerTimeout: .milliseconds(Int64(headerTimeout * 1000)),
+                                        bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)), maxConnections: maxConnections)),
             adjudicator: Adjudicator(evaluator: evaluator, history: history), codeSets: codeSets, logger: logger)
         try await server.run { port in
             // Written unbuffered, for whoever waits on a pipe for the port.

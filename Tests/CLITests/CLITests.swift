@@ -158,6 +158,24 @@ struct CLITests {
         #expect(run.stderr.contains("line 1, column 33: invalid UTF-8 (byte 0xFF)"), "\(run.stderr)")
     }
 
+    /// Issue 27.5: validate reads an 837 as batch does and says where invalid UTF-8 in its envelope is.
+    @Test func validateSaysWhereInvalidUTF8IsInAnX12Envelope() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-utf8-\(UUID().uuidString).837")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let clean = try Data(contentsOf: URL(fileURLWithPath: "Tests/InterchangeTests/Fixtures/commercial.837"))
+        try clean.write(to: file)
+        let valid = try medpolicy(["validate", file.path])
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("valid (1 claims)"), "\(valid.stdout)")
+
+        let text = String(decoding: clean, as: UTF8.self).components(separatedBy: "GS*HC*SUBMITTERID*")
+        #expect(text.count == 2)
+        try Data(Array(text[0].utf8) + Array("GS*HC*SUBMITTER".utf8) + [0xFF] + Array("*".utf8) + Array(text[1].utf8)).write(to: file)
+        let run = try medpolicy(["validate", file.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("segment 2 (GS), element GS02: invalid UTF-8"), "\(run.stderr)")
+    }
+
     @Test func missingFileIsExitTwo() throws {
         let run = try medpolicy(["check", "Examples/does-not-exist.json"])
         #expect(run.status == 2)

@@ -87,4 +87,17 @@ struct HardeningCLITests {
         #expect(!FileManager.default.fileExists(atPath: "/dev/null-wal"))
         #expect(kind("/dev/null") == S_IFCHR)
     }
+    /// Issue 27.7: an encounter past a size cap is refused with its JSON path, exit 2, by check and validate.
+    @Test("check and validate refuse 10,000 lines with the path, exit 2")
+    func oversizedEncounterIsExitTwo() throws {
+        var encounter = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "Examples/florida-blue-approved.json"))) as! [String: Any]
+        encounter["lines"] = Array(repeating: ["code": "20552", "units": 1], count: 10_000)
+        try JSONSerialization.data(withJSONObject: encounter).write(to: URL(fileURLWithPath: scratch.path("big.json")))
+        for command in ["check", "validate"] {
+            let run = try medpolicy([command, scratch.path("big.json")])
+            #expect(run.status == 2, "\(command): \(run.stdout)")
+            #expect(run.stderr.contains("lines: 10000 lines; at most 50"), "\(command): \(run.stderr)")
+        }
+        #expect(try medpolicy(["validate", "Examples/florida-blue-approved.json"]).status == 0)
+    }
 }

@@ -146,4 +146,28 @@ struct MalformedInputTests {
         #expect(accented.claims.count == 1)
         #expect(accented.claimErrors.isEmpty)
     }
+    /// Issue 27.5: invalid UTF-8 in an envelope segment (ISA, GS, ST, SE, GE, IEA) is a located
+    /// envelope issue (segment, element), as it is inside a transaction.
+    @Test func invalidUTF8InTheEnvelopeIsALocatedIssue() throws {
+        let text = try fixture("commercial.837")
+        let cases: [(segment: String, replacing: String, with: [UInt8], element: String)] = [
+            ("ISA", "*ZZ*SUBMITTERID    *", Array("*ZZ*SUBMITTERID".utf8) + [0xFF] + Array("   *".utf8), "ISA06"),
+            ("GS", "GS*HC*SUBMITTERID*", Array("GS*HC*SUBMITTER".utf8) + [0xFE] + Array("*".utf8), "GS02"),
+            ("ST", "ST*837*0021*", Array("ST*837*002".utf8) + [0xC3] + Array("*".utf8), "ST02"),
+        ]
+        for (segment, old, new, element) in cases {
+            let parts = text.components(separatedBy: old)
+            #expect(parts.count == 2, "\(old)")
+            let bytes = Array(parts[0].utf8) + new + Array(parts[1].utf8)
+            let result = try X12Reader837(bytes: bytes).readAll()
+            let issue = result.envelopeIssues.first { $0.message.contains("invalid UTF-8") }
+            #expect(issue?.segmentId == segment, "\(result.envelopeIssues)")
+            #expect(issue?.element == element, "\(result.envelopeIssues)")
+            #expect(issue?.segmentNumber == (segment == "ISA" ? 1 : segment == "GS" ? 2 : 3))
+        }
+        // The same envelope in valid UTF-8 (an accented letter) has no such issue.
+        let accented = try X12Reader837(bytes: Array(text.replacingOccurrences(of: "GS*HC*SUBMITTERID*", with: "GS*HC*SUBMITTÉRID*").utf8)).readAll()
+        #expect(!accented.envelopeIssues.contains { $0.message.contains("invalid UTF-8") })
+        #expect(accented.claims.count == 1)
+    }
 }

@@ -66,10 +66,12 @@ struct RunningServer {
     let logs: LogCapture
 
     static func start(history: (any HistoryStore)? = nil, apiKeys: APIKeys? = nil, maxBodyBytes: Int = 1 << 20,
+                      connectionLimits: ConnectionLimits = ConnectionLimits(),
                       today: LocalDate = LocalDate("2025-09-10")!) async throws -> RunningServer {
         let logs = LogCapture()
         let application = ServerApplication(
-            settings: ServerSettings(host: "127.0.0.1", port: 0, apiKeys: apiKeys, maxBodyBytes: maxBodyBytes),
+            settings: ServerSettings(host: "127.0.0.1", port: 0, apiKeys: apiKeys, maxBodyBytes: maxBodyBytes,
+                                     connectionLimits: connectionLimits),
             adjudicator: Adjudicator(evaluator: try sharedEvaluator.get(), history: history),
             codeSets: try sharedCodeSets.get(), logger: logs.logger(), today: { today })
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -78,6 +80,9 @@ struct RunningServer {
         guard let port = await iterator.next() else { throw CancellationError() }
         return RunningServer(base: "http://127.0.0.1:\(port)", task: task, logs: logs)
     }
+
+    /// The port the server listens on.
+    var port: Int { Int(base.split(separator: ":").last ?? "") ?? 0 }
 
     struct Reply {
         let status: Int
