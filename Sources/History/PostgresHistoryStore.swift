@@ -15,9 +15,9 @@ final class PostgresHistoryStore: HistoryStore {
 
     private let pool: PostgresConnectionPool
     private let location: PostgresLocation
-    private let logger: Logger
+    fileprivate let logger: Logger
     /// The schema name, checked to be a plain identifier, for use in SQL text.
-    private let s: String
+    fileprivate let s: String
 
     private init(pool: PostgresConnectionPool, location: PostgresLocation, logger: Logger) {
         self.pool = pool
@@ -256,10 +256,10 @@ final class PostgresHistoryStore: HistoryStore {
 
     /// The generation under which a batch keeps its members' services: no other medpolicy writer
     /// can change them while the batch holds their locks.
-    private static let lockedGeneration: Int64 = 0
+    fileprivate static let lockedGeneration: Int64 = 0
 
-    /// The read–decide–write cycle, inside the caller's transaction. `written`: a batch's members,
-    /// locked and with their services read up front.
+    /// The adjudication sequence on `connection`, inside the caller's transaction. `written`: a
+    /// batch's members, locked and with their services read up front.
     private func adjudicate(_ connection: PostgresConnection, _ submission: Submission, dryRun: Bool,
                             written: TransactionMemberServices? = nil,
                             decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
@@ -268,125 +268,18 @@ final class PostgresHistoryStore: HistoryStore {
                 SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + s)), hashtext(\(submission.memberId)))
                 """, logger)
         }
-        // One round trip: an identical recorded submission's determination, and whether the id is known.
-        let found = try await connection.query("""
-            SELECT replayed.submission, replayed.determination,
-                   EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
-            FROM (SELECT 1) AS one LEFT JOIN (
-                SELECT c.submission, d.determination FROM \(unescaped: s).claims c
-                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-                WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
-                ORDER BY d.sequence DESC LIMIT 1) AS replayed ON true
-            """, logger: logger)
-        var stored: (record: Int64, determination: String)?
-        var alreadyRecorded = false
-        for try await (record, determination, exists) in found.decode((Int64?, String?, Bool).self) {
-            if let record, let determination { stored = (record, determination) }
-            alreadyRecorded = exists
-        }
-        if let stored {
-            let determination = try HistoryCodec.decode(Determination.self, stored.determination, what: "determination")
-            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored.record,
-                                retired: try await retiredClaim(connection, submission, changedBy: stored.record))
-        }
-        try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
-        var targets: [Int64] = []
-        if let target = submission.target {
-            var rows: [TargetRow] = []
-            let result = try await connection.query("""
-                SELECT c.submission, c.member_id, c.state, n.claim_id
-                FROM \(unescaped: s).claims c LEFT JOIN \(unescaped: s).claims n ON n.submission = c.changed_by
-                WHERE c.claim_id = \(target) AND c.frequency <> 'void' ORDER BY c.submission
-                """, logger: logger)
-            for try await (number, member, state, changedBy) in result.decode((Int64, String, String, String?).self) {
-                rows.append(TargetRow(submission: number, memberId: member, state: state, changedBy: changedBy))
-            }
-            targets = try submission.checkTarget(rows)
-        }
-        var retired: RecordedClaim?
-        if let latest = targets.max() { retired = try await retiredClaim(connection, submission, number: latest) }
-        let counting: [StoredService]
-        if let kept = written?.services(member: submission.memberId, generation: Self.lockedGeneration) {
-            counting = kept
-        } else {
-            counting = try await countingServices(connection, member: submission.memberId)
-        }
-        let determination = decide(counting.map(\.asPriorService))
-        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
-
-        // One statement records the claim, retires the claims it replaces or voids, and records its
-        // lines and determination (foreign keys are checked at the end of the statement).
-        let lines = submission.lines(for: determination)
-        let newState = submission.targetNewState.rawValue
-        let recordedState = submission.recordedState.rawValue
-        guard let record = try await connection.one("""
-            WITH claim AS (
-                INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
-                VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
-                        \(submission.frequency.rawValue), \(submission.target), \(recordedState),
-                        \(submission.canonicalJSON))
-                ON CONFLICT (claim_id) WHERE frequency = 'original' DO NOTHING
-                RETURNING submission
-            ), retired_claims AS (
-                UPDATE \(unescaped: s).claims SET state = \(newState), changed_by = (SELECT submission FROM claim)
-                WHERE submission = ANY (\(targets)::bigint[])
-            ), retired_services AS (
-                UPDATE \(unescaped: s).services SET state = \(newState)
-                WHERE submission = ANY (\(targets)::bigint[])
-            ), recorded_services AS (
-                INSERT INTO \(unescaped: s).services (submission, line_number, member_id, payer, claim_id,
-                    date_of_service, code, units, sites, outcome, state)
-                SELECT claim.submission, line.number, \(submission.memberId), \(submission.payer),
-                       \(submission.claimId), \(submission.dateOfService)::date, line.code, line.units,
-                       \(submission.sitesJSON), line.outcome, \(recordedState)
-                FROM claim, unnest(\(lines.map(\.lineNumber))::integer[], \(lines.map(\.code))::text[],
-                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome.rawValue))::text[])
-                            AS line (number, code, units, outcome)
-            ), issued AS (
-                INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
-                SELECT submission, \(submission.claimId), \(determination.policy?.id),
-                       \(determination.outcome.rawValue), \(try HistoryCodec.canonicalJSON(determination))
-                FROM claim
-            )
-            SELECT submission FROM claim
-            """, Int64.self, logger) else {
-            // The same original claim id was recorded meanwhile (for another member: this member is
-            // locked); nothing of this claim was written.
-            guard submission.frequency == .original else {
-                throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
-            }
-            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
-        }
-        written?.store(submission.countingServices(after: counting, determination: determination),
-                       member: submission.memberId, generation: Self.lockedGeneration)
-        return Adjudication(determination: determination, recorded: true, replayed: false, record: record, retired: retired)
+        return try await AdjudicationSequence.run(
+            submission, dryRun: dryRun, over: PostgresTransaction(store: self, connection: connection, written: written),
+            decide: decide)
     }
 
-    /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
-    /// one the recorded claim `changedBy` retired (a replay); nil for an original.
-    private func retiredClaim(_ connection: PostgresConnection, _ submission: Submission, number: Int64? = nil,
-                              changedBy: Int64? = nil) async throws -> RecordedClaim? {
-        guard let target = submission.target else { return nil }
-        let result = try await connection.query("""
-            SELECT c.submission, c.encounter, d.determination FROM \(unescaped: s).claims c
-            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-            WHERE c.claim_id = \(target) AND (c.submission = \(number) OR c.changed_by = \(changedBy))
-            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
-            """, logger: logger)
-        var retired: RecordedClaim?
-        for try await (record, encounter, determination) in result.decode((Int64, String, String).self) {
-            retired = try HistoryCodec.recordedClaim(record: record, encounter: encounter, determination: determination)
-        }
-        return retired
-    }
-
-    private func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
+    fileprivate func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
         try await countingServices(connection, members: [member])[member] ?? []
     }
 
     /// The counting services of each of `members` (every one present, with none when it has none),
     /// oldest first.
-    private func countingServices(_ connection: PostgresConnection, members: [String]) async throws -> [String: [StoredService]] {
+    fileprivate func countingServices(_ connection: PostgresConnection, members: [String]) async throws -> [String: [StoredService]] {
         let result = try await connection.query("""
             SELECT member_id, payer, claim_id, line_number, to_char(date_of_service, 'YYYY-MM-DD'), code, units,
                    sites, outcome
@@ -546,6 +439,119 @@ final class PostgresHistoryStore: HistoryStore {
             return connecting ? HistoryError.unreachable("\(location.displayName): \(detail)")
                 : HistoryError.storage("\(location.displayName): \(detail)")
         }
+    }
+}
+
+/// The adjudication primitives on one PostgreSQL connection, inside a transaction the store opened
+/// (with the member locked, unless a dry run).
+private struct PostgresTransaction: AsyncStoreTransaction {
+    let store: PostgresHistoryStore
+    let connection: PostgresConnection
+    /// A batch's members, locked and with their services read up front.
+    let written: TransactionMemberServices?
+    private var s: String { store.s }
+    private var logger: Logger { store.logger }
+
+    /// One round trip: an identical recorded submission's determination, and whether the id is known.
+    func findReplay(_ submission: Submission) async throws -> (replay: FoundReplay?, alreadyRecorded: Bool) {
+        let found = try await connection.query("""
+            SELECT replayed.submission, replayed.determination,
+                   EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
+            FROM (SELECT 1) AS one LEFT JOIN (
+                SELECT c.submission, d.determination FROM \(unescaped: s).claims c
+                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+                WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
+                ORDER BY d.sequence DESC LIMIT 1) AS replayed ON true
+            """, logger: logger)
+        var replay: FoundReplay?
+        var alreadyRecorded = false
+        for try await (record, determination, exists) in found.decode((Int64?, String?, Bool).self) {
+            if let record, let determination { replay = FoundReplay(record: record, determination: determination) }
+            alreadyRecorded = exists
+        }
+        return (replay, alreadyRecorded)
+    }
+
+    func targetRows(claimId: String) async throws -> [TargetRow] {
+        var rows: [TargetRow] = []
+        let result = try await connection.query("""
+            SELECT c.submission, c.member_id, c.state, n.claim_id
+            FROM \(unescaped: s).claims c LEFT JOIN \(unescaped: s).claims n ON n.submission = c.changed_by
+            WHERE c.claim_id = \(claimId) AND c.frequency <> 'void' ORDER BY c.submission
+            """, logger: logger)
+        for try await (number, member, state, changedBy) in result.decode((Int64, String, String, String?).self) {
+            rows.append(TargetRow(submission: number, memberId: member, state: state, changedBy: changedBy))
+        }
+        return rows
+    }
+
+    func retiredClaim(claimId: String, number: Int64?, changedBy: Int64?) async throws -> RecordedClaim? {
+        let result = try await connection.query("""
+            SELECT c.submission, c.encounter, d.determination FROM \(unescaped: s).claims c
+            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+            WHERE c.claim_id = \(claimId) AND (c.submission = \(number) OR c.changed_by = \(changedBy))
+            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
+            """, logger: logger)
+        var retired: RecordedClaim?
+        for try await (record, encounter, determination) in result.decode((Int64, String, String).self) {
+            retired = try HistoryCodec.recordedClaim(record: record, encounter: encounter, determination: determination)
+        }
+        return retired
+    }
+
+    func countingServices(member: String) async throws -> [StoredService] {
+        if let kept = written?.services(member: member, generation: PostgresHistoryStore.lockedGeneration) { return kept }
+        return try await store.countingServices(connection, member: member)
+    }
+
+    func record(_ claim: ClaimWrite) async throws -> Int64 {
+        let submission = claim.submission
+        let determination = claim.determination
+        // One statement records the claim, retires the claims it replaces or voids, and records its
+        // lines and determination (foreign keys are checked at the end of the statement).
+        let lines = submission.lines(for: determination)
+        let newState = submission.targetNewState.rawValue
+        let recordedState = submission.recordedState.rawValue
+        guard let record = try await connection.one("""
+            WITH claim AS (
+                INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+                VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
+                        \(submission.frequency.rawValue), \(submission.target), \(recordedState),
+                        \(submission.canonicalJSON))
+                ON CONFLICT (claim_id) WHERE frequency = 'original' DO NOTHING
+                RETURNING submission
+            ), retired_claims AS (
+                UPDATE \(unescaped: s).claims SET state = \(newState), changed_by = (SELECT submission FROM claim)
+                WHERE submission = ANY (\(claim.targets)::bigint[])
+            ), retired_services AS (
+                UPDATE \(unescaped: s).services SET state = \(newState)
+                WHERE submission = ANY (\(claim.targets)::bigint[])
+            ), recorded_services AS (
+                INSERT INTO \(unescaped: s).services (submission, line_number, member_id, payer, claim_id,
+                    date_of_service, code, units, sites, outcome, state)
+                SELECT claim.submission, line.number, \(submission.memberId), \(submission.payer),
+                       \(submission.claimId), \(submission.dateOfService)::date, line.code, line.units,
+                       \(submission.sitesJSON), line.outcome, \(recordedState)
+                FROM claim, unnest(\(lines.map(\.lineNumber))::integer[], \(lines.map(\.code))::text[],
+                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome.rawValue))::text[])
+                            AS line (number, code, units, outcome)
+            ), issued AS (
+                INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
+                SELECT submission, \(submission.claimId), \(determination.policy?.id),
+                       \(determination.outcome.rawValue), \(try HistoryCodec.canonicalJSON(determination))
+                FROM claim
+            )
+            SELECT submission FROM claim
+            """, Int64.self, logger) else {
+            // The same original claim id was recorded meanwhile (for another member: this member is
+            // locked); nothing of this claim was written.
+            guard submission.frequency == .original else {
+                throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
+            }
+            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
+        }
+        written?.store(claim.countingAfter, member: submission.memberId, generation: PostgresHistoryStore.lockedGeneration)
+        return record
     }
 }
 

@@ -350,72 +350,12 @@ final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
-    /// The read–decide–write cycle, inside the caller's transaction.
+    /// The adjudication sequence over this file, inside the caller's transaction.
     private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool, cache: MemberServicesCache,
                                    written: TransactionMemberServices? = nil,
                                    decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {
-        // Statements are prepared once per connection (cachedStatement): parsing SQL per claim was
-        // a measurable share of a batch.
-        if let stored = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT c.submission, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
-            WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
-            """), arguments: [submission.claimId, submission.canonicalJSON]) {
-            let determination = try HistoryCodec.decode(Determination.self, stored[1], what: "determination")
-            let record: Int64 = stored[0]
-            return Adjudication(determination: determination, recorded: false, replayed: true, record: record,
-                                retired: try retiredClaim(db, submission, changedBy: record))
-        }
-        let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
-                                                arguments: [submission.claimId]) ?? false
-        try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
-        var targets: [Int64] = []
-        if let target = submission.target {
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT c.submission, c.member_id, c.state, n.claim_id AS changed_by
-                FROM claims c LEFT JOIN claims n ON n.submission = c.changed_by
-                WHERE c.claim_id = ? AND c.frequency <> 'void' ORDER BY c.submission
-                """), arguments: [target])
-            targets = try submission.checkTarget(rows.map {
-                TargetRow(submission: $0["submission"], memberId: $0["member_id"], state: $0["state"],
-                          changedBy: $0["changed_by"])
-            })
-        }
-        let retired = try targets.max().flatMap { try retiredClaim(db, submission, number: $0) }
-        let stored = try countingServices(db, member: submission.memberId, cache: cache, written: written)
-        let determination = decide(stored.map(\.asPriorService))
-        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
-
-        try db.cachedStatement(sql: """
-            INSERT INTO claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [submission.claimId, submission.memberId, submission.payer, submission.frequency.rawValue,
-                             submission.target, submission.recordedState.rawValue, submission.canonicalJSON])
-        let number = db.lastInsertedRowID
-        for target in targets {
-            try db.cachedStatement(sql: "UPDATE claims SET state = ?, changed_by = ? WHERE submission = ?")
-                .execute(arguments: [submission.targetNewState.rawValue, number, target])
-            try db.cachedStatement(sql: "UPDATE services SET state = ? WHERE submission = ?")
-                .execute(arguments: [submission.targetNewState.rawValue, target])
-        }
-        for line in submission.lines(for: determination) {
-            try db.cachedStatement(sql: """
-                INSERT INTO services (submission, line_number, member_id, payer, claim_id, date_of_service, code, units,
-                                      sites, outcome, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [number, line.lineNumber, submission.memberId, submission.payer, submission.claimId,
-                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome.rawValue,
-                                 submission.recordedState.rawValue])
-        }
-        try db.cachedStatement(sql: """
-            INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
-            VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
-                             try HistoryCodec.canonicalJSON(determination)])
-        // The claim is written whole: keep what the table now holds for the member, derived
-        // instead of read back.
-        written?.store(submission.countingServices(after: stored, determination: determination),
-                       member: submission.memberId, generation: try generation(db, member: submission.memberId))
-        return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
+        try AdjudicationSequence.run(submission, dryRun: dryRun,
+                                     over: SQLiteTransaction(db: db, cache: cache, written: written), decide: decide)
     }
 
     /// The common dry run, answered from one statement: an original claim whose id is not recorded
@@ -437,18 +377,6 @@ final class SQLiteHistoryStore: HistoryStore {
         return Adjudication(determination: decide(priors), recorded: false, replayed: false)
     }
 
-    /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
-    /// one the recorded claim `changedBy` retired (a replay); nil for an original.
-    private static func retiredClaim(_ db: Database, _ submission: Submission, number: Int64? = nil,
-                                     changedBy: Int64? = nil) throws -> RecordedClaim? {
-        guard let target = submission.target, let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT c.submission, c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
-            WHERE c.claim_id = ? AND (c.submission = ? OR c.changed_by = ?)
-            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
-            """), arguments: [target, number, changedBy]) else { return nil }
-        return try HistoryCodec.recordedClaim(record: row[0], encounter: row[1], determination: row[2])
-    }
-
     /// The member's counting services: from what this write transaction recorded (`written`) or
     /// from `cache` when the member's generation in this snapshot is theirs, else from the table.
     /// Only a read outside a write transaction (`written == nil`: the snapshot holds committed
@@ -457,7 +385,7 @@ final class SQLiteHistoryStore: HistoryStore {
     /// A cache entry at the generation this snapshot sees is the right one even inside a write
     /// transaction: had the transaction changed the member, the generation would have moved
     /// past every committed one.
-    private static func countingServices(_ db: Database, member: String, cache: MemberServicesCache,
+    fileprivate static func countingServices(_ db: Database, member: String, cache: MemberServicesCache,
                                          written: TransactionMemberServices?) throws -> [StoredService] {
         let generation = try generation(db, member: member)
         if let services = written?.services(member: member, generation: generation) { return services }
@@ -467,7 +395,7 @@ final class SQLiteHistoryStore: HistoryStore {
         return services
     }
 
-    private static func generation(_ db: Database, member: String) throws -> Int64 {
+    fileprivate static func generation(_ db: Database, member: String) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM member_generations WHERE member_id = ?"),
                            arguments: [member]) ?? 0
     }
@@ -626,5 +554,87 @@ final class SQLiteHistoryStore: HistoryStore {
         default:
             return HistoryError.storage("\(path): \(error.message ?? error.description)")
         }
+    }
+}
+
+/// The adjudication primitives over one SQLite connection, inside a transaction the store opened.
+/// Statements are prepared once per connection (cachedStatement): parsing SQL per claim was a
+/// measurable share of a batch.
+private struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+    let cache: MemberServicesCache
+    /// A write transaction's members, as its own writes left them (nil for a dry run's snapshot).
+    let written: TransactionMemberServices?
+
+    func findReplay(_ submission: Submission) throws -> (replay: FoundReplay?, alreadyRecorded: Bool) {
+        if let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.submission, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
+            """), arguments: [submission.claimId, submission.canonicalJSON]) {
+            return (FoundReplay(record: stored[0], determination: stored[1]), true)
+        }
+        let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
+                                                arguments: [submission.claimId]) ?? false
+        return (nil, alreadyRecorded)
+    }
+
+    func targetRows(claimId: String) throws -> [TargetRow] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT c.submission, c.member_id, c.state, n.claim_id AS changed_by
+            FROM claims c LEFT JOIN claims n ON n.submission = c.changed_by
+            WHERE c.claim_id = ? AND c.frequency <> 'void' ORDER BY c.submission
+            """), arguments: [claimId]).map {
+            TargetRow(submission: $0["submission"], memberId: $0["member_id"], state: $0["state"], changedBy: $0["changed_by"])
+        }
+    }
+
+    func retiredClaim(claimId: String, number: Int64?, changedBy: Int64?) throws -> RecordedClaim? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.submission, c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.claim_id = ? AND (c.submission = ? OR c.changed_by = ?)
+            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
+            """), arguments: [claimId, number, changedBy]) else { return nil }
+        return try HistoryCodec.recordedClaim(record: row[0], encounter: row[1], determination: row[2])
+    }
+
+    func countingServices(member: String) throws -> [StoredService] {
+        try SQLiteHistoryStore.countingServices(db, member: member, cache: cache, written: written)
+    }
+
+    func record(_ claim: ClaimWrite) throws -> Int64 {
+        let submission = claim.submission
+        let determination = claim.determination
+        try db.cachedStatement(sql: """
+            INSERT INTO claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [submission.claimId, submission.memberId, submission.payer, submission.frequency.rawValue,
+                             submission.target, submission.recordedState.rawValue, submission.canonicalJSON])
+        let number = db.lastInsertedRowID
+        for target in claim.targets {
+            try db.cachedStatement(sql: "UPDATE claims SET state = ?, changed_by = ? WHERE submission = ?")
+                .execute(arguments: [submission.targetNewState.rawValue, number, target])
+            try db.cachedStatement(sql: "UPDATE services SET state = ? WHERE submission = ?")
+                .execute(arguments: [submission.targetNewState.rawValue, target])
+        }
+        for line in submission.lines(for: determination) {
+            try db.cachedStatement(sql: """
+                INSERT INTO services (submission, line_number, member_id, payer, claim_id, date_of_service, code, units,
+                                      sites, outcome, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [number, line.lineNumber, submission.memberId, submission.payer, submission.claimId,
+                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome.rawValue,
+                                 submission.recordedState.rawValue])
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
+            VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
+                             try HistoryCodec.canonicalJSON(determination)])
+        // The claim is written whole: keep what the table now holds for the member.
+        if let written {
+            written.store(claim.countingAfter, member: submission.memberId,
+                          generation: try SQLiteHistoryStore.generation(db, member: submission.memberId))
+        }
+        return number
     }
 }
