@@ -91,7 +91,9 @@ let package = Package(
         // Workflows and Interchange: a generated 837 file adjudicated end to end against a SQLite history.
         .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange", "SyntheticClaims",
                                                         .product(name: "PostgresNIO", package: "postgres-nio"),
-                                                        .product(name: "GRDB", package: "GRDB.swift")]),
+                                                        .product(name: "GRDB", package: "GRDB.swift")],
+                    // A history file as medpolicy wrote it before GRDB's migrator kept its versions.
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["medpolicy"]),
         .testTarget(name: "ServerTests", dependencies: ["medpolicy", "MedPolicyServer", "Workflows", "Interchange", "FHIRInterchange",
                                                         "SyntheticClaims", "TestSupport", "Model", "History",

@@ -10,14 +10,11 @@ import PostgresNIO
 /// different members run in parallel. The schema is marked as ours, with its version, in the
 /// `meta` table.
 final class PostgresHistoryStore: HistoryStore {
-    static let schemaVersion = 3
-    static let application = "medpolicy-history"
-
     private let pool: PostgresConnectionPool
-    private let location: PostgresLocation
-    private let logger: Logger
+    let location: PostgresLocation
+    let logger: Logger
     /// The schema name, checked to be a plain identifier, for use in SQL text.
-    private let s: String
+    let s: String
 
     private init(pool: PostgresConnectionPool, location: PostgresLocation, logger: Logger) {
         self.pool = pool
@@ -56,134 +53,6 @@ final class PostgresHistoryStore: HistoryStore {
             throw error
         }
         return store
-    }
-
-    /// Creates or upgrades the schema, serialized across processes by an advisory lock.
-    private func migrate() async throws {
-        try await transaction { connection in
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtext('medpolicy-history-migration'))", logger)
-            let schemaExists = try await connection.one(
-                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = \(s))", Bool.self, logger) ?? false
-            if !schemaExists {
-                try await connection.run("CREATE SCHEMA \(unescaped: s)", logger)
-            }
-            let hasMeta = try await connection.one("""
-                SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                               WHERE n.nspname = \(s) AND c.relname = 'meta')
-                """, Bool.self, logger) ?? false
-            var version = 0
-            if hasMeta {
-                let application = try await connection.one(
-                    "SELECT value FROM \(unescaped: s).meta WHERE key = 'application'", String.self, logger)
-                guard application == Self.application else { throw HistoryError.notOurDatabase(place) }
-                let text = try await connection.one(
-                    "SELECT value FROM \(unescaped: s).meta WHERE key = 'schema_version'", String.self, logger)
-                guard let text, let number = Int(text) else { throw HistoryError.notOurDatabase(place) }
-                version = number
-            } else {
-                let relations = try await connection.one("""
-                    SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                    WHERE n.nspname = \(s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-                    """, Int.self, logger) ?? 0
-                guard relations == 0 else { throw HistoryError.notOurDatabase(place) }
-            }
-            guard version <= Self.schemaVersion else {
-                throw HistoryError.newerSchema(found: version, supported: Self.schemaVersion)
-            }
-            if version < 1 {
-                for statement in schemaV1 { try await connection.run(statement, logger) }
-                try await connection.run("""
-                    INSERT INTO \(unescaped: s).meta (key, value)
-                    VALUES ('application', \(Self.application)), ('schema_version', '1')
-                    """, logger)
-            }
-            if version < 2 {
-                // Version 2: replays find a claim's determinations through its submission, not by scanning.
-                try await connection.run("""
-                    CREATE INDEX IF NOT EXISTS determinations_by_submission ON \(unescaped: s).determinations (submission)
-                    """, logger)
-                try await connection.run(
-                    "UPDATE \(unescaped: s).meta SET value = '2' WHERE key = 'schema_version'", logger)
-            }
-            if version < 3 {
-                // Version 3 (issue 19): prior authorizations on file, by number.
-                try await connection.run("""
-                    CREATE TABLE IF NOT EXISTS \(unescaped: s).authorizations (
-                        number      text PRIMARY KEY,
-                        payer       text NOT NULL,
-                        member_id   text NOT NULL,
-                        status      text NOT NULL CHECK (status IN ('approved', 'partial')),
-                        issued      date NOT NULL,
-                        policy_id   text,
-                        items       text NOT NULL,
-                        clinical    text,
-                        recorded_at timestamptz NOT NULL DEFAULT now()
-                    )
-                    """, logger)
-                try await connection.run("""
-                    CREATE INDEX IF NOT EXISTS authorizations_by_member ON \(unescaped: s).authorizations (member_id, payer)
-                    """, logger)
-                try await connection.run(
-                    "UPDATE \(unescaped: s).meta SET value = '3' WHERE key = 'schema_version'", logger)
-            }
-            return ((), commit: true)
-        }
-    }
-
-    private var place: String { "PostgreSQL schema \"\(s)\" of \(location.displayName)" }
-
-    private var schemaV1: [PostgresQuery] {
-        [
-            "CREATE TABLE \(unescaped: s).meta (key text PRIMARY KEY, value text NOT NULL)",
-            """
-            CREATE TABLE \(unescaped: s).claims (
-                submission  bigserial PRIMARY KEY,
-                claim_id    text NOT NULL,
-                member_id   text NOT NULL,
-                payer       text NOT NULL,
-                frequency   text NOT NULL CHECK (frequency IN ('original', 'replacement', 'void')),
-                replaces    text,
-                state       text NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
-                changed_by  bigint REFERENCES \(unescaped: s).claims (submission),
-                encounter   text NOT NULL,
-                recorded_at timestamptz NOT NULL DEFAULT now()
-            )
-            """,
-            "CREATE INDEX claims_by_claim_id ON \(unescaped: s).claims (claim_id)",
-            """
-            CREATE UNIQUE INDEX claims_original_once ON \(unescaped: s).claims (claim_id)
-            WHERE frequency = 'original'
-            """,
-            """
-            CREATE TABLE \(unescaped: s).services (
-                submission      bigint NOT NULL REFERENCES \(unescaped: s).claims (submission),
-                line_number     integer NOT NULL,
-                member_id       text NOT NULL,
-                payer           text NOT NULL,
-                claim_id        text NOT NULL,
-                date_of_service date NOT NULL,
-                code            text NOT NULL,
-                units           integer NOT NULL,
-                sites           text NOT NULL,
-                outcome         text NOT NULL,
-                state           text NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
-                PRIMARY KEY (submission, line_number)
-            )
-            """,
-            "CREATE INDEX services_by_member ON \(unescaped: s).services (member_id, date_of_service)",
-            """
-            CREATE TABLE \(unescaped: s).determinations (
-                sequence      bigserial PRIMARY KEY,
-                submission    bigint NOT NULL REFERENCES \(unescaped: s).claims (submission),
-                claim_id      text NOT NULL,
-                policy_id     text,
-                outcome       text NOT NULL,
-                determination text NOT NULL,
-                recorded_at   timestamptz NOT NULL DEFAULT now()
-            )
-            """,
-            "CREATE INDEX determinations_by_claim_id ON \(unescaped: s).determinations (claim_id, sequence)",
-        ]
     }
 
     // MARK: HistoryStore
@@ -256,10 +125,10 @@ final class PostgresHistoryStore: HistoryStore {
 
     /// The generation under which a batch keeps its members' services: no other medpolicy writer
     /// can change them while the batch holds their locks.
-    private static let lockedGeneration: Int64 = 0
+    fileprivate static let lockedGeneration: Int64 = 0
 
-    /// The read–decide–write cycle, inside the caller's transaction. `written`: a batch's members,
-    /// locked and with their services read up front.
+    /// The adjudication sequence on `connection`, inside the caller's transaction. `written`: a
+    /// batch's members, locked and with their services read up front.
     private func adjudicate(_ connection: PostgresConnection, _ submission: Submission, dryRun: Bool,
                             written: TransactionMemberServices? = nil,
                             decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
@@ -268,125 +137,18 @@ final class PostgresHistoryStore: HistoryStore {
                 SELECT pg_advisory_xact_lock(hashtext(\("medpolicy:" + s)), hashtext(\(submission.memberId)))
                 """, logger)
         }
-        // One round trip: an identical recorded submission's determination, and whether the id is known.
-        let found = try await connection.query("""
-            SELECT replayed.submission, replayed.determination,
-                   EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
-            FROM (SELECT 1) AS one LEFT JOIN (
-                SELECT c.submission, d.determination FROM \(unescaped: s).claims c
-                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-                WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
-                ORDER BY d.sequence DESC LIMIT 1) AS replayed ON true
-            """, logger: logger)
-        var stored: (record: Int64, determination: String)?
-        var alreadyRecorded = false
-        for try await (record, determination, exists) in found.decode((Int64?, String?, Bool).self) {
-            if let record, let determination { stored = (record, determination) }
-            alreadyRecorded = exists
-        }
-        if let stored {
-            let determination = try HistoryCodec.decode(Determination.self, stored.determination, what: "determination")
-            return Adjudication(determination: determination, recorded: false, replayed: true, record: stored.record,
-                                retired: try await retiredClaim(connection, submission, changedBy: stored.record))
-        }
-        try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
-        var targets: [Int64] = []
-        if let target = submission.target {
-            var rows: [TargetRow] = []
-            let result = try await connection.query("""
-                SELECT c.submission, c.member_id, c.state, n.claim_id
-                FROM \(unescaped: s).claims c LEFT JOIN \(unescaped: s).claims n ON n.submission = c.changed_by
-                WHERE c.claim_id = \(target) AND c.frequency <> 'void' ORDER BY c.submission
-                """, logger: logger)
-            for try await (number, member, state, changedBy) in result.decode((Int64, String, String, String?).self) {
-                rows.append(TargetRow(submission: number, memberId: member, state: state, changedBy: changedBy))
-            }
-            targets = try submission.checkTarget(rows)
-        }
-        var retired: RecordedClaim?
-        if let latest = targets.max() { retired = try await retiredClaim(connection, submission, number: latest) }
-        let counting: [StoredService]
-        if let kept = written?.services(member: submission.memberId, generation: Self.lockedGeneration) {
-            counting = kept
-        } else {
-            counting = try await countingServices(connection, member: submission.memberId)
-        }
-        let determination = decide(counting.map(\.asPriorService))
-        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
-
-        // One statement records the claim, retires the claims it replaces or voids, and records its
-        // lines and determination (foreign keys are checked at the end of the statement).
-        let lines = submission.lines(for: determination)
-        let newState = submission.targetNewState.rawValue
-        let recordedState = submission.recordedState.rawValue
-        guard let record = try await connection.one("""
-            WITH claim AS (
-                INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
-                VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
-                        \(submission.frequency.rawValue), \(submission.target), \(recordedState),
-                        \(submission.canonicalJSON))
-                ON CONFLICT (claim_id) WHERE frequency = 'original' DO NOTHING
-                RETURNING submission
-            ), retired_claims AS (
-                UPDATE \(unescaped: s).claims SET state = \(newState), changed_by = (SELECT submission FROM claim)
-                WHERE submission = ANY (\(targets)::bigint[])
-            ), retired_services AS (
-                UPDATE \(unescaped: s).services SET state = \(newState)
-                WHERE submission = ANY (\(targets)::bigint[])
-            ), recorded_services AS (
-                INSERT INTO \(unescaped: s).services (submission, line_number, member_id, payer, claim_id,
-                    date_of_service, code, units, sites, outcome, state)
-                SELECT claim.submission, line.number, \(submission.memberId), \(submission.payer),
-                       \(submission.claimId), \(submission.dateOfService)::date, line.code, line.units,
-                       \(submission.sitesJSON), line.outcome, \(recordedState)
-                FROM claim, unnest(\(lines.map(\.lineNumber))::integer[], \(lines.map(\.code))::text[],
-                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome.rawValue))::text[])
-                            AS line (number, code, units, outcome)
-            ), issued AS (
-                INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
-                SELECT submission, \(submission.claimId), \(determination.policy?.id),
-                       \(determination.outcome.rawValue), \(try HistoryCodec.canonicalJSON(determination))
-                FROM claim
-            )
-            SELECT submission FROM claim
-            """, Int64.self, logger) else {
-            // The same original claim id was recorded meanwhile (for another member: this member is
-            // locked); nothing of this claim was written.
-            guard submission.frequency == .original else {
-                throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
-            }
-            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
-        }
-        written?.store(submission.countingServices(after: counting, determination: determination),
-                       member: submission.memberId, generation: Self.lockedGeneration)
-        return Adjudication(determination: determination, recorded: true, replayed: false, record: record, retired: retired)
+        return try await AdjudicationSequence.run(
+            submission, dryRun: dryRun, over: PostgresTransaction(store: self, connection: connection, written: written),
+            decide: decide)
     }
 
-    /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
-    /// one the recorded claim `changedBy` retired (a replay); nil for an original.
-    private func retiredClaim(_ connection: PostgresConnection, _ submission: Submission, number: Int64? = nil,
-                              changedBy: Int64? = nil) async throws -> RecordedClaim? {
-        guard let target = submission.target else { return nil }
-        let result = try await connection.query("""
-            SELECT c.submission, c.encounter, d.determination FROM \(unescaped: s).claims c
-            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
-            WHERE c.claim_id = \(target) AND (c.submission = \(number) OR c.changed_by = \(changedBy))
-            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
-            """, logger: logger)
-        var retired: RecordedClaim?
-        for try await (record, encounter, determination) in result.decode((Int64, String, String).self) {
-            retired = try HistoryCodec.recordedClaim(record: record, encounter: encounter, determination: determination)
-        }
-        return retired
-    }
-
-    private func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
+    fileprivate func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
         try await countingServices(connection, members: [member])[member] ?? []
     }
 
     /// The counting services of each of `members` (every one present, with none when it has none),
     /// oldest first.
-    private func countingServices(_ connection: PostgresConnection, members: [String]) async throws -> [String: [StoredService]] {
+    fileprivate func countingServices(_ connection: PostgresConnection, members: [String]) async throws -> [String: [StoredService]] {
         let result = try await connection.query("""
             SELECT member_id, payer, claim_id, line_number, to_char(date_of_service, 'YYYY-MM-DD'), code, units,
                    sites, outcome
@@ -500,7 +262,7 @@ final class PostgresHistoryStore: HistoryStore {
     }
 
     /// Runs `body` in a transaction, committing when it says so and rolling back otherwise or on error.
-    private func transaction<T: Sendable>(
+    func transaction<T: Sendable>(
         _ body: (PostgresConnection) async throws -> (T, commit: Bool)
     ) async throws -> T {
         try await withConnection { connection in
@@ -546,6 +308,119 @@ final class PostgresHistoryStore: HistoryStore {
             return connecting ? HistoryError.unreachable("\(location.displayName): \(detail)")
                 : HistoryError.storage("\(location.displayName): \(detail)")
         }
+    }
+}
+
+/// The adjudication primitives on one PostgreSQL connection, inside a transaction the store opened
+/// (with the member locked, unless a dry run).
+private struct PostgresTransaction: AsyncStoreTransaction {
+    let store: PostgresHistoryStore
+    let connection: PostgresConnection
+    /// A batch's members, locked and with their services read up front.
+    let written: TransactionMemberServices?
+    private var s: String { store.s }
+    private var logger: Logger { store.logger }
+
+    /// One round trip: an identical recorded submission's determination, and whether the id is known.
+    func findReplay(_ submission: Submission) async throws -> (replay: FoundReplay?, alreadyRecorded: Bool) {
+        let found = try await connection.query("""
+            SELECT replayed.submission, replayed.determination,
+                   EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
+            FROM (SELECT 1) AS one LEFT JOIN (
+                SELECT c.submission, d.determination FROM \(unescaped: s).claims c
+                JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+                WHERE c.claim_id = \(submission.claimId) AND c.encounter = \(submission.canonicalJSON)
+                ORDER BY d.sequence DESC LIMIT 1) AS replayed ON true
+            """, logger: logger)
+        var replay: FoundReplay?
+        var alreadyRecorded = false
+        for try await (record, determination, exists) in found.decode((Int64?, String?, Bool).self) {
+            if let record, let determination { replay = FoundReplay(record: record, determination: determination) }
+            alreadyRecorded = exists
+        }
+        return (replay, alreadyRecorded)
+    }
+
+    func targetRows(claimId: String) async throws -> [TargetRow] {
+        var rows: [TargetRow] = []
+        let result = try await connection.query("""
+            SELECT c.submission, c.member_id, c.state, n.claim_id
+            FROM \(unescaped: s).claims c LEFT JOIN \(unescaped: s).claims n ON n.submission = c.changed_by
+            WHERE c.claim_id = \(claimId) AND c.frequency <> 'void' ORDER BY c.submission
+            """, logger: logger)
+        for try await (number, member, state, changedBy) in result.decode((Int64, String, String, String?).self) {
+            rows.append(TargetRow(submission: number, memberId: member, state: state, changedBy: changedBy))
+        }
+        return rows
+    }
+
+    func retiredClaim(claimId: String, number: Int64?, changedBy: Int64?) async throws -> RecordedClaim? {
+        let result = try await connection.query("""
+            SELECT c.submission, c.encounter, d.determination FROM \(unescaped: s).claims c
+            JOIN \(unescaped: s).determinations d ON d.submission = c.submission
+            WHERE c.claim_id = \(claimId) AND (c.submission = \(number) OR c.changed_by = \(changedBy))
+            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
+            """, logger: logger)
+        var retired: RecordedClaim?
+        for try await (record, encounter, determination) in result.decode((Int64, String, String).self) {
+            retired = try HistoryCodec.recordedClaim(record: record, encounter: encounter, determination: determination)
+        }
+        return retired
+    }
+
+    func countingServices(member: String) async throws -> [StoredService] {
+        if let kept = written?.services(member: member, generation: PostgresHistoryStore.lockedGeneration) { return kept }
+        return try await store.countingServices(connection, member: member)
+    }
+
+    func record(_ claim: ClaimWrite) async throws -> Int64 {
+        let submission = claim.submission
+        let determination = claim.determination
+        // One statement records the claim, retires the claims it replaces or voids, and records its
+        // lines and determination (foreign keys are checked at the end of the statement).
+        let lines = submission.lines(for: determination)
+        let newState = submission.targetNewState.rawValue
+        let recordedState = submission.recordedState.rawValue
+        guard let record = try await connection.one("""
+            WITH claim AS (
+                INSERT INTO \(unescaped: s).claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+                VALUES (\(submission.claimId), \(submission.memberId), \(submission.payer),
+                        \(submission.frequency.rawValue), \(submission.target), \(recordedState),
+                        \(submission.canonicalJSON))
+                ON CONFLICT (claim_id) WHERE frequency = 'original' DO NOTHING
+                RETURNING submission
+            ), retired_claims AS (
+                UPDATE \(unescaped: s).claims SET state = \(newState), changed_by = (SELECT submission FROM claim)
+                WHERE submission = ANY (\(claim.targets)::bigint[])
+            ), retired_services AS (
+                UPDATE \(unescaped: s).services SET state = \(newState)
+                WHERE submission = ANY (\(claim.targets)::bigint[])
+            ), recorded_services AS (
+                INSERT INTO \(unescaped: s).services (submission, line_number, member_id, payer, claim_id,
+                    date_of_service, code, units, sites, outcome, state)
+                SELECT claim.submission, line.number, \(submission.memberId), \(submission.payer),
+                       \(submission.claimId), \(submission.dateOfService)::date, line.code, line.units,
+                       \(submission.sitesJSON), line.outcome, \(recordedState)
+                FROM claim, unnest(\(lines.map(\.lineNumber))::integer[], \(lines.map(\.code))::text[],
+                                   \(lines.map(\.units))::integer[], \(lines.map(\.outcome.rawValue))::text[])
+                            AS line (number, code, units, outcome)
+            ), issued AS (
+                INSERT INTO \(unescaped: s).determinations (submission, claim_id, policy_id, outcome, determination)
+                SELECT submission, \(submission.claimId), \(determination.policy?.id),
+                       \(determination.outcome.rawValue), \(try HistoryCodec.canonicalJSON(determination))
+                FROM claim
+            )
+            SELECT submission FROM claim
+            """, Int64.self, logger) else {
+            // The same original claim id was recorded meanwhile (for another member: this member is
+            // locked); nothing of this claim was written.
+            guard submission.frequency == .original else {
+                throw HistoryError.storage("PostgreSQL returned no id for the recorded claim")
+            }
+            throw HistoryError.conflictingResubmission(claimId: submission.claimId)
+        }
+        written?.store(claim.countingAfter, member: submission.memberId, generation: PostgresHistoryStore.lockedGeneration)
+        return record
     }
 }
 

@@ -10,13 +10,9 @@ import Synchronization
 /// threads and processes, and a crash at any point leaves either all of a claim or none of it.
 /// Dry runs and queries read a consistent snapshot without taking the lock.
 ///
-/// The file is marked as ours with `PRAGMA application_id` ('MPOL'); the schema version is
-/// `PRAGMA user_version`. Commits are synced to disk (`synchronous = FULL`): an adjudication
+/// The file is marked as ours and versioned as ``SQLiteSchema`` describes. Commits are synced to disk (`synchronous = FULL`): an adjudication
 /// reported as recorded survives a power loss too.
 final class SQLiteHistoryStore: HistoryStore {
-    /// 'MPOL' as a big-endian 32-bit integer, in the SQLite header at offset 68.
-    static let applicationID: Int32 = 0x4D50_4F4C
-    static let schemaVersion = 4
     /// How long a writer waits for another process holding the write lock before giving up.
     static let busyTimeout: TimeInterval = 60
 
@@ -72,9 +68,12 @@ final class SQLiteHistoryStore: HistoryStore {
         do {
             try await pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    try migrate(db, path: path)
+                    try SQLiteSchema.prepare(db, path: path)
                     return .commit
                 }
+            }
+            try SQLiteSchema.migrate(pool)
+            try await pool.writeWithoutTransaction { db in
                 // GRDB sets NORMAL for WAL databases, which can lose the last commits on power loss;
                 // an adjudication reported as recorded must stay recorded.
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -101,7 +100,7 @@ final class SQLiteHistoryStore: HistoryStore {
         let magic = Data("SQLite format 3\0".utf8)
         guard header.count == 100, header.prefix(16) == magic else { throw HistoryError.notOurDatabase(path) }
         let headerID = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        let markedOurs = headerID == UInt32(bitPattern: applicationID)
+        let markedOurs = headerID == UInt32(bitPattern: SQLiteSchema.applicationID)
         // Another application's id: no need to look further.
         guard markedOurs || headerID == 0 else { throw HistoryError.notOurDatabase(path) }
 
@@ -112,23 +111,26 @@ final class SQLiteHistoryStore: HistoryStore {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             found = try queue.read { db in
-                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+                let found = (id: try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                             version: try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
+                             objects: try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+                if found.id == SQLiteSchema.applicationID {
+                    try SQLiteSchema.checkNotNewer(db, userVersion: found.version)
+                }
+                return found
             }
             try queue.close()
+        } catch let refusal as HistoryError {
+            throw refusal
         } catch {
             // Ours but unreadable: say why. Anything else: not ours.
             if markedOurs { throw mapError(error, path: path) }
             throw HistoryError.notOurDatabase(path)
         }
-        if found.id != applicationID {
+        if found.id != SQLiteSchema.applicationID {
             // Application id 0: an empty database left by an interrupted first use is ours to set up.
             guard found.objects == 0, found.version == 0 else { throw HistoryError.notOurDatabase(path) }
             return
-        }
-        guard found.version <= schemaVersion else {
-            throw HistoryError.newerSchema(found: found.version, supported: schemaVersion)
         }
     }
 
@@ -168,113 +170,6 @@ final class SQLiteHistoryStore: HistoryStore {
         return permissions.intValue & 0o222 != 0
     }
 
-    /// Creates or upgrades the schema; runs inside a write transaction.
-    private static func migrate(_ db: Database, path: String) throws {
-        let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-        if id != applicationID {
-            let objects = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
-            guard objects == 0, version == 0 else { throw HistoryError.notOurDatabase(path) }
-        }
-        guard version <= schemaVersion else {
-            throw HistoryError.newerSchema(found: version, supported: schemaVersion)
-        }
-        if version < 1 {
-            try db.execute(sql: schemaV1)
-        }
-        if version < 2 {
-            // Version 2: replays find a claim's determinations through its submission, not by scanning.
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS determinations_by_submission ON determinations (submission)")
-        }
-        if version < 3 {
-            // Version 3: a generation per member, so that a process can tell whether its cached copy
-            // of a member's services is still current. Members without a row are at generation 0.
-            // Triggers bump it on every change to `services`, whoever makes it: this medpolicy, an
-            // older one still running when the file was upgraded, or an administrator's SQL.
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS member_generations (
-                    member_id  TEXT PRIMARY KEY,
-                    generation INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TRIGGER IF NOT EXISTS services_inserted AFTER INSERT ON services BEGIN
-                    INSERT INTO member_generations (member_id, generation) VALUES (NEW.member_id, 1)
-                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
-                END;
-                CREATE TRIGGER IF NOT EXISTS services_updated AFTER UPDATE ON services BEGIN
-                    INSERT INTO member_generations (member_id, generation) VALUES (NEW.member_id, 1)
-                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
-                    INSERT INTO member_generations (member_id, generation)
-                    SELECT OLD.member_id, 1 WHERE OLD.member_id <> NEW.member_id
-                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
-                END;
-                CREATE TRIGGER IF NOT EXISTS services_deleted AFTER DELETE ON services BEGIN
-                    INSERT INTO member_generations (member_id, generation) VALUES (OLD.member_id, 1)
-                    ON CONFLICT (member_id) DO UPDATE SET generation = generation + 1;
-                END;
-                """)
-        }
-        if version < 4 {
-            // Version 4 (issue 19): prior authorizations on file, by number.
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS authorizations (
-                    number      TEXT PRIMARY KEY,
-                    payer       TEXT NOT NULL,
-                    member_id   TEXT NOT NULL,
-                    status      TEXT NOT NULL CHECK (status IN ('approved', 'partial')),
-                    issued      TEXT NOT NULL,
-                    policy_id   TEXT,
-                    items       TEXT NOT NULL,
-                    clinical    TEXT,
-                    recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                );
-                CREATE INDEX IF NOT EXISTS authorizations_by_member ON authorizations (member_id, payer);
-                """)
-        }
-        if id != applicationID { try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
-        if version != schemaVersion { try db.execute(sql: "PRAGMA user_version = \(schemaVersion)") }
-    }
-
-    private static let schemaV1 = """
-        CREATE TABLE claims (
-            submission INTEGER PRIMARY KEY,
-            claim_id   TEXT NOT NULL,
-            member_id  TEXT NOT NULL,
-            payer      TEXT NOT NULL,
-            frequency  TEXT NOT NULL CHECK (frequency IN ('original', 'replacement', 'void')),
-            replaces   TEXT,
-            state      TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
-            changed_by INTEGER REFERENCES claims (submission),
-            encounter  TEXT NOT NULL,
-            recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-        );
-        CREATE INDEX claims_by_claim_id ON claims (claim_id);
-        CREATE UNIQUE INDEX claims_original_once ON claims (claim_id) WHERE frequency = 'original';
-        CREATE TABLE services (
-            submission      INTEGER NOT NULL REFERENCES claims (submission),
-            line_number     INTEGER NOT NULL,
-            member_id       TEXT NOT NULL,
-            payer           TEXT NOT NULL,
-            claim_id        TEXT NOT NULL,
-            date_of_service TEXT NOT NULL,
-            code            TEXT NOT NULL,
-            units           INTEGER NOT NULL,
-            sites           TEXT NOT NULL,
-            outcome         TEXT NOT NULL,
-            state           TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'voided', 'void')),
-            PRIMARY KEY (submission, line_number)
-        );
-        CREATE INDEX services_by_member ON services (member_id, date_of_service);
-        CREATE TABLE determinations (
-            sequence      INTEGER PRIMARY KEY AUTOINCREMENT,
-            submission    INTEGER NOT NULL REFERENCES claims (submission),
-            claim_id      TEXT NOT NULL,
-            policy_id     TEXT,
-            outcome       TEXT NOT NULL,
-            determination TEXT NOT NULL,
-            recorded_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-        );
-        CREATE INDEX determinations_by_claim_id ON determinations (claim_id, sequence);
-        """
 
     // MARK: HistoryStore
 
@@ -350,72 +245,12 @@ final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
-    /// The read–decide–write cycle, inside the caller's transaction.
+    /// The adjudication sequence over this file, inside the caller's transaction.
     private static func adjudicate(_ db: Database, _ submission: Submission, dryRun: Bool, cache: MemberServicesCache,
                                    written: TransactionMemberServices? = nil,
                                    decide: @Sendable ([PriorService]) -> Determination) throws -> Adjudication {
-        // Statements are prepared once per connection (cachedStatement): parsing SQL per claim was
-        // a measurable share of a batch.
-        if let stored = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT c.submission, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
-            WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
-            """), arguments: [submission.claimId, submission.canonicalJSON]) {
-            let determination = try HistoryCodec.decode(Determination.self, stored[1], what: "determination")
-            let record: Int64 = stored[0]
-            return Adjudication(determination: determination, recorded: false, replayed: true, record: record,
-                                retired: try retiredClaim(db, submission, changedBy: record))
-        }
-        let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
-                                                arguments: [submission.claimId]) ?? false
-        try submission.checkNotConflicting(alreadyRecorded: alreadyRecorded)
-        var targets: [Int64] = []
-        if let target = submission.target {
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT c.submission, c.member_id, c.state, n.claim_id AS changed_by
-                FROM claims c LEFT JOIN claims n ON n.submission = c.changed_by
-                WHERE c.claim_id = ? AND c.frequency <> 'void' ORDER BY c.submission
-                """), arguments: [target])
-            targets = try submission.checkTarget(rows.map {
-                TargetRow(submission: $0["submission"], memberId: $0["member_id"], state: $0["state"],
-                          changedBy: $0["changed_by"])
-            })
-        }
-        let retired = try targets.max().flatMap { try retiredClaim(db, submission, number: $0) }
-        let stored = try countingServices(db, member: submission.memberId, cache: cache, written: written)
-        let determination = decide(stored.map(\.asPriorService))
-        if dryRun { return Adjudication(determination: determination, recorded: false, replayed: false, retired: retired) }
-
-        try db.cachedStatement(sql: """
-            INSERT INTO claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [submission.claimId, submission.memberId, submission.payer, submission.frequency.rawValue,
-                             submission.target, submission.recordedState.rawValue, submission.canonicalJSON])
-        let number = db.lastInsertedRowID
-        for target in targets {
-            try db.cachedStatement(sql: "UPDATE claims SET state = ?, changed_by = ? WHERE submission = ?")
-                .execute(arguments: [submission.targetNewState.rawValue, number, target])
-            try db.cachedStatement(sql: "UPDATE services SET state = ? WHERE submission = ?")
-                .execute(arguments: [submission.targetNewState.rawValue, target])
-        }
-        for line in submission.lines(for: determination) {
-            try db.cachedStatement(sql: """
-                INSERT INTO services (submission, line_number, member_id, payer, claim_id, date_of_service, code, units,
-                                      sites, outcome, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [number, line.lineNumber, submission.memberId, submission.payer, submission.claimId,
-                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome.rawValue,
-                                 submission.recordedState.rawValue])
-        }
-        try db.cachedStatement(sql: """
-            INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
-            VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
-                             try HistoryCodec.canonicalJSON(determination)])
-        // The claim is written whole: keep what the table now holds for the member, derived
-        // instead of read back.
-        written?.store(submission.countingServices(after: stored, determination: determination),
-                       member: submission.memberId, generation: try generation(db, member: submission.memberId))
-        return Adjudication(determination: determination, recorded: true, replayed: false, record: number, retired: retired)
+        try AdjudicationSequence.run(submission, dryRun: dryRun,
+                                     over: SQLiteTransaction(db: db, cache: cache, written: written), decide: decide)
     }
 
     /// The common dry run, answered from one statement: an original claim whose id is not recorded
@@ -437,18 +272,6 @@ final class SQLiteHistoryStore: HistoryStore {
         return Adjudication(determination: decide(priors), recorded: false, replayed: false)
     }
 
-    /// The claim a replacement or void retires, as recorded: the claim numbered `number`, or the
-    /// one the recorded claim `changedBy` retired (a replay); nil for an original.
-    private static func retiredClaim(_ db: Database, _ submission: Submission, number: Int64? = nil,
-                                     changedBy: Int64? = nil) throws -> RecordedClaim? {
-        guard let target = submission.target, let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT c.submission, c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
-            WHERE c.claim_id = ? AND (c.submission = ? OR c.changed_by = ?)
-            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
-            """), arguments: [target, number, changedBy]) else { return nil }
-        return try HistoryCodec.recordedClaim(record: row[0], encounter: row[1], determination: row[2])
-    }
-
     /// The member's counting services: from what this write transaction recorded (`written`) or
     /// from `cache` when the member's generation in this snapshot is theirs, else from the table.
     /// Only a read outside a write transaction (`written == nil`: the snapshot holds committed
@@ -457,7 +280,7 @@ final class SQLiteHistoryStore: HistoryStore {
     /// A cache entry at the generation this snapshot sees is the right one even inside a write
     /// transaction: had the transaction changed the member, the generation would have moved
     /// past every committed one.
-    private static func countingServices(_ db: Database, member: String, cache: MemberServicesCache,
+    fileprivate static func countingServices(_ db: Database, member: String, cache: MemberServicesCache,
                                          written: TransactionMemberServices?) throws -> [StoredService] {
         let generation = try generation(db, member: member)
         if let services = written?.services(member: member, generation: generation) { return services }
@@ -467,7 +290,7 @@ final class SQLiteHistoryStore: HistoryStore {
         return services
     }
 
-    private static func generation(_ db: Database, member: String) throws -> Int64 {
+    fileprivate static func generation(_ db: Database, member: String) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM member_generations WHERE member_id = ?"),
                            arguments: [member]) ?? 0
     }
@@ -626,5 +449,87 @@ final class SQLiteHistoryStore: HistoryStore {
         default:
             return HistoryError.storage("\(path): \(error.message ?? error.description)")
         }
+    }
+}
+
+/// The adjudication primitives over one SQLite connection, inside a transaction the store opened.
+/// Statements are prepared once per connection (cachedStatement): parsing SQL per claim was a
+/// measurable share of a batch.
+private struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+    let cache: MemberServicesCache
+    /// A write transaction's members, as its own writes left them (nil for a dry run's snapshot).
+    let written: TransactionMemberServices?
+
+    func findReplay(_ submission: Submission) throws -> (replay: FoundReplay?, alreadyRecorded: Bool) {
+        if let stored = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.submission, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
+            """), arguments: [submission.claimId, submission.canonicalJSON]) {
+            return (FoundReplay(record: stored[0], determination: stored[1]), true)
+        }
+        let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
+                                                arguments: [submission.claimId]) ?? false
+        return (nil, alreadyRecorded)
+    }
+
+    func targetRows(claimId: String) throws -> [TargetRow] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT c.submission, c.member_id, c.state, n.claim_id AS changed_by
+            FROM claims c LEFT JOIN claims n ON n.submission = c.changed_by
+            WHERE c.claim_id = ? AND c.frequency <> 'void' ORDER BY c.submission
+            """), arguments: [claimId]).map {
+            TargetRow(submission: $0["submission"], memberId: $0["member_id"], state: $0["state"], changedBy: $0["changed_by"])
+        }
+    }
+
+    func retiredClaim(claimId: String, number: Int64?, changedBy: Int64?) throws -> RecordedClaim? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.submission, c.encounter, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
+            WHERE c.claim_id = ? AND (c.submission = ? OR c.changed_by = ?)
+            ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
+            """), arguments: [claimId, number, changedBy]) else { return nil }
+        return try HistoryCodec.recordedClaim(record: row[0], encounter: row[1], determination: row[2])
+    }
+
+    func countingServices(member: String) throws -> [StoredService] {
+        try SQLiteHistoryStore.countingServices(db, member: member, cache: cache, written: written)
+    }
+
+    func record(_ claim: ClaimWrite) throws -> Int64 {
+        let submission = claim.submission
+        let determination = claim.determination
+        try db.cachedStatement(sql: """
+            INSERT INTO claims (claim_id, member_id, payer, frequency, replaces, state, encounter)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [submission.claimId, submission.memberId, submission.payer, submission.frequency.rawValue,
+                             submission.target, submission.recordedState.rawValue, submission.canonicalJSON])
+        let number = db.lastInsertedRowID
+        for target in claim.targets {
+            try db.cachedStatement(sql: "UPDATE claims SET state = ?, changed_by = ? WHERE submission = ?")
+                .execute(arguments: [submission.targetNewState.rawValue, number, target])
+            try db.cachedStatement(sql: "UPDATE services SET state = ? WHERE submission = ?")
+                .execute(arguments: [submission.targetNewState.rawValue, target])
+        }
+        for line in submission.lines(for: determination) {
+            try db.cachedStatement(sql: """
+                INSERT INTO services (submission, line_number, member_id, payer, claim_id, date_of_service, code, units,
+                                      sites, outcome, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [number, line.lineNumber, submission.memberId, submission.payer, submission.claimId,
+                                 submission.dateOfService, line.code, line.units, submission.sitesJSON, line.outcome.rawValue,
+                                 submission.recordedState.rawValue])
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO determinations (submission, claim_id, policy_id, outcome, determination)
+            VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [number, submission.claimId, determination.policy?.id, determination.outcome.rawValue,
+                             try HistoryCodec.canonicalJSON(determination)])
+        // The claim is written whole: keep what the table now holds for the member.
+        if let written {
+            written.store(claim.countingAfter, member: submission.memberId,
+                          generation: try SQLiteHistoryStore.generation(db, member: submission.memberId))
+        }
+        return number
     }
 }
