@@ -24,9 +24,9 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .mallocCountTotal],
         timeUnits: .microseconds,
         warmupIterations: 10,
-        thresholds: [.wallClock: twice, .mallocCountTotal: twice],
         maxDuration: .seconds(2),
-        maxIterations: 2_000
+        maxIterations: 2_000,
+        thresholds: [.wallClock: twice, .mallocCountTotal: twice]
     )
 
     let floridaBlue = typicalEncounter(payer: "florida-blue", diagnosis: "M62.838")
