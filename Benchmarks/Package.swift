@@ -15,13 +15,23 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "EngineBenchmarks",
+        // The engine and the encounters the benchmarks decide.
+        .target(
+            name: "EngineWorkload",
             dependencies: [
                 .product(name: "Engine", package: "medpolicy"),
                 .product(name: "Policies", package: "medpolicy"),
                 .product(name: "CodeSets", package: "medpolicy"),
                 .product(name: "Model", package: "medpolicy"),
+            ]
+        ),
+        // Instructions per decision, under valgrind (this machine has no hardware counter).
+        .executableTarget(name: "count-decision-instructions", dependencies: ["EngineWorkload", .product(name: "Engine", package: "medpolicy")]),
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                "EngineWorkload",
+                .product(name: "Engine", package: "medpolicy"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/EngineBenchmarks",

@@ -81,7 +81,7 @@ struct CodingRules {
     func evaluate() -> Result {
         var result = Result()
         let lines = facts.lines
-        let procedureLines = lines.indices.filter { MuscleCountCodes.family(of: lines[$0].code) != nil }
+        let procedureLines = lines.indices.filter(isProcedureLine)
 
         checkDiagnoses(&result, procedureLines: procedureLines)
         checkSites(&result, procedureLines: procedureLines)
@@ -327,14 +327,18 @@ struct CodingRules {
     private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: [Int]) {
         guard !procedureLines.isEmpty else { return }
         let lines = facts.lines
-        let procedure = Set(procedureLines)
         // Looked up last: the procedure lines are TPI or dry-needling codes, never a visit, and a
         // line with 25 passes whatever it is.
-        for index in lines.indices where !procedure.contains(index) && !lines[index].has(modifier: "25")
+        for index in lines.indices where !isProcedureLine(index) && !lines[index].has(modifier: "25")
             && isEvaluationAndManagement(index) {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.evaluationWithMinorProcedure,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
+    }
+
+    /// Whether the line at `index` bills a TPI or dry-needling code (one of the procedure lines).
+    private func isProcedureLine(_ index: Int) -> Bool {
+        MuscleCountCodes.family(of: facts.lines[index].code) != nil
     }
 
     /// Whether the line at `index` is an E/M visit.
@@ -346,7 +350,6 @@ struct CodingRules {
 
     private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
         let lines = facts.lines
-        let procedure = Set(procedureLines)
         var recommended: [RecommendedLine] = []
         if !procedureLines.isEmpty || expected?.large != nil {
             let code: String
@@ -370,7 +373,7 @@ struct CodingRules {
             }
         }
         let procedureRecommended = !recommended.isEmpty
-        for index in lines.indices where !procedure.contains(index) {
+        for index in lines.indices where !isProcedureLine(index) {
             var modifiers = lines[index].modifierList
             if procedureRecommended, !modifiers.contains("25"), isEvaluationAndManagement(index) {
                 modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue

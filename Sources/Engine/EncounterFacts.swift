@@ -65,6 +65,7 @@ extension ServiceSites {
         }
         var muscles: [MuscleSide] = [], regions: UInt64 = 0
         var nonSpecific: [(name: String, hint: String)] = [], unrecognized: [String] = [], missingSide: [String] = []
+        muscles.reserveCapacity(sites.count * 2)  // a bilateral site is two muscles
         func add(_ muscle: MuscleSide) {
             if !muscles.contains(muscle) { muscles.append(muscle) }
         }
@@ -168,7 +169,7 @@ final class EncounterFacts {
         replaces = encounter.replaces
         coverage = encounter.coverage
         lines = encounter.lines
-        billedCodes = Set(encounter.lines.map(\.code))
+        billedCodes = Set(encounter.lines.lazy.map(\.code))
         diagnosisCodes = encounter.diagnosisList
         injectate = encounter.procedure?.injectate
         sitesListed = encounter.procedure?.sites != nil

@@ -99,13 +99,13 @@ public struct Evaluator: Sendable {
         var auditMissing = Set<DocumentationElement>()
         var lines: [LineDetermination] = []
         // The coding findings by line, in the order found: one pass, not one over all findings per line.
-        var findingsByLine = [[LineFinding]](repeating: [], count: facts.lines.count)
+        var findingsByLine = [[LineFinding]](repeating: [], count: coding.findings.isEmpty ? 0 : facts.lines.count)
         for finding in coding.findings { findingsByLine[finding.line].append(finding) }
 
         for index in facts.lines.indices {
             let code = facts.lines[index].code
             var line = LineReasons()
-            for finding in findingsByLine[index] {
+            for finding in findingsByLine.isEmpty ? [] : findingsByLine[index] {
                 if finding.effect == .deny { line.deny(finding.reason) } else { line.pend(finding.reason) }
             }
             let candidates = rules.plan.rules(for: code)
