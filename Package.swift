@@ -8,6 +8,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "medpolicy", targets: ["medpolicy"]),
+        // Libraries for the benchmark package (Benchmarks/), which decides encounters as the CLI does.
+        .library(name: "Model", targets: ["Model"]),
+        .library(name: "CodeSets", targets: ["CodeSets"]),
+        .library(name: "Policies", targets: ["Policies"]),
         .library(name: "Engine", targets: ["Engine"]),
     ],
     dependencies: [

@@ -25,6 +25,8 @@ final class ClaimAuthorizations {
     private let context: EvaluationContext
     /// The facts with each authorization's clinical record standing in, by number, built when first asked.
     private var standIns: [String: EncounterFacts] = [:]
+    /// By line: the units of earlier lines of the same code, worked out when first asked.
+    private var unitsOfEarlierLines: [Int]?
 
     init(encounter: Encounter, priorServices: [PriorService]?, authorizations: [Authorization], context: EvaluationContext) {
         self.encounter = encounter; self.priorServices = priorServices; self.authorizations = authorizations
@@ -68,7 +70,7 @@ final class ClaimAuthorizations {
             let service = facts.service(record)
             if service.code == item.code, item.covers(service.dateOfService) { used += service.units ?? 1 }
         }
-        for earlier in 0..<index where facts.lines[earlier].code == item.code { used += facts.lines[earlier].effectiveUnits }
+        used += earlierUnits(facts)[index]  // the item is for the line's code
         let billed = facts.lines[index].effectiveUnits
         let remaining = max(item.units - used, 0)
         guard billed <= remaining else {
@@ -77,6 +79,18 @@ final class ClaimAuthorizations {
                                + "\(item.from) – \(item.to); \(used) used, \(remaining) remain, \(billed) billed.")
         }
         return .authorized(authorization, item, found: found)
+    }
+
+    /// By line, the units of the lines before it with its code, in one pass over the claim.
+    private func earlierUnits(_ facts: EncounterFacts) -> [Int] {
+        if let known = unitsOfEarlierLines { return known }
+        var totals: [String: Int] = [:]
+        let units = facts.lines.map { line in
+            defer { totals[line.code, default: 0] += line.effectiveUnits }
+            return totals[line.code] ?? 0
+        }
+        unitsOfEarlierLines = units
+        return units
     }
 
     /// What the line reasons say about the authorization used.

@@ -13,9 +13,6 @@ struct LineFinding: Sendable {
 }
 
 /// A pair of CPT codes split by muscle count: 1–2 muscles, 3 or more.
-///
-/// An enum whose codes are literals, not a struct of strings: the expected procedure carrying it
-/// is copied several times per decision, and each copy of a struct retained its three strings.
 enum MuscleCountCodes: Sendable {
     case injection, needling
 
@@ -41,7 +38,6 @@ enum MuscleCountCodes: Sendable {
     func code(large: Bool) -> String { large ? self.large : small }
     func contains(_ code: String) -> Bool { code == small || code == large }
     static func family(of code: String) -> MuscleCountCodes? {
-        // A switch, not a search of `all`: every line of every decision asks.
         switch code {
         case "20552", "20553": return .injection
         case "20560", "20561": return .needling
@@ -87,13 +83,14 @@ struct CodingRules {
         var issues: [CodingIssue] = []
         var recommended: [RecommendedLine] = []
         var missing: Set<DocumentationElement> = []
+        /// The issues that more lines joined: their lines are sorted once, when all are in.
+        fileprivate var joined: Set<Int> = []
     }
 
     func evaluate() -> Result {
         var result = Result()
         let lines = facts.lines
-        var procedureLines = LinePositions()
-        for index in lines.indices where MuscleCountCodes.family(of: lines[index].code) != nil { procedureLines.append(index) }
+        let procedureLines = lines.indices.filter(isProcedureLine)
 
         checkDiagnoses(&result, procedureLines: procedureLines)
         checkSites(&result, procedureLines: procedureLines)
@@ -103,6 +100,7 @@ struct CodingRules {
         checkSameDayHistory(&result, procedureLines: procedureLines)
         checkEvaluationAndManagement(&result, procedureLines: procedureLines)
         result.recommended = recommendedLines(procedureLines: procedureLines, expected: expected)
+        for issue in result.joined { result.issues[issue].lines?.sort() }
         return result
     }
 
@@ -112,7 +110,8 @@ struct CodingRules {
         for line in lines { result.findings.append(LineFinding(line: line, effect: effect, reason: reason)) }
         // One issue per problem: the same finding on several lines is listed once with all of them.
         if let existing = result.issues.firstIndex(where: { $0.rule == rule && $0.message == message }) {
-            result.issues[existing].lines = ((result.issues[existing].lines ?? []) + lines.map { $0 + 1 }).sorted()
+            result.issues[existing].lines = (result.issues[existing].lines ?? []) + lines.map { $0 + 1 }
+            result.joined.insert(existing)
         } else {
             result.issues.append(CodingIssue(rule: rule, message: message, lines: lines.map { $0 + 1 }))
         }
@@ -120,7 +119,7 @@ struct CodingRules {
 
     // MARK: diagnoses
 
-    private func checkDiagnoses(_ result: inout Result, procedureLines: LinePositions) {
+    private func checkDiagnoses(_ result: inout Result, procedureLines: [Int]) {
         let lines = facts.lines
         let undiagnosed = procedureLines.filter { facts.diagnosisPositions(ofLine: $0).isEmpty }
         if !undiagnosed.isEmpty {
@@ -169,7 +168,7 @@ struct CodingRules {
 
     // MARK: sites
 
-    private func checkSites(_ result: inout Result, procedureLines: LinePositions) {
+    private func checkSites(_ result: inout Result, procedureLines: [Int]) {
         guard !procedureLines.isEmpty else { return }
         for (name, hint) in facts.sites.nonSpecific {
             result.issues.append(CodingIssue(rule: "coding.muscle-specificity",
@@ -191,9 +190,6 @@ struct CodingRules {
     }
 
     /// The procedure code the documented session supports, when the record tells.
-    ///
-    /// Plain values only (the code is derived): it is passed to every procedure-line check and the
-    /// recommendation, and a string field made each pass a retain and release.
     struct ExpectedProcedure {
         let family: MuscleCountCodes
         /// Whether the documented muscles call for the large code; `nil` when the count is unsettled.
@@ -204,7 +200,7 @@ struct CodingRules {
         var code: String? { large.map(family.code(large:)) }
     }
 
-    private func expectedProcedure(procedureLines: LinePositions) -> ExpectedProcedure? {
+    private func expectedProcedure(procedureLines: [Int]) -> ExpectedProcedure? {
         let lines = facts.lines
         let billedFamily = procedureLines.first.flatMap { MuscleCountCodes.family(of: lines[$0].code) }
         let family: MuscleCountCodes
@@ -237,7 +233,6 @@ struct CodingRules {
     }
 
     private func checkProcedureLine(_ index: Int, expected: ExpectedProcedure?, _ result: inout Result) {
-        // The line's fields are read in place: a copy of the line retained its code and lists.
         let lines = facts.lines, billed = lines[index].code
         guard let family = MuscleCountCodes.family(of: billed) else { return }
         if lines[index].has(modifier: "50") {
@@ -257,7 +252,7 @@ struct CodingRules {
         }
         // Both codes billed: the pair rule bundles the small one into the large one, unless the
         // record settles the session at the small code; then the large code is the wrong one.
-        let bothBilled = facts.lines.contains { $0.code == family.small } && facts.lines.contains { $0.code == family.large }
+        let bothBilled = facts.billedCodes.contains(family.small) && facts.billedCodes.contains(family.large)
         if bothBilled, expected.code != family.small { return }
         if let code = expected.code, code != billed {
             let descriptor = context.tables.procedure(code)?.descriptor ?? code
@@ -276,11 +271,11 @@ struct CodingRules {
 
     // MARK: units and pairs
 
-    private func checkUnitsPerDay(_ result: inout Result, procedureLines: LinePositions, expected: ExpectedProcedure?) {
+    private func checkUnitsPerDay(_ result: inout Result, procedureLines: [Int], expected: ExpectedProcedure?) {
         let lines = facts.lines
         // The usual claim: one procedure line of one unit, nothing to sum and no pair.
         if procedureLines.count == 1 && lines[procedureLines[0]].effectiveUnits <= 1 { return }
-        // A claim has a few procedure lines: a list searched in place beats a dictionary here.
+        // A claim bills a few distinct procedure codes.
         var byCode: [(code: String, indices: [Int])] = []
         for index in procedureLines {
             if let group = byCode.firstIndex(where: { $0.code == lines[index].code }) {
@@ -317,7 +312,7 @@ struct CodingRules {
         }
     }
 
-    private func checkSameDayHistory(_ result: inout Result, procedureLines: LinePositions) {
+    private func checkSameDayHistory(_ result: inout Result, procedureLines: [Int]) {
         let lines = facts.lines
         for index in procedureLines {
             let line = lines[index]
@@ -338,31 +333,33 @@ struct CodingRules {
 
     // MARK: E/M
 
-    private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: LinePositions) {
+    private func checkEvaluationAndManagement(_ result: inout Result, procedureLines: [Int]) {
         guard !procedureLines.isEmpty else { return }
         let lines = facts.lines
         // Looked up last: the procedure lines are TPI or dry-needling codes, never a visit, and a
         // line with 25 passes whatever it is.
-        for index in lines.indices where !procedureLines.contains(index) && !lines[index].has(modifier: "25")
+        for index in lines.indices where !isProcedureLine(index) && !lines[index].has(modifier: "25")
             && isEvaluationAndManagement(index) {
             add(&result, rule: "coding.em-modifier-25", lines: [index], effect: .deny, carc: "97", citation: Self.evaluationWithMinorProcedure,
                 message: "\(lines[index].code) on the day of a trigger point injection is part of the procedure unless a significant, separately identifiable E/M service was performed: append modifier 25 only if the note documents one (a separate problem, separately recorded); otherwise do not bill the visit.")
         }
     }
 
-    /// Whether the line at `index` is an E/M visit. Looked up where asked, and only for a line
-    /// without 25 (at most twice): a list of every line's category cost an allocation per decision.
+    /// Whether the line at `index` bills a TPI or dry-needling code (one of the procedure lines).
+    private func isProcedureLine(_ index: Int) -> Bool {
+        MuscleCountCodes.family(of: facts.lines[index].code) != nil
+    }
+
+    /// Whether the line at `index` is an E/M visit.
     private func isEvaluationAndManagement(_ index: Int) -> Bool {
         context.tables.category(of: facts.lines[index].code) == .evaluationAndManagement
     }
 
     // MARK: recommendation
 
-    private func recommendedLines(procedureLines: LinePositions, expected: ExpectedProcedure?) -> [RecommendedLine] {
-        // Lines are read in place by position: a copy of a line retained its code and lists.
+    private func recommendedLines(procedureLines: [Int], expected: ExpectedProcedure?) -> [RecommendedLine] {
         let lines = facts.lines
         var recommended: [RecommendedLine] = []
-        recommended.reserveCapacity(lines.count)
         if !procedureLines.isEmpty || expected?.large != nil {
             let code: String
             if let settled = expected?.code {
@@ -385,7 +382,7 @@ struct CodingRules {
             }
         }
         let procedureRecommended = !recommended.isEmpty
-        for index in lines.indices where !procedureLines.contains(index) {
+        for index in lines.indices where !isProcedureLine(index) {
             var modifiers = lines[index].modifierList
             if procedureRecommended, !modifiers.contains("25"), isEvaluationAndManagement(index) {
                 modifiers.append("25")  // only if separately identifiable: see the coding.em-modifier-25 issue

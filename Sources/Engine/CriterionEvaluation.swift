@@ -24,8 +24,6 @@ struct CriterionResult {
 struct CriterionEvaluator {
     let facts: EncounterFacts
     let program: CriterionProgram
-    /// Fact truths already decided for this encounter.
-    let memo: FactMemo
 
     /// The criterion rooted at `node`, explained when it does not hold.
     func evaluate(_ node: Int) -> CriterionResult {
@@ -71,9 +69,9 @@ struct CriterionEvaluator {
         case .not(let inner):
             return truth(inner).negated
         case .fact(let fact):
-            if let known = memo[fact] { return known }
+            if let known = facts.memo[fact] { return known }
             let decided = decide(program.facts[fact])
-            memo[fact] = decided
+            facts.memo[fact] = decided
             return decided
         }
     }
@@ -196,7 +194,6 @@ struct CriterionEvaluator {
         case .priorServices(let index):
             let count = program.priorCounts[index]
             let found = facts.priorServices(codes: count.codes, window: count.window, scope: count.scope)
-            // Counted in place: `filter` built a list of the matches only to count it.
             let known = found.count { $0.inScope == .yes }
             if known >= count.atLeast { return .yes }
             return known + found.count { $0.inScope == .unknown } >= count.atLeast ? .unknown : .no

@@ -4,11 +4,9 @@ import Policies
 
 /// The policies' criteria, flattened once per context: nodes in one array, each node's children
 /// by position, and every distinct fact once, reduced to plain values (bit sets instead of Swift
-/// sets). Settling a criterion walks integers: nothing is hashed, copied or retained, and a fact
-/// that several rules or payers ask about is decided once per encounter (``FactMemo``).
-/// A class: every rule evaluation refers to it, and a struct of four arrays would be retained
-/// four times over on each.
-final class CriterionProgram: Sendable {
+/// sets). A fact that several rules or payers ask about is decided once per encounter
+/// (``EncounterFacts/memo``).
+struct CriterionProgram: Sendable {
     enum Node: Sendable {
         /// Children are `children[range]`.
         case all(Range<Int>)
@@ -94,8 +92,7 @@ enum FactTest: Sendable {
     case priorImprovement(minPercent: Int)
     case priorResponse(pain: Bool, function: Bool, rangeOfMotion: Bool)
     case sitesDocumented
-    /// Its count is `priorCounts[index]` in the program: a payload with a list made every copy of
-    /// a fact test (one per fact decided) go through the generic value witness and retain it.
+    /// Its count is `priorCounts[index]` in the program.
     case priorServices(Int)
 
     /// - Parameter priorCounts: where a prior-service count is kept; its index goes in the test.
@@ -123,8 +120,7 @@ enum FactTest: Sendable {
     }
 }
 
-/// One bit per case of a small enum, in declaration order (`allCases`, kept once: the synthesized
-/// `allCases` builds a new array on every call).
+/// One bit per case of a small enum, in declaration order.
 struct CaseBits<Value: CaseIterable & Equatable>: Sendable where Value: Sendable {
     let order: [Value]
 
@@ -155,48 +151,4 @@ enum FactMasks {
     static let drugClasses = CaseBits<DrugClass>()
     static let documents = CaseBits<DocumentationElement>()
     static let regions = CaseBits<AnatomicRegion>()
-}
-
-/// The truth of each fact of a program for one encounter, decided on first use.
-///
-/// A view of memory its owner allocates (``allocate(count:)``) and frees when the decision (or
-/// all-payers view) is done: ``EncounterFacts`` for the context's program, a ``FactMemoStorage``
-/// for a program compiled for one decision. Used on one thread. A plain value: the memo was an
-/// object with its own buffer, two allocations per decision.
-struct FactMemo {
-    private let truths: UnsafeMutableBufferPointer<UInt8>
-
-    /// A memo of `count` undecided facts; its owner calls ``deallocate()``.
-    static func allocate(count: Int) -> FactMemo {
-        let truths = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(count, 1))
-        truths.initialize(repeating: 0)
-        return FactMemo(truths: truths)
-    }
-
-    func deallocate() { truths.deallocate() }
-
-    subscript(index: Int) -> Truth? {
-        get {
-            guard index < truths.count else { return nil }
-            switch truths[index] {
-            case 1: return .yes
-            case 2: return .no
-            case 3: return .unknown
-            default: return nil
-            }
-        }
-        nonmutating set {
-            guard index < truths.count, let newValue else { return }
-            truths[index] = newValue == .yes ? 1 : newValue == .no ? 2 : 3
-        }
-    }
-}
-
-/// The owner of a memo for a program compiled for a single decision.
-final class FactMemoStorage {
-    let memo: FactMemo
-
-    init(count: Int) { memo = .allocate(count: count) }
-
-    deinit { memo.deallocate() }
 }

@@ -4,21 +4,14 @@ import Policies
 
 /// A muscle on one side: the unit 20552/20553 count (DESIGN.md: left and right trapezius are two muscles).
 struct MuscleSide: Hashable, Sendable {
-    /// Position in ``CodeSets/MuscleCatalog/muscles``: a plain value, so a list of sides is
-    /// copied and compared without touching a string.
+    /// Position in ``CodeSets/MuscleCatalog/muscles``.
     let muscle: Int
     /// `nil` for midline muscles, and for paired muscles whose side was not documented.
     let side: Laterality?
 }
 
 /// Where a service was done, as far as the record tells.
-///
-/// Resolved once and only read after, field by field: a binding of the whole value would copy it
-/// and retain every list. A value stored in the facts, not an object of its own: one allocation
-/// fewer per decision.
 struct ServiceSites: Sendable {
-    // Arrays, not sets: a session names a handful of sites, and a linear search of a few
-    // elements is cheaper than hashing muscle names on every decision.
     /// Specific muscles, by side, each once, in the order documented.
     let muscles: [MuscleSide]
     /// Anatomic regions of the muscles, as bits (``FactMasks/regions``).
@@ -65,44 +58,40 @@ struct ServiceSites: Sendable {
 }
 
 extension ServiceSites {
-    // `__shared`: an initializer takes its arguments owned, so the caller retained the list to hand it over.
-    init(_ sites: __shared [InjectionSite]?, catalog: MuscleCatalog) {
+    init(_ sites: [InjectionSite]?, catalog: MuscleCatalog) {
         guard let sites, !sites.isEmpty else {
             self.init(muscles: [], regions: 0, nonSpecific: [], unrecognized: [], missingSide: [], documented: false)
             return
         }
         var muscles: [MuscleSide] = [], regions: UInt64 = 0
         var nonSpecific: [(name: String, hint: String)] = [], unrecognized: [String] = [], missingSide: [String] = []
-        // Room for every site at once (a bilateral site is two muscles): growing reallocated.
-        muscles.reserveCapacity(sites.count * 2)
+        muscles.reserveCapacity(sites.count * 2)  // a bilateral site is two muscles
         func add(_ muscle: MuscleSide) {
             if !muscles.contains(muscle) { muscles.append(muscle) }
         }
-        // Catalog fields are read in place by position: a `Muscle` copy retained its name and synonyms.
-        let catalogMuscles = catalog.muscles
-        // Sites by position: a for-in copied each one, retaining and releasing its name.
-        for index in sites.indices {
-            switch catalog.entry(for: sites[index].muscle) {
+        for site in sites {
+            switch catalog.entry(for: site.muscle) {
             case .muscle(let muscle)?:
-                regions |= FactMasks.regions.bit(catalogMuscles[muscle].region)
-                guard catalogMuscles[muscle].paired else {
+                let entry = catalog.muscles[muscle]
+                regions |= FactMasks.regions.bit(entry.region)
+                guard entry.paired else {
                     add(MuscleSide(muscle: muscle, side: nil))
                     continue
                 }
-                switch sites[index].laterality {
+                switch site.laterality {
                 case .bilateral?:
                     add(MuscleSide(muscle: muscle, side: .left))
                     add(MuscleSide(muscle: muscle, side: .right))
                 case let side?:
                     add(MuscleSide(muscle: muscle, side: side))
                 case nil:
-                    missingSide.append(catalogMuscles[muscle].name)
+                    missingSide.append(entry.name)
                     add(MuscleSide(muscle: muscle, side: nil))
                 }
             case .group(let group)?:
                 nonSpecific.append((catalog.groups[group].name, catalog.groups[group].hint))
             case nil:
-                unrecognized.append(sites[index].muscle)
+                unrecognized.append(site.muscle)
             }
         }
         self.init(muscles: muscles, regions: regions, nonSpecific: nonSpecific, unrecognized: unrecognized,
@@ -124,8 +113,7 @@ struct DiagnosisFact {
     let key: DiagnosisKey?
 }
 
-/// A prior service that counts, by position: the date limits compare is kept inline, the service
-/// and its resolved sites stay in ``EncounterFacts`` arrays (a record copies no reference).
+/// A prior service that counts: where the service and its resolved sites are in ``EncounterFacts``.
 struct PriorRecord: Sendable {
     /// Position in ``EncounterFacts/priorServices``.
     let service: Int
@@ -136,10 +124,10 @@ struct PriorRecord: Sendable {
 
 /// What the engine derives from an encounter before any rule runs: resolved sites, diagnosis
 /// status on the date of service, and the prior services that count.
+///
+/// A class: the memo of fact truths fills in as rules and payers ask, shared by every evaluator
+/// of the encounter.
 final class EncounterFacts {
-    // The parts of the encounter the rules read, each stored on its own: keeping the encounter
-    // whole copied it, and retained every field of it (clinical record and history included),
-    // on every decision.
     let id: String
     let frequency: ClaimFrequency
     /// When the policy is applied (a submitted claim handles what it cannot carry as each rule declares).
@@ -154,14 +142,15 @@ final class EncounterFacts {
     let injectate: [String]?
     /// Whether the procedure note lists sites at all (an empty list included).
     let sitesListed: Bool
+    /// The codes of the claim's lines.
+    let billedCodes: Set<String>
     let dateOfService: LocalDate
     let sites: ServiceSites
-    /// By position in ``diagnosisCodes``: each diagnosis's status on the date of service, and its
-    /// key. Inline: a claim usually has one to three diagnoses, and a list of them was an
-    /// allocation per decision.
-    let diagnoses: InlineList<DiagnosisFact>
-    /// Truths of the policies' facts, decided once for this encounter whichever rules and payers ask.
-    let memo: FactMemo
+    /// By position in ``diagnosisCodes``: each diagnosis's status on the date of service, and its key.
+    let diagnoses: [DiagnosisFact]
+    /// By fact index in the context's ``CriterionProgram``: the truths decided so far for this
+    /// encounter, whichever rules and payers asked (`nil`: not decided yet).
+    var memo: [Truth?]
     /// The prior services as given; ``prior`` says which of them count.
     let priorServices: [PriorService]
     /// The member's other services that count, whatever their date: not this claim (a
@@ -171,12 +160,8 @@ final class EncounterFacts {
     let priorSites: [ServiceSites]
 
     /// - Parameter given: the member's prior services; the encounter's `history` when nil.
-    init(encounter: borrowing Encounter, priorServices given: [PriorService]?, context: EvaluationContext) {
-        // `borrowing`: an initializer takes its arguments owned by default, and the caller copied
-        // the whole encounter (every field retained) to hand it over.
-        // The memo first: allocated after the lists below, it made the optimizer retain and
-        // release them around the allocation.
-        memo = .allocate(count: context.criteria.facts.count)
+    init(encounter: Encounter, priorServices given: [PriorService]?, context: EvaluationContext) {
+        memo = Array(repeating: nil, count: context.criteria.facts.count)
         let priorServices = given ?? encounter.history ?? []
         id = encounter.id
         frequency = encounter.effectiveFrequency
@@ -184,9 +169,8 @@ final class EncounterFacts {
         replaces = encounter.replaces
         coverage = encounter.coverage
         lines = encounter.lines
+        billedCodes = Set(encounter.lines.lazy.map(\.code))
         diagnosisCodes = encounter.diagnosisList
-        // The procedure's parts, not the procedure: the optional struct was copied through the
-        // runtime's generic witness (two calls a decision), and only these two are read.
         injectate = encounter.procedure?.injectate
         sitesListed = encounter.procedure?.sites != nil
         let clinical = encounter.clinical
@@ -199,14 +183,10 @@ final class EncounterFacts {
         priorInjectionResponse = clinical?.priorInjectionResponse
         dateOfService = encounter.dateOfService
         sites = ServiceSites(encounter.procedure?.sites, catalog: context.muscles)
-        var diagnoses = InlineList(filler: DiagnosisFact(status: .notValid, key: nil))
-        for index in diagnosisCodes.indices {
-            let key = DiagnosisKey(diagnosisCodes[index])
-            diagnoses.append(DiagnosisFact(status: context.icd.status(of: key, on: encounter.dateOfService), key: key))
+        diagnoses = encounter.diagnosisList.map { code in
+            let key = DiagnosisKey(code)
+            return DiagnosisFact(status: context.icd.status(of: key, on: encounter.dateOfService), key: key)
         }
-        // `consume`: a plain assignment copied the list through its generic value witness and
-        // then destroyed the local (245 instructions a decision).
-        self.diagnoses = consume diagnoses
         self.priorServices = priorServices
         let replaced = encounter.replaces
         // A member's services usually repeat the same sites: resolve each distinct list once
@@ -214,35 +194,28 @@ final class EncounterFacts {
         var known: [(sites: [InjectionSite]?, index: Int)] = []
         var resolved: [ServiceSites] = []
         var counting: [PriorRecord] = []
-        if !priorServices.isEmpty { counting.reserveCapacity(priorServices.count) }  // none: nothing to set up
-        // Fields are read in place: copying a service out of the array retains its three references.
-        for position in priorServices.indices {
-            let date = priorServices[position].dateOfService
+        for (position, service) in priorServices.enumerated() {
             // Services dated after this one are kept: a late claim is checked against every limit
             // window that contains its date (issue 27.4); criteria about earlier services ask up to
             // the date of service only.
-            guard priorServices[position].id != encounter.id,
-                  priorServices[position].id != replaced else { continue }
+            guard service.id != encounter.id, service.id != replaced else { continue }
             var sites = -1
-            for entry in known where entry.sites == priorServices[position].sites {
+            for entry in known where entry.sites == service.sites {
                 sites = entry.index
                 break
             }
             if sites < 0 {
                 sites = resolved.count
-                resolved.append(ServiceSites(priorServices[position].sites, catalog: context.muscles))
-                if known.count < 8 { known.append((priorServices[position].sites, sites)) }
+                resolved.append(ServiceSites(service.sites, catalog: context.muscles))
+                if known.count < 8 { known.append((service.sites, sites)) }
             }
-            counting.append(PriorRecord(service: position, sites: sites, dateOfService: date))
+            counting.append(PriorRecord(service: position, sites: sites, dateOfService: service.dateOfService))
         }
         prior = counting
         priorSites = resolved
     }
 
-    deinit { memo.deallocate() }
-
-    // The clinical record's parts, each stored on its own: reading `clinical?.findings` through
-    // this class copied the whole record (every array retained) for each fact decided.
+    // The clinical record's parts the facts read.
     let findings: Findings?
     let conservativeTherapy: [ConservativeTherapy]?
     let pharmacotherapy: [Pharmacotherapy]?
@@ -259,7 +232,7 @@ final class EncounterFacts {
 
     /// Prior services of `codes` in `window` ending on the date of service (all earlier history when
     /// nil) that may share `scope` with this encounter: their positions in `prior`, each with whether
-    /// it does (yes or unknown). Positions, not copies: a limit usually only counts them.
+    /// it does (yes or unknown).
     func priorServices(codes: [String], window: Window?, scope: LimitScope) -> [(index: Int, inScope: Truth)] {
         priorServices(codes: codes, from: window?.start(endingOn: dateOfService), through: dateOfService, scope: scope)
     }
@@ -270,14 +243,9 @@ final class EncounterFacts {
     /// sites are not all known, else does not count.
     func priorServices(codes: [String], from start: LocalDate?, through end: LocalDate, scope: LimitScope,
                        region: UInt64? = nil) -> [(index: Int, inScope: Truth)] {
-        // A member without history (most claims): no window to work out, no list to set up.
-        if prior.isEmpty { return [] }
         // Each distinct site list is compared with this encounter's sites once, not once per service.
         var overlaps = [Truth?](repeating: nil, count: scope == .member ? 0 : priorSites.count)
         var found: [(index: Int, inScope: Truth)] = []
-        // Room for every record at once: growing one append at a time reallocated the list
-        // six times for a member with 50 services.
-        found.reserveCapacity(prior.count)
         for index in prior.indices {
             let record = prior[index]
             if let start, record.dateOfService < start { continue }

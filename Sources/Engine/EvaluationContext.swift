@@ -13,8 +13,8 @@ public final class EvaluationContext: Sendable {
     public let muscles: MuscleCatalog
     /// Every rule's criteria (its `when` and a criteria check), compiled once.
     let criteria: CriterionProgram
-    /// What the context derived from each policy, by position in `library.policies`.
-    private let plans: [PolicyPlan]
+    /// What the context derived from each policy, by policy id.
+    private let plans: [String: PolicyPlan]
 
     public init(library: PolicyLibrary, icd: ICD10CM, tables: CodeTables, muscles: MuscleCatalog) {
         self.library = library
@@ -24,34 +24,34 @@ public final class EvaluationContext: Sendable {
         let carried = icd.releases.map(\.fiscalYear)
         let fiscalYears = (carried.min() ?? 2016)...((carried.max() ?? 2016) + 1)
         var compiler = CriterionCompiler()
-        plans = library.policies.map { PolicyPlan($0, compiler: &compiler, icd: icd, fiscalYears: fiscalYears) }
+        var plans: [String: PolicyPlan] = [:]
+        for policy in library.policies where plans[policy.id] == nil {
+            plans[policy.id] = PolicyPlan(policy, compiler: &compiler, icd: icd, fiscalYears: fiscalYears)
+        }
+        self.plans = plans
         criteria = CriterionProgram(compiler)
     }
 
-    /// What the context derived from `policy`; `nil` for a policy that is not one of the context's.
-    func plan(of policy: Policy) -> PolicyPlan? {
-        // By identity over a handful of policies: cheaper than hashing an identifier.
-        let policies = library.policies
-        for index in policies.indices where policies[index] === policy { return plans[index] }
-        return nil
+    /// What the context derived from `policy`, one of its library's (the engine decides no other).
+    func plan(of policy: Policy) -> PolicyPlan {
+        guard let plan = plans[policy.id] else { preconditionFailure("policy \(policy.id) is not in the evaluation context") }
+        return plan
     }
 }
 
 /// A policy's rules arranged for deciding: by rule position, where each rule's criteria start in
 /// the ``CriterionProgram``; by procedure code, the positions of the rules that may govern a line
 /// of that code (its own codes, or the codes it excludes), in policy order.
-final class PolicyPlan: Sendable {
+struct PolicyPlan: Sendable {
     let criteria: [RuleCriteria]
-    private let rulesByCode: StringTable<CodeRules>
+    private let rulesByCode: [String: CodeRules]
     /// By rule position, for a diagnosis rule: its supporting codes (keys) for each fiscal
     /// year from `fiscalYears.lowerBound` on, so that a decision is one lookup, not a walk over ranges.
     private let supportSets: [[Set<DiagnosisKey>]]
-    private let fiscalYears: ClosedRange<Int>?
-    private let icd: ICD10CM
+    private let fiscalYears: ClosedRange<Int>
 
-    /// - Parameter fiscalYears: the years to expand supporting-diagnosis lists for, once; `nil`
-    ///   expands them for each decision's date instead (a policy decided once).
-    init(_ policy: Policy, compiler: inout CriterionCompiler, icd: ICD10CM, fiscalYears: ClosedRange<Int>?) {
+    /// - Parameter fiscalYears: the years to expand supporting-diagnosis lists for.
+    init(_ policy: Policy, compiler: inout CriterionCompiler, icd: ICD10CM, fiscalYears: ClosedRange<Int>) {
         var criteria: [RuleCriteria] = []
         var byCode: [String: [Int]] = [:]
         var support: [[Set<DiagnosisKey>]] = []
@@ -61,7 +61,7 @@ final class PolicyPlan: Sendable {
             if case .exclusion(let exclusion) = rule.check { codes = exclusion.codes } else { codes = rule.appliesTo }
             for code in Set(codes) { byCode[code, default: []].append(position) }
             var byYear: [Set<DiagnosisKey>] = []
-            if case .diagnoses(let entries) = rule.check, let fiscalYears {
+            if case .diagnoses(let entries) = rule.check {
                 for year in fiscalYears {
                     let date = LocalDate(year: year - 1, month: 10, day: 1)
                     byYear.append(date.map { Self.expand(entries, on: $0, icd: icd) } ?? [])
@@ -70,21 +70,16 @@ final class PolicyPlan: Sendable {
             support.append(byYear)
         }
         self.criteria = criteria
-        rulesByCode = StringTable(byCode.mapValues { CodeRules(positions: $0, ids: $0.map { policy.rules[$0].id }) })
+        rulesByCode = byCode.mapValues { CodeRules(positions: $0, ids: $0.map { policy.rules[$0].id }) }
         supportSets = support
         self.fiscalYears = fiscalYears
-        self.icd = icd
     }
 
     /// The rules that may govern a line of `code`, in policy order.
-    func rules(for code: String) -> CodeRules { rulesByCode[code] ?? .none }
+    func rules(for code: String) -> CodeRules { rulesByCode[code] ?? CodeRules(positions: [], ids: []) }
 
     /// Supporting codes of the diagnosis rule at `position` for the fiscal year of `date`.
-    func supportingDiagnoses(_ rule: Rule, at position: Int, on date: LocalDate) -> Set<DiagnosisKey> {
-        guard let fiscalYears else {
-            guard case .diagnoses(let entries) = rule.check else { return [] }
-            return Self.expand(entries, on: date, icd: icd)
-        }
+    func supportingDiagnoses(at position: Int, on date: LocalDate) -> Set<DiagnosisKey> {
         let year = min(max(date.fiscalYear, fiscalYears.lowerBound), fiscalYears.upperBound)
         let sets = supportSets[position]
         return sets.isEmpty ? [] : sets[year - fiscalYears.lowerBound]
@@ -97,16 +92,11 @@ final class PolicyPlan: Sendable {
 }
 
 /// The rules of a policy that may govern a line of one code, in policy order.
-final class CodeRules: Sendable {
+struct CodeRules: Sendable {
     /// Their positions in the policy.
     let positions: [Int]
-    /// Their ids, as a line's determination lists them when every one of them governs it (the
-    /// usual case): one shared list, not one built, id by id, on every decision.
+    /// Their ids, as a line's determination lists them when every one of them governs it.
     let ids: [String]
-
-    init(positions: [Int], ids: [String]) { self.positions = positions; self.ids = ids }
-
-    static let none = CodeRules(positions: [], ids: [])
 }
 
 /// Where a rule's criteria start in a ``CriterionProgram``.

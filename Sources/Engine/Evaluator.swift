@@ -42,8 +42,6 @@ public struct Evaluator: Sendable {
                                    context: context)
     }
 
-    // The facts' fields are read where used, never bound whole: a binding of a struct copies it
-    // and retains every field of it.
     private func evaluate(_ facts: EncounterFacts, coding: CodingRules.Result, payer: String,
                           authorizations: ClaimAuthorizations?) -> Determination {
         let advice = CodingAdvice(recommended: coding.recommended, issues: coding.issues)
@@ -76,16 +74,10 @@ public struct Evaluator: Sendable {
     /// payer covers it, else the line of business its policies are written for (medicare → medicare).
     private func lineOfBusiness(for payer: String, _ facts: EncounterFacts) -> LineOfBusiness {
         let own = facts.coverage.effectiveLineOfBusiness
-        // The payer's policies in effect, walked in place: a filtered list was allocated for every
-        // other payer of every all-payers view.
-        let inEffect = context.library.policies.lazy.filter { $0.payer == payer && $0.isEffective(on: facts.dateOfService) }
+        let inEffect = context.library.policies.filter { $0.payer == payer && $0.isEffective(on: facts.dateOfService) }
         if inEffect.isEmpty || inEffect.contains(where: { $0.covers(own) }) { return own }
-        return Self.linesOfBusiness.first { line in inEffect.contains { $0.covers(line) } } ?? own
+        return LineOfBusiness.allCases.first { line in inEffect.contains { $0.covers(line) } } ?? own
     }
-
-    /// Kept once: the synthesized `allCases` builds a new list on every call (Medicare, in each
-    /// all-payers view of a commercial encounter).
-    private static let linesOfBusiness = LineOfBusiness.allCases
 
     private func notApplicable(_ facts: EncounterFacts, payer: String, policy: PolicyReference?, advice: CodingAdvice, reason: Reason) -> Determination {
         Determination(
@@ -106,15 +98,15 @@ public struct Evaluator: Sendable {
         var attested: [Reason] = []
         var auditMissing = Set<DocumentationElement>()
         var lines: [LineDetermination] = []
-        lines.reserveCapacity(facts.lines.count)
+        // The coding findings by line, in the order found: one pass, not one over all findings per line.
+        var findingsByLine = [[LineFinding]](repeating: [], count: coding.findings.isEmpty ? 0 : facts.lines.count)
+        for finding in coding.findings { findingsByLine[finding.line].append(finding) }
 
-        // Lines and rules by position: binding a line copied it (its code and lists retained).
         for index in facts.lines.indices {
             let code = facts.lines[index].code
             var line = LineReasons()
-            // By position: a for-in over the findings would copy each one, reasons and all.
-            for position in coding.findings.indices where coding.findings[position].line == index {
-                if coding.findings[position].effect == .deny { line.deny(coding.findings[position].reason) } else { line.pend(coding.findings[position].reason) }
+            for finding in findingsByLine.isEmpty ? [] : findingsByLine[index] {
+                if finding.effect == .deny { line.deny(finding.reason) } else { line.pend(finding.reason) }
             }
             let candidates = rules.plan.rules(for: code)
             var ruleGoverns = false, skipped = false
@@ -220,7 +212,7 @@ public struct Evaluator: Sendable {
     }
 
     private func reason(_ rule: Rule, carc: String?, rarc: [String], message: String) -> Reason {
-        let text = rule.summary.map { ("\(message) Policy: \($0)" as MessageText).string } ?? message
+        let text = rule.summary.map { "\(message) Policy: \($0)" } ?? message
         return Reason(rule: rule.id, carc: carc, rarc: rarc, message: text, citation: rule.citation, interpretation: rule.interpretation)
     }
 

@@ -15,39 +15,24 @@ enum RuleVerdict {
 
 /// Checks a policy's rules on the lines they govern.
 struct PolicyRuleEvaluator {
-    // Only what the checks read: each reference held is a retain and release per decision.
     let context: EvaluationContext
-    /// The policy's criteria and, by rule position, where each rule's start.
+    let facts: EncounterFacts
+    /// The policy's criteria, over the facts.
     private let criteria: CriterionEvaluator
-    /// The encounter's facts, held once (by the criteria).
-    var facts: EncounterFacts { criteria.facts }
     let plan: PolicyPlan
-    /// The memo of a program compiled here; `nil` for the context's policies (the facts' memo).
-    private let compiledMemo: FactMemoStorage?
 
-    // `__shared`: the policy is only read here, and taken owned (an initializer's default) the
-    // caller retained it to hand it over.
-    init(policy: __shared Policy, facts: EncounterFacts, context: EvaluationContext) {
+    init(policy: Policy, facts: EncounterFacts, context: EvaluationContext) {
         self.context = context
-        if let known = context.plan(of: policy) {
-            criteria = CriterionEvaluator(facts: facts, program: context.criteria, memo: facts.memo)
-            plan = known
-            compiledMemo = nil
-        } else {
-            // Not one of the context's policies: compiled here, its facts decided afresh.
-            var compiler = CriterionCompiler()
-            plan = PolicyPlan(policy, compiler: &compiler, icd: context.icd, fiscalYears: nil)
-            let storage = FactMemoStorage(count: compiler.facts.count)
-            criteria = CriterionEvaluator(facts: facts, program: CriterionProgram(compiler), memo: storage.memo)
-            compiledMemo = storage
-        }
+        self.facts = facts
+        criteria = CriterionEvaluator(facts: facts, program: context.criteria)
+        plan = context.plan(of: policy)
     }
 
     /// Whether `rule`, one of the plan's rules for the line's code, governs the line: an exclusion
     /// "when billed with" other codes says nothing about the code billed alone.
     func governs(_ rule: Rule) -> Bool {
         guard case .exclusion(let exclusion) = rule.check, let with = exclusion.withCodes else { return true }
-        return facts.lines.contains { with.contains($0.code) }
+        return with.contains(where: facts.billedCodes.contains)
     }
 
     /// The verdict of `rule`, at `position` in the policy, on the line at `line`.
@@ -97,26 +82,17 @@ struct PolicyRuleEvaluator {
 
     private func diagnoses(_ rule: Rule, _ position: Int, _ line: Int) -> RuleVerdict {
         // Only codes billable on the date count here; headers and invalid codes are the coding rules' billing error.
-        let supported = plan.supportingDiagnoses(rule, at: position, on: facts.dateOfService)
+        let supported = plan.supportingDiagnoses(at: position, on: facts.dateOfService)
         var billable = false
         for position in facts.diagnosisPositions(ofLine: line) where facts.diagnoses[position].status == .billable {
             if let key = facts.diagnoses[position].key, supported.contains(key) { return .pass }
             billable = true
         }
         guard billable else { return .pass }
-        // The billable ones are named, in pointer order; written as bytes (this message is on every
-        // claim a payer's diagnosis list does not support, every payer in the all-payers view).
-        var message: MessageText = "None of the line's diagnoses ("
-        var first = true
-        for position in facts.diagnosisPositions(ofLine: line) where facts.diagnoses[position].status == .billable {
-            if !first { message.append(", ") }
-            message.append(facts.diagnosisCodes[position])
-            first = false
-        }
-        message.append(") is among this policy's supporting diagnoses for ")
-        message.append(facts.lines[line].code)
-        message.append(".")
-        return .fail(message.string)
+        // The billable ones are named, in pointer order.
+        let named = facts.diagnosisPositions(ofLine: line).filter { facts.diagnoses[$0].status == .billable }
+            .map { facts.diagnosisCodes[$0] }
+        return .fail("None of the line's diagnoses (\(named.joined(separator: ", "))) is among this policy's supporting diagnoses for \(facts.lines[line].code).")
     }
 
     private func frequency(_ limit: FrequencyLimit) -> RuleVerdict {
@@ -148,16 +124,16 @@ struct PolicyRuleEvaluator {
                 let settles = region != nil || limit.scope != .anatomicRegion || facts.sites.regions == 0
                 let knownTotal = total(limit, found, includingOpen: false)
                 if settles, knownTotal > limit.max {
-                    let opening: MessageText = end == date ? "This is the \(ordinal(knownTotal)) \(unit)" : "With this claim there are \(knownTotal) \(unit)s"
-                    let message: MessageText = "\(opening.string) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window, endingOn: end))\(scopeText(limit.scope, region: region)); the limit is \(limit.max). Counted: \(list(found, .yes)) and this claim."
-                    return .fail(message.string)
+                    let opening = end == date ? "This is the \(ordinal(knownTotal)) \(unit)" : "With this claim there are \(knownTotal) \(unit)s"
+                    let message = "\(opening) of \(limit.codes.joined(separator: "/")) in the \(windowText(limit.window, endingOn: end))\(scopeText(limit.scope, region: region)); the limit is \(limit.max). Counted: \(list(found, .yes)) and this claim."
+                    return .fail(message)
                 }
                 if open == nil, total(limit, found, includingOpen: true) > limit.max { open = (found, end, region) }
             }
         }
         if let open {
-            let message: MessageText = "Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window, endingOn: open.end))\(scopeText(limit.scope, region: open.region)): the sites of \(list(open.found, .unknown)) or of this claim are not documented well enough to tell."
-            return .unknown(message.string, [.procedureNote])
+            let message = "Could exceed the limit of \(limit.max) \(unit)s in the \(windowText(limit.window, endingOn: open.end))\(scopeText(limit.scope, region: open.region)): the sites of \(list(open.found, .unknown)) or of this claim are not documented well enough to tell."
+            return .unknown(message, [.procedureNote])
         }
         return .pass
     }
@@ -180,25 +156,15 @@ struct PolicyRuleEvaluator {
 
     /// The services of `found` whose scope is `inScope`, oldest first; past ten only the latest ten
     /// are named (the message is read by a person and stored with every determination).
-    private func list(_ found: [(index: Int, inScope: Truth)], _ inScope: Truth) -> MessageText {
+    private func list(_ found: [(index: Int, inScope: Truth)], _ inScope: Truth) -> String {
         let shown = 10
-        // Gathered into a list sized once: `filter` grew its result one element at a time.
-        var records: [PriorRecord] = []
-        records.reserveCapacity(found.count)
-        for match in found where match.inScope == inScope { records.append(facts.prior[match.index]) }
-        records.sort { $0.dateOfService < $1.dateOfService }
-        var text = MessageText(capacity: 40 + min(records.count, shown) * 48)
-        if records.count > shown { text.append(records.count - shown); text.append(" earlier services, then ") }
-        for (position, record) in records.suffix(shown).enumerated() {
+        let records = found.filter { $0.inScope == inScope }.map { facts.prior[$0.index] }
+            .sorted { $0.dateOfService < $1.dateOfService }
+        let named = records.suffix(shown).map { record in
             let service = facts.service(record)
-            if position > 0 { text.append(", ") }
-            text.append(service.id)
-            text.append(" ")
-            text.append(service.code)
-            text.append(" on ")
-            text.append(service.dateOfService.description)
-        }
-        return text
+            return "\(service.id) \(service.code) on \(service.dateOfService)"
+        }.joined(separator: ", ")
+        return records.count > shown ? "\(records.count - shown) earlier services, then " + named : named
     }
 
     private func minimumInterval(_ interval: MinimumInterval) -> RuleVerdict {

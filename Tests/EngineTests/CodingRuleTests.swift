@@ -106,7 +106,7 @@ struct CodingRuleTests {
 
     @Test("coding.units-per-day fails: five 20552 lines between visits → each of the five denied 151/N362, the visits kept", arguments: Payer.allCases)
     func unitsAcrossFiveLines(payer: Payer) throws {
-        // More procedure lines than are kept inline (``InlineList``), interleaved with other lines.
+        // Several procedure lines, interleaved with other lines.
         let procedure = line("20552", pointers: [1]), visit = line("99213", ["25"], pointers: [1])
         let encounter = cleanEncounter(payer).sites([site("trapezius")])
             .lines([visit, procedure, procedure, visit, procedure, procedure, procedure])
@@ -323,8 +323,7 @@ struct CodingRuleTests {
         #expect(determination.outcome == .approved)
     }
 
-    // The facts keep the first three diagnoses inline and any more in a list (``InlineList``):
-    // the fifth is read like the first, by the coding rules and by each payer's diagnosis list.
+    // The fifth diagnosis is read like the first, by the coding rules and by each payer's diagnosis list.
     @Test("coding.diagnosis-validity passes: a line pointing only to the 5th of 5 diagnoses (M79.7) is approved", arguments: Payer.allCases)
     func fifthDiagnosisSupports(payer: Payer) throws {
         let encounter = cleanEncounter(payer).diagnoses(["M25.511", "R51.9", "G44.209", "M54.2", "M79.7"])
