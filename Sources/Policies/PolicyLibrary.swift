@@ -35,6 +35,8 @@ public struct PolicyLibrary: Sendable {
             let enumerator = FileManager.default.enumerator(atPath: path)
             var found: [String] = []
             while let relative = enumerator?.nextObject() as? String {
+                // Policy authors' test cases live beside the policies, not among them.
+                if relative == testDirectoryName { enumerator?.skipDescendants(); continue }
                 if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") { found.append((path as NSString).appendingPathComponent(relative)) }
             }
             files = found.sorted()
@@ -53,6 +55,9 @@ public struct PolicyLibrary: Sendable {
         }
         return (policies, issues)
     }
+
+    /// The folder under a policy directory that holds the policies' test cases (`medpolicy policies test`).
+    public static let testDirectoryName = "tests"
 
     static func crossCheck(_ policies: [Policy]) -> [PolicyIssue] {
         var issues: [PolicyIssue] = []
