@@ -81,10 +81,9 @@ public struct PolicyTestFile: Sendable {
             if !names.insert(name).inserted { issues.append(issue(at, "duplicate case name '\(name)'")) }
             guard let start = whole ?? base else { issues.append(issue(at, "case '\(name)': no encounter (give the file an encounter, or the case one)")); continue }
             let value = change.map { merged(start, $0) } ?? start
-            let encounter: Encounter
+            var encounter: Encounter?
             do { encounter = try EncounterReader.decode(value) } catch {
                 issues += error.errors.map { issue(at, "case '\(name)': encounter: \($0)") }
-                continue
             }
             guard let expectNode, case .mapping(let expectations) = expectNode, !expectations.isEmpty else {
                 issues.append(issue(at, "case '\(name)': missing expect (what the determination must contain)"))
@@ -99,6 +98,7 @@ public struct PolicyTestFile: Sendable {
                 }
                 expect.append((key, json(value), SourceLocation(file: path, line: line(keyNode))))
             }
+            guard let encounter else { continue }
             cases.append(Case(name: name, location: SourceLocation(file: path, line: at), encounter: encounter, payer: payer, expect: expect))
         }
         if issues.contains(where: { $0.severity == .error }) { return (nil, issues) }
