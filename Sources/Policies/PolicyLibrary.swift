@@ -69,7 +69,7 @@ public struct PolicyLibrary: Sendable {
             seen[policy.id] = policy
         }
         for (index, a) in policies.enumerated() {
-            for b in policies[(index + 1)...] where a.payer == b.payer && a.id != b.id {
+            for b in policies[(index + 1)...] where a.payer == b.payer && a.id != b.id && Self.sameJurisdiction(a, b) {
                 let overlapStart = max(a.effectiveFrom, b.effectiveFrom)
                 let ends = [a.effectiveTo, b.effectiveTo].compactMap { $0 }
                 if let end = ends.min(), end < overlapStart { continue }
@@ -88,6 +88,16 @@ public struct PolicyLibrary: Sendable {
             }
         }
         return issues
+    }
+
+    /// Policies of different contractors, or one limited to a jurisdiction and one not (the payer's
+    /// default where no jurisdiction is known), do not compete for a claim.
+    static func sameJurisdiction(_ a: Policy, _ b: Policy) -> Bool {
+        switch (a.jurisdiction, b.jurisdiction) {
+        case (nil, nil): return true
+        case let (x?, y?): return x.contractor == y.contractor || !x.states.isDisjoint(with: y.states)
+        default: return false
+        }
     }
 
     public func policy(id: String) -> Policy? { byId[id] }
@@ -112,9 +122,19 @@ public struct PolicyLibrary: Sendable {
     }
 
     /// Picks the policy for a payer, line of business and date of service.
-    public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {
+    /// With a contractor or the billing provider's state, a policy of that jurisdiction in effect on
+    /// the date is chosen first (a Medicare LCD); otherwise, and when none is, a policy limited to no
+    /// jurisdiction, as before.
+    public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate,
+                       contractor: String? = nil, state: String? = nil) -> PolicySelection {
+        if contractor != nil || state != nil {
+            for policy in policies where policy.payer == payer && policy.isEffective(on: date) && policy.covers(lineOfBusiness)
+                && policy.jurisdiction?.matches(contractor: contractor, state: state) == true {
+                return .policy(policy, routedBy: nil)
+            }
+        }
         // Not `filter`: that copies every candidate policy, and this runs once per decision.
-        for policy in policies where policy.payer == payer && policy.isEffective(on: date) {
+        for policy in policies where policy.payer == payer && policy.isEffective(on: date) && policy.jurisdiction == nil {
             // By position: `first(where:)` copies each exception it looks at, retaining its strings.
             if let found = policy.exceptions.indices.first(where: { policy.exceptions[$0].covers(lineOfBusiness) }) {
                 let exception = policy.exceptions[found]
