@@ -54,7 +54,7 @@ let package = Package(
             ]
         ),
         // What the user interfaces share: engine setup, deciding with history, code lookups.
-        .target(name: "Workflows", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History", "Interchange"]),
+        .target(name: "Workflows", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History", "Interchange", "Yams"]),
         .target(
             name: "MedPolicyServer",
             dependencies: [

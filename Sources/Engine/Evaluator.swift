@@ -56,7 +56,8 @@ public struct Evaluator: Sendable {
         // written for when they do not cover commercial (payer `medicare` → Medicare), as in the side-by-side view.
         let lineOfBusiness = payer == facts.coverage.payer && facts.coverage.lineOfBusiness != nil
             ? facts.coverage.effectiveLineOfBusiness : lineOfBusiness(for: payer, facts)
-        switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: facts.dateOfService) {
+        switch context.library.select(payer: payer, lineOfBusiness: lineOfBusiness, on: facts.dateOfService,
+                                      contractor: facts.coverage.contractor, state: facts.coverage.providerState) {
         case .none(let why):
             return notApplicable(facts, payer: payer, policy: nil, advice: advice,
                                  reason: Reason(rule: "policy.none", carc: nil, message: why.prefix(1).uppercased() + why.dropFirst() + ".", citation: nil))

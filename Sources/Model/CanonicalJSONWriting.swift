@@ -209,8 +209,10 @@ extension Member: CanonicalJSONWritable {
 extension Coverage: CanonicalJSONWritable {
     public func writeCanonicalJSON(to output: inout CanonicalJSONOutput) throws {
         try output.object { o in
+            try o.member("contractor", contractor)
             try o.member("lineOfBusiness", lineOfBusiness)
             try o.member("payer", payer)
+            try o.member("providerState", providerState)
         }
     }
 }

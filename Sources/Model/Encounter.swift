@@ -126,9 +126,14 @@ public struct Coverage: Codable, Equatable, Sendable {
     /// A payer id such as `florida-blue`; open-ended, policies name the payers they serve.
     public var payer: String
     public var lineOfBusiness: LineOfBusiness?
+    /// Extension (issue 23): the Medicare administrative contractor that processes the claim, as
+    /// policy files name it in `jurisdiction.contractor` (e.g. `noridian-je`).
+    public var contractor: String? = nil
+    /// Extension (issue 23): the billing provider's state, two letters (837 loop 2010AA N4).
+    public var providerState: String? = nil
 
-    public init(payer: String, lineOfBusiness: LineOfBusiness? = nil) {
-        self.payer = payer; self.lineOfBusiness = lineOfBusiness
+    public init(payer: String, lineOfBusiness: LineOfBusiness? = nil, contractor: String? = nil, providerState: String? = nil) {
+        self.payer = payer; self.lineOfBusiness = lineOfBusiness; self.contractor = contractor; self.providerState = providerState
     }
 
     /// The line of business, `commercial` when not given.

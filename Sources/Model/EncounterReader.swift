@@ -31,7 +31,7 @@ public enum EncounterReader {
         "diagnoses", "lines", "procedure", "clinical", "history", "stage", "priorAuthorization",
     ]
     private static let memberKeys: Set<String> = ["id", "birthDate", "sex"]
-    private static let coverageKeys: Set<String> = ["payer", "lineOfBusiness"]
+    private static let coverageKeys: Set<String> = ["payer", "lineOfBusiness", "contractor", "providerState"]
     private static let lineKeys: Set<String> = ["code", "modifiers", "units", "diagnosisPointers", "charge"]
     private static let procedureKeys: Set<String> = ["sites", "injectate", "imagingGuidance"]
     private static let siteKeys: Set<String> = ["muscle", "laterality", "triggerPoints"]
@@ -130,8 +130,17 @@ public enum EncounterReader {
         guard let o = r.object(value, at: path, allowed: Self.coverageKeys) else { return nil }
         let payer = o.required("payer") { r.string($0, at: $1) }
         let line = o.optional("lineOfBusiness") { r.enumeration($0, at: $1, as: LineOfBusiness.self) }
+        let contractor = o.optional("contractor") { r.string($0, at: $1) }
+        let state = o.optional("providerState") { value, at -> String? in
+            guard let text = r.string(value, at: at) else { return nil }
+            guard text.count == 2, text.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                r.fail(at, "must be a two-letter state code (e.g. CA), got \"\(text)\"")
+                return nil
+            }
+            return text.uppercased()
+        }
         guard let payer else { return nil }
-        return Coverage(payer: payer, lineOfBusiness: line)
+        return Coverage(payer: payer, lineOfBusiness: line, contractor: contractor, providerState: state)
     }
 
     static func placeOfService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {

@@ -30,11 +30,14 @@ public final class Policy: Sendable {
     public let rules: [Rule]
     /// Where the policy came from, for messages.
     public let location: SourceLocation
+    /// The contractor and states the policy is limited to (a Medicare LCD); nil: everywhere.
+    public let jurisdiction: Jurisdiction?
 
     public init(id: String, payer: String, title: String, version: String?, source: PublishedSource, effectiveFrom: LocalDate,
                 effectiveTo: LocalDate?, linesOfBusiness: Set<LineOfBusiness>?, exceptions: [ProgramException],
                 governs: [String], documentationRequests: [DocumentRequest], rules: [Rule], location: SourceLocation,
-                effectiveBasis: String? = nil) {
+                effectiveBasis: String? = nil, jurisdiction: Jurisdiction? = nil) {
+        self.jurisdiction = jurisdiction
         self.id = id; self.payer = payer; self.title = title; self.version = version; self.publishedSource = source
         self.effectiveBasis = effectiveBasis
         self.effectiveFrom = effectiveFrom; self.effectiveTo = effectiveTo; self.linesOfBusiness = linesOfBusiness
@@ -56,6 +59,23 @@ public final class Policy: Sendable {
 
     /// How determinations cite the policy (built once: every decision carries it).
     public let reference: PolicyReference
+}
+
+/// Where a policy applies: a Medicare administrative contractor and the states (two-letter codes,
+/// territories included) of its jurisdiction. A claim matches by its `coverage.contractor` or, without
+/// one, by the billing provider's state.
+public struct Jurisdiction: Sendable, Equatable {
+    public let contractor: String
+    public let states: Set<String>
+
+    public init(contractor: String, states: Set<String>) { self.contractor = contractor; self.states = states }
+
+    /// Whether a claim with this contractor or provider state falls in the jurisdiction.
+    public func matches(contractor claimContractor: String?, state: String?) -> Bool {
+        if let claimContractor { return claimContractor == contractor }
+        if let state { return states.contains(state) }
+        return false
+    }
 }
 
 /// A published document, named the way a reader can find it: publisher, document number or kind,

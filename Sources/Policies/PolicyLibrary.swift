@@ -35,6 +35,8 @@ public struct PolicyLibrary: Sendable {
             let enumerator = FileManager.default.enumerator(atPath: path)
             var found: [String] = []
             while let relative = enumerator?.nextObject() as? String {
+                // Policy authors' test cases live beside the policies, not among them.
+                if relative == testDirectoryName { enumerator?.skipDescendants(); continue }
                 if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") { found.append((path as NSString).appendingPathComponent(relative)) }
             }
             files = found.sorted()
@@ -54,6 +56,9 @@ public struct PolicyLibrary: Sendable {
         return (policies, issues)
     }
 
+    /// The folder under a policy directory that holds the policies' test cases (`medpolicy policies test`).
+    public static let testDirectoryName = "tests"
+
     static func crossCheck(_ policies: [Policy]) -> [PolicyIssue] {
         var issues: [PolicyIssue] = []
         var seen: [String: Policy] = [:]
@@ -64,7 +69,7 @@ public struct PolicyLibrary: Sendable {
             seen[policy.id] = policy
         }
         for (index, a) in policies.enumerated() {
-            for b in policies[(index + 1)...] where a.payer == b.payer && a.id != b.id {
+            for b in policies[(index + 1)...] where a.payer == b.payer && a.id != b.id && Self.sameJurisdiction(a, b) {
                 let overlapStart = max(a.effectiveFrom, b.effectiveFrom)
                 let ends = [a.effectiveTo, b.effectiveTo].compactMap { $0 }
                 if let end = ends.min(), end < overlapStart { continue }
@@ -83,6 +88,16 @@ public struct PolicyLibrary: Sendable {
             }
         }
         return issues
+    }
+
+    /// Policies of different contractors, or one limited to a jurisdiction and one not (the payer's
+    /// default where no jurisdiction is known), do not compete for a claim.
+    static func sameJurisdiction(_ a: Policy, _ b: Policy) -> Bool {
+        switch (a.jurisdiction, b.jurisdiction) {
+        case (nil, nil): return true
+        case let (x?, y?): return x.contractor == y.contractor || !x.states.isDisjoint(with: y.states)
+        default: return false
+        }
     }
 
     public func policy(id: String) -> Policy? { byId[id] }
@@ -107,9 +122,19 @@ public struct PolicyLibrary: Sendable {
     }
 
     /// Picks the policy for a payer, line of business and date of service.
-    public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate) -> PolicySelection {
+    /// With a contractor or the billing provider's state, a policy of that jurisdiction in effect on
+    /// the date is chosen first (a Medicare LCD); otherwise, and when none is, a policy limited to no
+    /// jurisdiction, as before.
+    public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate,
+                       contractor: String? = nil, state: String? = nil) -> PolicySelection {
+        if contractor != nil || state != nil {
+            for policy in policies where policy.payer == payer && policy.isEffective(on: date) && policy.covers(lineOfBusiness)
+                && policy.jurisdiction?.matches(contractor: contractor, state: state) == true {
+                return .policy(policy, routedBy: nil)
+            }
+        }
         // Not `filter`: that copies every candidate policy, and this runs once per decision.
-        for policy in policies where policy.payer == payer && policy.isEffective(on: date) {
+        for policy in policies where policy.payer == payer && policy.isEffective(on: date) && policy.jurisdiction == nil {
             // By position: `first(where:)` copies each exception it looks at, retaining its strings.
             if let found = policy.exceptions.indices.first(where: { policy.exceptions[$0].covers(lineOfBusiness) }) {
                 let exception = policy.exceptions[found]

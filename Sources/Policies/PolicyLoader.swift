@@ -73,7 +73,7 @@ struct PolicyFileSchema {
     func policy(_ node: Node) -> Policy? {
         guard let m = reader.mapping(node, "policy", allowed: [
             "id", "payer", "title", "version", "source", "effective", "linesOfBusiness", "exceptions",
-            "governs", "documentationRequests", "rules",
+            "governs", "documentationRequests", "rules", "jurisdiction",
         ]) else { return nil }
         let id = m.required("id") { identifier($0, "policy id", allowSlash: true) }
         let payer = m.required("payer") { identifier($0, "payer", allowSlash: false) }
@@ -84,6 +84,7 @@ struct PolicyFileSchema {
         cited.citedDocument = source?.name ?? ""
         let effective = m.required("effective") { effectivePeriod($0) }
         let lines = m.optional("linesOfBusiness") { linesOfBusiness($0) }
+        let limitedTo = m.optional("jurisdiction") { jurisdiction($0) }
         let exceptions = m.optional("exceptions") { node in reader.list(node, "exceptions") { cited.exception($0) } } ?? []
         let governs = m.required("governs") { procedureCodes($0, "governs") }
         let requests = m.optional("documentationRequests") { node in
@@ -102,7 +103,26 @@ struct PolicyFileSchema {
         guard let id, let payer, let title, let source, let effective, let governs, let rules else { return nil }
         return Policy(id: id, payer: payer, title: title, version: version, source: source, effectiveFrom: effective.from,
                       effectiveTo: effective.to, linesOfBusiness: lines ?? nil, exceptions: exceptions, governs: governs,
-                      documentationRequests: requests, rules: rules, location: m.location, effectiveBasis: effective.basis)
+                      documentationRequests: requests, rules: rules, location: m.location, effectiveBasis: effective.basis,
+                      jurisdiction: limitedTo)
+    }
+
+    /// `{contractor: id, states: [CA, NV, ...]}`.
+    func jurisdiction(_ node: Node) -> Jurisdiction? {
+        guard let m = reader.mapping(node, "jurisdiction", allowed: ["contractor", "states"]) else { return nil }
+        let contractor = m.required("contractor") { identifier($0, "contractor", allowSlash: false) }
+        let states = m.required("states") { node in
+            reader.list(node, "jurisdiction states") { element -> String? in
+                guard let text = reader.string(element, "state") else { return nil }
+                guard text.count == 2, text.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                    reader.error(element, "state must be a two-letter upper-case code (e.g. CA), got '\(text)'")
+                    return nil
+                }
+                return text
+            }
+        }
+        guard let contractor, let states else { return nil }
+        return Jurisdiction(contractor: contractor, states: Set(states))
     }
 
     func identifier(_ node: Node, _ context: String, allowSlash: Bool) -> String? {
