@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "NoteIntakeTests", dependencies: ["NoteIntake", "CodeSets", "Model"], resources: [.copy("Corpus")]),
         .testTarget(name: "CodeSetsTests", dependencies: ["CodeSets", "Model"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model", "SyntheticClaims"]),
         // Workflows and Interchange: a generated 837 file adjudicated end to end against a SQLite history.
         .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange", "SyntheticClaims",
                                                         .product(name: "PostgresNIO", package: "postgres-nio"),

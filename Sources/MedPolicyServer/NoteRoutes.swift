@@ -57,13 +57,7 @@ extension ServerApplication {
     /// `POST /v1/claims/837`: an encounter (Contract 1) in the body, answered with the 837P
     /// interchange `Encounter837Writer` makes of it (placeholder parties, usage `T`).
     func claim837(_ request: Request, _ context: ServerContext) async throws -> Response {
-        let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
-        let encounter: Encounter
-        do {
-            encounter = try EncounterReader.decode(Data(buffer: body, byteTransferStrategy: .noCopy))
-        } catch {
-            throw Problem.invalid(error, what: "encounter")
-        }
+        let encounter = try await encounter(in: request)
         let bytes: [UInt8]
         do {
             bytes = try Encounter837Writer().bytes(for: encounter, creationDate: today())

@@ -180,13 +180,7 @@ public struct ServerApplication: Sendable {
         case "false": record = false
         case let other?: throw Problem(.badRequest, detail: "record: expected true or false, got '\(other)'")
         }
-        let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
-        let encounter: Encounter
-        do {
-            encounter = try EncounterReader.decode(Data(buffer: body, byteTransferStrategy: .noCopy))
-        } catch {
-            throw Problem.invalid(error, what: "encounter")
-        }
+        let encounter = try await encounter(in: request)
         let decision = try await decide(encounter, payer: payer, allPayers: allPayers, dryRun: !record)
         var response = allPayers ? try Self.json(encodable: decision.determinations) : try Self.json(encodable: decision.determinations[0])
         response.headers[Self.recordedHeader] = decision.recorded ? "true" : "false"
@@ -195,6 +189,16 @@ public struct ServerApplication: Sendable {
     }
 
     /// Decides through the adjudicator, counting outcomes and mapping refusals to problems.
+    /// The encounter (Contract 1) a request's body carries, within the body limit; a 422 problem otherwise.
+    func encounter(in request: Request) async throws -> Encounter {
+        let body = try await Self.body(of: request, limit: settings.maxBodyBytes)
+        do {
+            return try EncounterReader.decode(Data(buffer: body, byteTransferStrategy: .noCopy))
+        } catch {
+            throw Problem.invalid(error, what: "encounter")
+        }
+    }
+
     func decide(_ encounter: Encounter, payer: String? = nil, allPayers: Bool = false, dryRun: Bool) async throws -> Adjudicator.Decision {
         do {
             let decision = try await adjudicator.decide(encounter, payer: payer, allPayers: allPayers, dryRun: dryRun)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Engine
 import Model
+import SyntheticClaims
 
 /// `CanonicalJSON` must write exactly what `JSONEncoder([.sortedKeys, .withoutEscapingSlashes])`
 /// writes: the history stores compare encounters by these bytes, and rows written by earlier
@@ -52,7 +53,7 @@ struct CanonicalJSONTests {
 
     @Test("generated encounters and determinations, every field set and unset, byte for byte")
     func generatedValues() throws {
-        var random = SplitMix(seed: 20261123)
+        var random = SplitMix64(seed: 20261123)
         for round in 0..<400 {
             let encounter = Self.encounter(&random, round: round)
             #expect(try CanonicalJSON.encode(encounter) == Self.foundation(encounter), "encounter \(round)")
@@ -63,7 +64,7 @@ struct CanonicalJSONTests {
 
     @Test("contract values nested in other encodable values are written as JSONEncoder writes them")
     func nestedContractValues() throws {
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         let determinations = (0..<5).map { Self.determination(&random, round: $0) }
         #expect(try CanonicalJSON.encode(determinations) == Self.foundation(determinations))
         let keyed = ["b": Self.encounter(&random, round: 1), "a": Self.encounter(&random, round: 2)]
@@ -81,46 +82,35 @@ struct CanonicalJSONTests {
     // MARK: Generated values: each optional present about half the time.
 
     /// A small seeded generator, so a failure names a round that reproduces.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let texts = ["", "a", "M79.18", "trapezius \"upper\"", "back\\slash/and/slash", "tab\there", "é😀", "line\nbreak",
                         "\u{1}\u{1f}", "Ω", "20552"]
 
-    static func maybe<T>(_ random: inout SplitMix, _ make: (inout SplitMix) -> T) -> T? {
+    static func maybe<T>(_ random: inout SplitMix64, _ make: (inout SplitMix64) -> T) -> T? {
         Bool.random(using: &random) ? make(&random) : nil
     }
 
-    static func text(_ random: inout SplitMix) -> String { texts.randomElement(using: &random)! }
+    static func text(_ random: inout SplitMix64) -> String { texts.randomElement(using: &random)! }
 
-    static func date(_ random: inout SplitMix) -> LocalDate {
+    static func date(_ random: inout SplitMix64) -> LocalDate {
         LocalDate(year: Int.random(in: 1900...2100, using: &random), month: Int.random(in: 1...12, using: &random),
                   day: Int.random(in: 1...28, using: &random))!
     }
 
-    static func list<T>(_ random: inout SplitMix, _ make: (inout SplitMix) -> T) -> [T] {
+    static func list<T>(_ random: inout SplitMix64, _ make: (inout SplitMix64) -> T) -> [T] {
         (0..<Int.random(in: 0...3, using: &random)).map { _ in make(&random) }
     }
 
-    static func number(_ random: inout SplitMix) -> Int {
+    static func number(_ random: inout SplitMix64) -> Int {
         [0, 1, -1, 7, 42, 100, 2_147_483_648, Int.max, Int.min, -987_654_321].randomElement(using: &random)!
     }
 
-    static func site(_ random: inout SplitMix) -> InjectionSite {
+    static func site(_ random: inout SplitMix64) -> InjectionSite {
         InjectionSite(muscle: text(&random), laterality: maybe(&random) { Laterality.allCases.randomElement(using: &$0)! },
                       triggerPoints: maybe(&random) { number(&$0) })
     }
 
-    static func encounter(_ random: inout SplitMix, round: Int) -> Encounter {
+    static func encounter(_ random: inout SplitMix64, round: Int) -> Encounter {
         let charges = [150.0, 150.5, 0.1, 1e20, 1e-7, -0.0, 12345.678, 100.25, 3.0e10, 0]
         let findings = maybe(&random) { random -> Findings in
             var findings = Findings()
@@ -175,13 +165,13 @@ struct CanonicalJSONTests {
             priorAuthorization: maybe(&random) { text(&$0) })
     }
 
-    static func reason(_ random: inout SplitMix) -> Reason {
+    static func reason(_ random: inout SplitMix64) -> Reason {
         Reason(rule: text(&random), carc: maybe(&random) { text(&$0) }, rarc: list(&random) { text(&$0) }, message: text(&random),
                citation: maybe(&random) { Citation(source: text(&$0), section: text(&$0)) },
                interpretation: maybe(&random) { text(&$0) })
     }
 
-    static func determination(_ random: inout SplitMix, round: Int) -> Determination {
+    static func determination(_ random: inout SplitMix64, round: Int) -> Determination {
         Determination(
             encounterId: "claim-\(round)", payer: text(&random),
             policy: maybe(&random) { PolicyReference(id: text(&$0), title: text(&$0), effectiveFrom: date(&$0),

@@ -1,6 +1,7 @@
 import Foundation
 import History
 import Model
+import SyntheticClaims
 import Testing
 import Workflows
 
@@ -26,7 +27,7 @@ struct ArrivalOrderTests {
     static func orders(of dates: [String]) -> [[String]] {
         var orders = [dates, dates.reversed()]
         for seed: UInt64 in [1, 7, 42, 2025] {
-            var generator = SeededGenerator(state: seed)
+            var generator = SplitMix64(seed: seed)
             orders.append(dates.shuffled(using: &generator))
         }
         return orders
@@ -79,17 +80,5 @@ struct ArrivalOrderTests {
             // 08-20, 08-23 and 08-27: 08-23 first pays one of the three, 08-20 or 08-27 first pays two.
             #expect(paidCounts.isSubset(of: [2, 3]), "\(paidCounts)")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible shuffles.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
