@@ -12,8 +12,12 @@ shift 2
 [ -d "Fuzz/corpus/$reader" ] || { echo "unknown reader '$reader' (no Fuzz/corpus/$reader)" >&2; exit 2; }
 configuration=${FUZZ_CONFIGURATION:-debug}
 
+# SwiftPM's --sanitize options set up the link (libFuzzer's main), but pass -sanitize=fuzzer and
+# -sanitize=address to swiftc as two flags in no fixed order, and swiftc keeps only the last: the
+# Swift code could be built without the coverage instrumentation libFuzzer needs. The combined
+# -sanitize=fuzzer,address after them is the one swiftc keeps (clang adds -fsanitize flags up).
 swift build --product medpolicy-fuzz -c "$configuration" --scratch-path .build/fuzz \
-    --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING >&2
+    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
 binary=".build/fuzz/$configuration/medpolicy-fuzz"
 
 # libFuzzer grows the first corpus folder; the committed seeds and regressions stay read-only inputs.
