@@ -22,8 +22,7 @@ public enum PolicyLoader {
         } catch let error as YamlError {
             // libyaml reports an error at the end of a file without a final line break on the line
             // after the last one: point at the last line, which a user can open.
-            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).count
-            let line = min(yamlErrorLine(error), max(1, lines))
+            let line = min(yamlErrorLine(error), lineCount(yaml))
             return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: line), "not valid YAML: \(yamlErrorProblem(error))")])
         } catch {
             return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: 1), "not valid YAML: \(error)")])
@@ -45,6 +44,23 @@ public enum PolicyLoader {
             return (nil, [PolicyIssue(.error, SourceLocation(file: name, line: 1), "not UTF-8 text")])
         }
         return parse(yaml: text, file: name)
+    }
+
+    /// The number of lines in `text` as the YAML reader numbers them (at least 1). libyaml ends a
+    /// line at CR LF, CR, LF, NEL, LS and PS, so a file with a lone CR has more lines than LFs, and
+    /// an issue's line must be counted the same way to name a line of the file.
+    public static func lineCount(_ text: String) -> Int {
+        var breaks = 0
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": if !afterCR { breaks += 1 }
+            case "\r", "\u{85}", "\u{2028}", "\u{2029}": breaks += 1
+            default: break
+            }
+            afterCR = scalar == "\r"
+        }
+        return breaks + 1
     }
 
     private static func yamlErrorLine(_ error: YamlError) -> Int {

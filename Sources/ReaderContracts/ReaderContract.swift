@@ -68,7 +68,7 @@ public enum ReaderContract: String, CaseIterable, Sendable {
             for line in encounter.lines {
                 if !ProcedureCodeShape.isWellFormed(line.code) { problems.append("claim \(encounter.id): procedure code \(line.code) accepted") }
                 if let units = line.units, units < 1 { problems.append("claim \(encounter.id): \(units) units accepted") }
-                for pointer in line.diagnosisPointers ?? [] where !(1 ... max(1, diagnoses.count)).contains(pointer) || diagnoses.isEmpty {
+                for pointer in line.diagnosisPointers ?? [] where pointer < 1 || pointer > diagnoses.count {
                     problems.append("claim \(encounter.id): pointer \(pointer) past \(diagnoses.count) diagnoses")
                 }
             }
@@ -114,7 +114,7 @@ public enum ReaderContract: String, CaseIterable, Sendable {
 
     static func policyViolations(_ bytes: [UInt8]) -> [String] {
         guard let text = String(validating: bytes, as: UTF8.self) else { return [] }  // the loader reads text files
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        let lines = PolicyLoader.lineCount(text)
         let (policy, issues) = PolicyLoader.parse(yaml: text, file: "fuzz.yaml")
         return violations(policy: policy, issues: issues, file: "fuzz.yaml", lines: lines)
     }
@@ -128,7 +128,7 @@ public enum ReaderContract: String, CaseIterable, Sendable {
         if policy != nil && issues.contains(where: { $0.severity == .error }) {
             problems.append("a policy despite errors: \(issues.filter { $0.severity == .error })")
         }
-        for issue in issues where issue.location.file != file || !(1 ... max(1, lines)).contains(issue.location.line) {
+        for issue in issues where issue.location.file != file || issue.location.line < 1 || issue.location.line > lines {
             problems.append("issue not located in the file (line \(issue.location.line) of \(lines)): \(issue.message)")
         }
         return problems

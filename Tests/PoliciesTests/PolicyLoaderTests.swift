@@ -128,6 +128,28 @@ struct PolicyLoaderTests {
         #expect(withBreak.first.map { (1...4).contains($0.location.line) } == true, "\(withBreak.map(\.description))")
     }
 
+
+    @Test("lines are counted as YAML counts them: CR LF once; a lone CR, NEL, LS and PS each end a line")
+    func lineCountFollowsYAMLLineBreaks() {
+        #expect(PolicyLoader.lineCount("") == 1)
+        #expect(PolicyLoader.lineCount("a\nb\n") == 3)
+        #expect(PolicyLoader.lineCount("a\r\nb") == 2)
+        #expect(PolicyLoader.lineCount("a\rb\rc") == 3)
+        #expect(PolicyLoader.lineCount("a\u{85}b\u{2028}c\u{2029}d") == 4)
+        #expect(PolicyLoader.lineCount("a\r\r\nb") == 3)
+    }
+
+    @Test("an issue after a lone CR names the line YAML saw, and that line is within the file (found by fuzzing)")
+    func issueAfterALoneCarriageReturnIsInTheFile() {
+        // "payer" is on line 2; after two lone CRs the unknown key is on YAML's line 4, which the
+        // file has although it holds only one more LF there.
+        let text = minimalPolicy.replacingOccurrences(of: "payer: acme\n", with: "payer: acme\r\rbogus: 1\n")
+        let found = PolicyLoader.parse(yaml: text, file: "cr.yaml").issues
+        let bogus = found.first { $0.message.contains("bogus") }
+        #expect(bogus?.location.line == 4, "\(found.map(\.description))")
+        #expect(found.allSatisfy { (1...PolicyLoader.lineCount(text)).contains($0.location.line) })
+    }
+
     @Test func emptyFileIsAnError() {
         let found = PolicyLoader.parse(yaml: "", file: "empty.yaml").issues
         #expect(found.map(\.description) == ["empty.yaml:1: error: the file is empty"])
