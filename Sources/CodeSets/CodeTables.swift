@@ -215,10 +215,7 @@ public final class CodeTables: Sendable {
     public let carcCodes: [RemittanceCode]
     public let rarcCodes: [RemittanceCode]
 
-    private let proceduresByCode: StringTable<ProcedureCode>
-    /// Each procedure code's category alone: reading it from `proceduresByCode` copied the entry
-    /// (retaining its descriptor strings), and every line of every decision asks.
-    private let categoriesByCode: StringTable<ProcedureCategory>
+    private let proceduresByCode: [String: ProcedureCode]
     private let modifiersByCode: [String: ProcedureModifier]
     private let carcByCode: [String: RemittanceCode]
     private let rarcByCode: [String: RemittanceCode]
@@ -250,8 +247,7 @@ public final class CodeTables: Sendable {
         self.documents = documents
         self.placesOfService = try Self.parsePlacesOfService(placesOfService)
 
-        proceduresByCode = StringTable(procedures.map { ($0.code, $0) })
-        categoriesByCode = StringTable(procedures.map { ($0.code, $0.category) })
+        proceduresByCode = Dictionary(procedures.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         modifiersByCode = Dictionary(uniqueKeysWithValues: self.modifiers.map { ($0.code, $0) })
         carcByCode = Dictionary(uniqueKeysWithValues: carcCodes.map { ($0.code, $0) })
         rarcByCode = Dictionary(uniqueKeysWithValues: rarcCodes.map { ($0.code, $0) })
@@ -265,15 +261,12 @@ public final class CodeTables: Sendable {
     // MARK: Lookups
 
     /// A procedure code (`"20552"`, `"m0076"`); case and surrounding space are ignored.
-    public func procedure(_ code: String) -> ProcedureCode? { Self.find(code, in: proceduresByCode) }
-
-    /// The category of a procedure code: `procedure(code)?.category`, without copying the entry.
-    public func category(of code: String) -> ProcedureCategory? { Self.find(code, in: categoriesByCode) }
-
-    /// An entry by procedure code as given, else as normalized (trimmed, upper case).
-    private static func find<Value>(_ code: String, in table: StringTable<Value>) -> Value? {
-        table[code] ?? table[normalizeCode(code)]
+    public func procedure(_ code: String) -> ProcedureCode? {
+        proceduresByCode[code] ?? proceduresByCode[Self.normalizeCode(code)]
     }
+
+    /// The category of a procedure code.
+    public func category(of code: String) -> ProcedureCategory? { procedure(code)?.category }
 
     /// The codes of a category, in file order.
     public func codes(in category: ProcedureCategory) -> [ProcedureCode] {

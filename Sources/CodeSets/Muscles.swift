@@ -83,7 +83,7 @@ public final class MuscleCatalog: Sendable {
         case muscle(Int), group(Int)
     }
     /// Normalized name → entry. Every site of every decision is looked up here.
-    private let index: StringTable<Entry>
+    private let index: [String: Entry]
     /// Normalized name with its words sorted → entry, only for word bags that identify one entry.
     private let bagIndex: [String: Entry]
 
@@ -168,7 +168,7 @@ public final class MuscleCatalog: Sendable {
 
         self.muscles = muscles
         self.groups = groups
-        self.index = StringTable(index.mapValues(\.entry))
+        self.index = index.mapValues(\.entry)
         self.bagIndex = bags.compactMapValues { $0 }
     }
 
