@@ -15,15 +15,12 @@ public enum PolicyLoader {
     /// Parses a policy from YAML text; `file` names it in messages. Returns the policy (when it has
     /// no errors) and every issue found.
     public static func parse(yaml: String, file: String) -> (policy: Policy?, issues: [PolicyIssue]) {
-        let reader = YAMLNodeReader(file: file)
+        let reader = YAMLNodeReader(file: file, text: yaml)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            // libyaml reports an error at the end of a file without a final line break on the line
-            // after the last one: point at the last line, which a user can open.
-            let line = min(yamlErrorLine(error), lineCount(yaml))
-            return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: line), "not valid YAML: \(yamlErrorProblem(error))")])
+            return (nil, [PolicyIssue(.error, reader.location(line: yamlErrorLine(error)), "not valid YAML: \(yamlErrorProblem(error))")])
         } catch {
             return (nil, [PolicyIssue(.error, SourceLocation(file: file, line: 1), "not valid YAML: \(error)")])
         }

@@ -5,11 +5,18 @@ import Yams
 /// so that a policy author sees every problem in one run.
 final class YAMLNodeReader {
     let file: String
+    /// The file's last line. libyaml puts what it finds at the end of a file without a final line
+    /// break (an empty value, an error) on the line after it: such a place is shown on the last line.
+    let lastLine: Int
     private(set) var issues: [PolicyIssue] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, text: String) {
+        self.file = file
+        self.lastLine = PolicyLoader.lineCount(text)
+    }
 
-    func location(_ node: Node) -> SourceLocation { SourceLocation(file: file, line: node.mark?.line ?? 1) }
+    func location(line: Int) -> SourceLocation { SourceLocation(file: file, line: min(max(1, line), lastLine)) }
+    func location(_ node: Node) -> SourceLocation { location(line: node.mark?.line ?? 1) }
 
     func error(_ node: Node, _ message: String) { issues.append(PolicyIssue(.error, location(node), message)) }
     func error(_ location: SourceLocation, _ message: String) { issues.append(PolicyIssue(.error, location, message)) }

@@ -126,6 +126,9 @@ struct PolicyLoaderTests {
         #expect(found.first?.message.contains("not valid YAML") == true)
         let withBreak = PolicyLoader.parse(yaml: "id: acme/tpi-1\npayer: acme\ntitle: [unclosed\n", file: "end.yaml").issues
         #expect(withBreak.first.map { (1...4).contains($0.location.line) } == true, "\(withBreak.map(\.description))")
+        // An empty document after "---" without a line break: libyaml places the empty value on line 2.
+        let emptyDocument = PolicyLoader.parse(yaml: "---", file: "end.yaml").issues
+        #expect(emptyDocument.map(\.location.line) == [1], "\(emptyDocument.map(\.description))")
     }
 
 
