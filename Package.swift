@@ -83,7 +83,9 @@ let package = Package(
         .target(name: "ReaderContracts", dependencies: ["Model", "Policies", "Interchange"]),
         // libFuzzer entry point (scripts/fuzz.sh builds it with -D FUZZING); otherwise a corpus replayer.
         .executableTarget(name: "medpolicy-fuzz", dependencies: ["ReaderContracts"]),
-        .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History"]),
+        .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History",
+                                                             .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                             .product(name: "Logging", package: "swift-log")]),
         // What several test targets share: the checkout's examples and policies. Not linked into the binary.
         .target(name: "TestSupport", dependencies: ["Model", "CodeSets", "Policies", "Engine", "SyntheticClaims"],
                 path: "Tests/TestSupport"),

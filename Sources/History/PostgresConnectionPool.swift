@@ -6,7 +6,9 @@ import PostgresNIO
 /// returned. Connecting errors reach the caller at once (no background retry loop), so an
 /// unreachable server is reported, never waited on. (Kept instead of postgres-nio's `PostgresClient`,
 /// issue 24: in 1.33.2 its pool retries a failing connection with backoff and fails waiting requests
-/// only when its circuit breaker trips, after 60 seconds that its options do not expose.)
+/// only when its circuit breaker trips, after about a minute that its options do not expose.
+/// `medpolicy-bench pg-unreachable` measures both against a refusing port: this pool reports the
+/// refusal in ~30 ms, a `PostgresClient` query failed after 67 s.)
 actor PostgresConnectionPool {
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger

@@ -6,3 +6,5 @@ func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(su
 if wants("icd") { runICD10CMBenchmark() }
 if wants("history") { await runHistoryBenchmark() }
 if wants("json") { runJSONBenchmark() }
+// Not part of the default run: it waits up to two minutes on purpose.
+if requested.contains("pg-unreachable") { await runPostgresUnreachableBenchmark() }
