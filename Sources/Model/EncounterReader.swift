@@ -144,9 +144,16 @@ public enum EncounterReader {
     }
 
     static func placeOfService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+        code(value, path, r, isWellFormed: { $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) },
+             refusal: { "expected a two-digit place-of-service code, got \"\($0)\"" })
+    }
+
+    /// A string that must have a code's shape; `refusal` words the error for the text given.
+    private static func code(_ value: JSONValue, _ path: String, _ r: StrictReader,
+                             isWellFormed: (String) -> Bool, refusal: (String) -> String) -> String? {
         guard let text = r.string(value, at: path) else { return nil }
-        guard text.count == 2, text.allSatisfy(\.isASCIIDigit) else {
-            r.fail(path, "expected a two-digit place-of-service code, got \"\(text)\"")
+        guard isWellFormed(text) else {
+            r.fail(path, refusal(text))
             return nil
         }
         return text
@@ -155,12 +162,8 @@ public enum EncounterReader {
     /// ICD-10-CM shape only (letter, digit, alphanumeric, then up to four more, dot optional);
     /// whether the code exists on the date of service is the engine's question, not the reader's.
     static func diagnosis(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        guard let text = r.string(value, at: path) else { return nil }
-        guard DiagnosisCodeShape.isWellFormed(text) else {
-            r.fail(path, "\"\(text)\" is not an ICD-10-CM code (expected a letter, a digit, a letter or digit, then up to four more, e.g. M79.18)")
-            return nil
-        }
-        return text
+        code(value, path, r, isWellFormed: DiagnosisCodeShape.isWellFormed,
+             refusal: { "\"\($0)\" is not an ICD-10-CM code (expected a letter, a digit, a letter or digit, then up to four more, e.g. M79.18)" })
     }
 
     static func line(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ServiceLine? {
@@ -187,21 +190,13 @@ public enum EncounterReader {
 
     /// CPT (five digits, or four digits and a letter for Category II/III) or HCPCS Level II (a letter and four digits).
     static func procedureCode(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        guard let text = r.string(value, at: path) else { return nil }
-        guard ProcedureCodeShape.isWellFormed(text) else {
-            r.fail(path, "\"\(text)\" is not a CPT or HCPCS code (expected five characters such as 20552 or J1885)")
-            return nil
-        }
-        return text
+        code(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormed,
+             refusal: { "\"\($0)\" is not a CPT or HCPCS code (expected five characters such as 20552 or J1885)" })
     }
 
     static func modifier(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        guard let text = r.string(value, at: path) else { return nil }
-        guard ProcedureCodeShape.isWellFormedModifier(text) else {
-            r.fail(path, "\"\(text)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)")
-            return nil
-        }
-        return text
+        code(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormedModifier,
+             refusal: { "\"\($0)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)" })
     }
 
     static func procedure(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Procedure? {
