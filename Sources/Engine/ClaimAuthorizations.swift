@@ -11,24 +11,33 @@ import Policies
 /// covers the code on the date of service (the latest issued); none: CARC 197. Units: those
 /// authorized for the code, less the units of the member's other services of that code within the
 /// authorization's dates (history, and earlier lines of this claim); a line over what remains: CARC 198.
+///
+/// When no authorizations are on file to check against (no history, or one that holds none of the
+/// payer's: `authorizations` nil), a number on the claim is the provider's statement that the payer
+/// authorized the service, as on a paper claim: the rule is attested on that number and the
+/// authorization is among the records an audit asks for. Denying it 15 would deny every such claim
+/// for want of data the payer has elsewhere. A claim that names no number still gets 197.
 final class ClaimAuthorizations {
     /// What a line is decided with.
     enum Resolution {
         /// The authorization and the service it authorizes; `found` when the claim named no number.
         case authorized(Authorization, AuthorizedService, found: Bool)
+        /// The claim's number, with no authorizations on file to check it against.
+        case claimed(number: String)
         case denied(carc: String, rarc: [String], message: String)
     }
 
     private let encounter: Encounter
     private let priorServices: [PriorService]?
-    private let authorizations: [Authorization]
+    /// The member's authorizations on file; nil when none of the payer's are kept where they came from.
+    private let authorizations: [Authorization]?
     private let context: EvaluationContext
     /// The facts with each authorization's clinical record standing in, by number, built when first asked.
     private var standIns: [String: EncounterFacts] = [:]
     /// By line: the units of earlier lines of the same code, worked out when first asked.
     private var unitsOfEarlierLines: [Int]?
 
-    init(encounter: Encounter, priorServices: [PriorService]?, authorizations: [Authorization], context: EvaluationContext) {
+    init(encounter: Encounter, priorServices: [PriorService]?, authorizations: [Authorization]?, context: EvaluationContext) {
         self.encounter = encounter; self.priorServices = priorServices; self.authorizations = authorizations
         self.context = context
     }
@@ -38,7 +47,8 @@ final class ClaimAuthorizations {
         let code = facts.lines[index].code
         let date = facts.dateOfService
         let member = encounter.member.id
-        let mine = authorizations.filter { $0.memberId == member && $0.payer == payer }
+        if authorizations == nil, let number = encounter.priorAuthorization { return .claimed(number: number) }
+        let mine = (authorizations ?? []).filter { $0.memberId == member && $0.payer == payer }
         if let number = encounter.priorAuthorization {
             guard let authorization = mine.first(where: { $0.number == number }) else {
                 return .denied(carc: "15", rarc: ["M62"],

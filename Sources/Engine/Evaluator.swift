@@ -16,7 +16,8 @@ public struct Evaluator: Sendable {
     /// - Parameters:
     ///   - priorServices: the member's prior services; the encounter's `history` when nil.
     ///   - authorizations: the member's prior authorizations on file (stage `claim`, rules declared
-    ///     `atClaim: authorization`); none when nil.
+    ///     `atClaim: authorization`); nil when none are kept to check against, so that a number the
+    ///     claim carries stands as attested (``ClaimAuthorizations``).
     public func evaluate(_ encounter: Encounter, payer: String? = nil, priorServices: [PriorService]? = nil,
                          authorizations: [Authorization]? = nil) -> Determination {
         let facts = EncounterFacts(encounter: encounter, priorServices: priorServices, context: context)
@@ -38,7 +39,7 @@ public struct Evaluator: Sendable {
     private func claimAuthorizations(_ encounter: Encounter, _ priorServices: [PriorService]?,
                                      _ authorizations: [Authorization]?) -> ClaimAuthorizations? {
         guard encounter.effectiveStage == .claim else { return nil }
-        return ClaimAuthorizations(encounter: encounter, priorServices: priorServices, authorizations: authorizations ?? [],
+        return ClaimAuthorizations(encounter: encounter, priorServices: priorServices, authorizations: authorizations,
                                    context: context)
     }
 
@@ -127,12 +128,15 @@ public struct Evaluator: Sendable {
                 case .unknown(let message, let documents, let attestable):
                     // A submitted claim carries no clinical record: what the policy lets the
                     // submission attest does not stop payment, but is listed for a later audit.
-                    if let open = attestable, facts.stage == .claim, rule.atClaim == .attested {
+                    func attest(_ message: String) {
                         attestedRules.append(rule.id)
                         auditMissing.formUnion(documents)
                         if !attested.contains(where: { $0.rule == rule.id }) {
-                            attested.append(reason(rule, carc: nil, rarc: [], message: "Attested by the claim, not documented: " + open))
+                            attested.append(reason(rule, carc: nil, rarc: [], message: message))
                         }
+                    }
+                    if let open = attestable, facts.stage == .claim, rule.atClaim == .attested {
+                        attest("Attested by the claim, not documented: " + open)
                         continue
                     }
                     // Met by an approved prior authorization on file: its clinical facts decide, and
@@ -143,6 +147,10 @@ public struct Evaluator: Sendable {
                         switch resolution! {
                         case .denied(let carc, let rarc, let message):
                             if first { line.deny(reason(rule, carc: carc, rarc: rarc, message: message)) }
+                        case .claimed(let number):
+                            authorizationUsed = number
+                            attest("Attested by the claim's prior authorization \(number): no authorizations of \(payer) are on file "
+                                   + "to check it, its units and the clinical facts it was granted on against; not documented: " + (attestable ?? message))
                         case .authorized(let authorization, let item, let found):
                             authorizationUsed = authorization.number
                             if first { line.note(reason(rule, carc: nil, rarc: [], message: authorizations.note(authorization, item, found: found))) }

@@ -53,6 +53,10 @@ public protocol HistoryStore: Sendable {
     /// The member's prior authorizations on file (only `payer`'s when given), oldest issued first.
     func authorizations(member: String, payer: String?) async throws -> [Authorization]
 
+    /// Whether any of `payer`'s prior authorizations are on file. When none are, this history does
+    /// not keep that payer's authorizations, and a claim's number cannot be checked against it.
+    func keepsAuthorizations(payer: String) async throws -> Bool
+
     /// Closes the store; later calls throw ``HistoryError/closed``.
     func close() async throws
 }

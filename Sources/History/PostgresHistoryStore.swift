@@ -236,6 +236,17 @@ final class PostgresHistoryStore: HistoryStore {
         }
     }
 
+    func keepsAuthorizations(payer: String) async throws -> Bool {
+        guard StorableText.holds(payer) else { return false }
+        return try await withConnection { connection in
+            let result = try await connection.query("""
+                SELECT EXISTS (SELECT 1 FROM \(unescaped: self.s).authorizations WHERE payer = \(payer))
+                """, logger: self.logger)
+            for try await (kept) in result.decode(Bool.self) { return kept }
+            return false
+        }
+    }
+
     func close() async throws {
         await pool.close()
     }

@@ -389,6 +389,18 @@ final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
+    func keepsAuthorizations(payer: String) async throws -> Bool {
+        try checkOpen()
+        guard StorableText.holds(payer) else { return false }
+        do {
+            return try Self.read(pool) { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM authorizations WHERE payer = ?)", arguments: [payer]) ?? false
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
     func close() async throws {
         let wasClosed = isClosed.withLock { closed in
             defer { closed = true }

@@ -35,7 +35,8 @@ public struct Adjudicator: Sendable {
         do {
             if allPayers {
                 let prior = try await history.priorServices(member: encounter.member.id)
-                let onFile = encounter.effectiveStage == .claim ? try await history.authorizations(member: encounter.member.id, payer: nil) : nil
+                let onFile = encounter.effectiveStage == .claim
+                    ? try await history.authorizationsOnFile(member: encounter.member.id, payers: evaluator.context.library.authorizingPayers) : nil
                 let determinations = evaluator.evaluateAllPayers(encounter, priorServices: Self.merged(prior.map(\.asPriorService), encounter.history),
                                                                  authorizations: onFile)
                 return Decision(determinations: determinations, recorded: false, replayed: false)
@@ -43,7 +44,7 @@ public struct Adjudicator: Sendable {
             let evaluator = self.evaluator
             // A submitted claim is held to the member's prior authorizations on file.
             let onFile = encounter.effectiveStage == .claim
-                ? try await history.authorizations(member: encounter.member.id, payer: payer ?? encounter.coverage.payer) : nil
+                ? try await history.authorizationsOnFile(member: encounter.member.id, payers: [payer ?? encounter.coverage.payer]) : nil
             let adjudication = try await history.adjudicate(encounter, dryRun: dryRun) { prior in
                 evaluator.evaluate(encounter, payer: payer, priorServices: Self.merged(prior, encounter.history),
                                    authorizations: onFile)
@@ -64,14 +65,37 @@ public struct Adjudicator: Sendable {
 }
 
 extension HistoryStore {
+    /// The member's prior authorizations on file, for the engine: nil when this history keeps the
+    /// authorizations of none of `payers`, so that there is nothing to check a claim's number against.
+    func authorizationsOnFile(member: String, payers: Set<String>) async throws -> [Authorization]? {
+        for payer in payers where try await keepsAuthorizations(payer: payer) {
+            return try await authorizations(member: member, payer: nil)
+        }
+        return nil
+    }
+
     /// The prior authorizations on file for the members of `encounters` whose payer is one of
-    /// `payers` (those with rules an authorization meets), by member id.
-    func authorizations(for encounters: [Encounter], payers: Set<String>) async throws -> [String: [Authorization]] {
+    /// `payers` (those with rules an authorization meets) and keeps its authorizations here.
+    func authorizations(for encounters: [Encounter], payers: Set<String>) async throws -> AuthorizationsOnFile {
+        var kept = Set<String>()
+        for payer in payers where try await keepsAuthorizations(payer: payer) { kept.insert(payer) }
         var found: [String: [Authorization]] = [:]
-        for encounter in encounters where payers.contains(encounter.coverage.payer) && found[encounter.member.id] == nil {
+        for encounter in encounters where kept.contains(encounter.coverage.payer) && found[encounter.member.id] == nil {
             found[encounter.member.id] = try await authorizations(member: encounter.member.id, payer: nil)
         }
-        return found
+        return AuthorizationsOnFile(kept: kept, byMember: found)
+    }
+}
+
+/// The prior authorizations a batch of claims is checked against, read once for the batch.
+struct AuthorizationsOnFile: Sendable {
+    /// The payers whose authorizations the history keeps.
+    let kept: Set<String>
+    let byMember: [String: [Authorization]]
+
+    /// What the engine gets for `encounter`: nil when its payer's authorizations are not kept here.
+    func callAsFunction(_ encounter: Encounter) -> [Authorization]? {
+        kept.contains(encounter.coverage.payer) ? byMember[encounter.member.id] ?? [] : nil
     }
 }
 

@@ -95,7 +95,7 @@ public final class ClaimFileAdjudication {
             do {
                 let onFile = try await history.authorizations(for: encounters, payers: authorizingPayers)
                 results = try await history.adjudicate(batch: encounters) {
-                    evaluator.evaluate($0, priorServices: $1, authorizations: onFile[$0.member.id])
+                    evaluator.evaluate($0, priorServices: $1, authorizations: onFile($0))
                 }
             } catch let error as HistoryError {
                 throw WorkflowError.history(error)

@@ -117,7 +117,8 @@ struct Generate: AsyncParsableCommand {
         } else if !store.isSet, authorizations == nil, !summary.authorizations.isEmpty {
             FileHandle.standardError.write(Data(("note: \(summary.authorizations.count) Harvard Pilgrim members' claims rest on prior "
                 + "authorizations (atClaim: authorization); put them on file with --db PATH (the history batch uses) or write "
-                + "them with --authorizations FILE and `medpolicy authorizations import`, or their claims are denied (CARC 15)\n").utf8))
+                + "them with --authorizations FILE and `medpolicy authorizations import` to check their claims' numbers, units and "
+                + "clinical facts against them; without any on file, a claim's number is taken as attested\n").utf8))
         }
         let payers = summary.claimsPerPayer.keys.sorted().map { "\($0) \(summary.claimsPerPayer[$0]!)" }.joined(separator: ", ")
         let perKind = SyntheticErrorKind.allCases.compactMap { kind in summary.claimsPerKind[kind].map { "\(kind.rawValue) \($0)" } }

@@ -71,6 +71,23 @@ struct ClaimAuthorizationTests {
         #expect(outside.lines[0].reasons[0].message.contains("outside"))
     }
 
+    @Test("with no authorizations kept to check against, the claim's number is attested and the line paid")
+    func aNumberWithNothingOnFileToCheckIsAttested() throws {
+        let determination = try decide(claim(number: "PA-7", units: 1), nil)
+        #expect(determination.outcome == .approved, "\(determination.lines[0].reasons.map(\.message))")
+        #expect(determination.lines[0].authorization == "PA-7")
+        let attested = try #require(determination.documentation.attested)
+        #expect(attested.contains { $0.rule == "hp.unresponsive-to-noninvasive" && $0.carc == nil && $0.citation != nil
+            && $0.message.contains("prior authorization PA-7") && $0.message.contains("no authorizations of harvard-pilgrim are on file") })
+        #expect(determination.lines[0].attested?.contains("hp.unresponsive-to-noninvasive") == true)
+        #expect(!(determination.documentation.auditRequests ?? []).isEmpty)
+        // Kept but not this number: still 15; kept and none for the member: 15 too.
+        #expect(carcs(try decide(claim(number: "PA-7"), [])) == ["15"])
+        #expect(carcs(try decide(claim(number: "PA-7"), [authorization()])) == ["15"])
+        // Coding edits still decide: 2 units of 20552 are denied 151 whatever the authorization.
+        #expect(try decide(claim(number: "PA-7", units: 2), nil).outcome == .denied)
+    }
+
     @Test func unitsAboveWhatRemainsAreDenied198() throws {
         // One unit rendered under the authorization (and one before its dates, which does not count).
         let history = [prior("C-0", "2025-08-01"), prior("C-1", "2025-09-02")]

@@ -37,6 +37,17 @@ struct AuthorizationStoreTests {
         }
     }
 
+    @Test("a payer's authorizations are kept once one of them is on file, and only that payer's", arguments: StoreKind.allCases)
+    func keepsAPayersAuthorizations(_ kind: StoreKind) async throws {
+        try await withFreshStore(kind) { store, _ in
+            #expect(try await store.keepsAuthorizations(payer: "harvard-pilgrim") == false)
+            try await store.record(authorizations: [Self.authorization("PA-1", member: "M7")])
+            #expect(try await store.keepsAuthorizations(payer: "harvard-pilgrim"))
+            #expect(try await store.keepsAuthorizations(payer: "aetna") == false)
+            #expect(try await store.keepsAuthorizations(payer: "harvard-pilgrim\u{0}") == false)  // text no store holds
+        }
+    }
+
     @Test("the same number again replaces the authorization on file", arguments: StoreKind.allCases)
     func sameNumberReplaces(_ kind: StoreKind) async throws {
         try await withFreshStore(kind) { store, _ in

@@ -5,6 +5,7 @@ import Model
 import SyntheticClaims
 import Testing
 import Workflows
+import Engine
 
 /// A generated 837 file through the adjudication `medpolicy batch --db` runs, claim by claim
 /// against the generator's sidecar: what the generator calls clean is approved, and every
@@ -36,28 +37,10 @@ struct GeneratedFileTests {
                                                       errorKinds: SyntheticErrorKind.adjudicated,
                                                       claimsPerTransaction: 700)
         let (bytes, summary) = Synthetic837Generator(configuration).bytes()
-
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await HistoryStores.openSQLite(path: directory.appendingPathComponent("history.sqlite").path)
         // The Harvard Pilgrim claims rest on the authorizations the generator wrote (issue 19).
-        try await store.record(authorizations: summary.authorizations)
-        let remittances = Remittance835Stream(
-            writer: Remittance835Writer(settings: ClaimFileAdjudication.remittanceSettings(
-                evaluator.context.library.payers, productionDate: LocalDate(year: 2026, month: 1, day: 20)!)),
-            firstControlNumber: 1, spoolDirectory: directory)
-        let adjudication = ClaimFileAdjudication(evaluator: evaluator, history: store, remittances: remittances)
-        var results: [String: Got] = [:]
-        do {
-            try await adjudication.run(try X12Reader837(bytes: bytes), issued: { results[$0.encounterId] = Self.got($0) })
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
-        for problem in adjudication.statistics.claimProblems {
-            results[try #require(problem.claimId), default: Got(outcome: "claim_error", carcs: [])] = Got(outcome: "claim_error", carcs: [])
-        }
+        let (determinations, claimErrors) = try await Self.batch(bytes, evaluator, authorizations: summary.authorizations)
+        var results = determinations.mapValues(Self.got)
+        for claimId in claimErrors { results[claimId] = Got(outcome: "claim_error", carcs: []) }
 
         #expect(summary.expectations.count == 2000)
         #expect(results.count == 2000)
@@ -83,5 +66,52 @@ struct GeneratedFileTests {
         let clean = summary.expectations.filter { $0.kind == nil }.count
         #expect(clean > 1600 && clean < 1900, "\(clean) clean claims")
         #expect(confusion["clean"]?["approved", default: 0] ?? 0 > 1500)
+    }
+
+    @Test("a clean file with no authorizations on file: every claim is paid, Harvard Pilgrim's on the numbers they carry")
+    func withoutAuthorizationsOnFileCleanClaimsArePaid() async throws {
+        let evaluator = try EngineSetup.evaluator(policies: nil)
+        let rules = SyntheticClaimRules(library: evaluator.context.library, icd: evaluator.context.icd)
+        let configuration = Synthetic837Configuration(rules: rules, claimCount: 600, seed: 23, errorRate: 0,
+                                                      errorKinds: SyntheticErrorKind.adjudicated, claimsPerTransaction: 600)
+        let (bytes, summary) = Synthetic837Generator(configuration).bytes()
+        let (determinations, claimErrors) = try await Self.batch(bytes, evaluator, authorizations: [])
+        #expect(claimErrors.isEmpty)
+        var harvardPilgrim = 0
+        for expected in summary.expectations {
+            let determination = try #require(determinations[expected.claimId])
+            #expect(determination.outcome.rawValue == expected.result.name, "\(expected.claimId) \(expected.payer): \(Self.got(determination))")
+            guard determination.payer == "harvard-pilgrim", determination.outcome == .approved else { continue }
+            harvardPilgrim += 1
+            // The injection lines, which the authorization rules govern, name the claim's number.
+            let injections = determination.lines.filter { ["20552", "20553"].contains($0.code) }
+            #expect(!injections.isEmpty && injections.allSatisfy { $0.authorization != nil }, "\(expected.claimId)")
+            #expect(determination.documentation.attested?.contains { $0.message.contains("no authorizations of harvard-pilgrim are on file") } == true)
+        }
+        #expect(harvardPilgrim > 50, "\(harvardPilgrim) Harvard Pilgrim claims paid")
+    }
+
+    /// `file` through `medpolicy batch --db` on a fresh SQLite history holding `authorizations`:
+    /// each claim's determination, and the ids of the claims the reader skipped.
+    static func batch(_ file: [UInt8], _ evaluator: Evaluator, authorizations: [Authorization]) async throws
+        -> (determinations: [String: Determination], claimErrors: [String]) {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await HistoryStores.openSQLite(path: directory.appendingPathComponent("history.sqlite").path)
+        let remittances = Remittance835Stream(
+            writer: Remittance835Writer(settings: ClaimFileAdjudication.remittanceSettings(
+                evaluator.context.library.payers, productionDate: LocalDate(year: 2026, month: 1, day: 20)!)),
+            firstControlNumber: 1, spoolDirectory: directory)
+        let adjudication = ClaimFileAdjudication(evaluator: evaluator, history: store, remittances: remittances)
+        var determinations: [String: Determination] = [:]
+        do {
+            if !authorizations.isEmpty { try await store.record(authorizations: authorizations) }
+            try await adjudication.run(try X12Reader837(bytes: file), issued: { determinations[$0.encounterId] = $0 })
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        return (determinations, try adjudication.statistics.claimProblems.map { try #require($0.claimId) })
     }
 }
