@@ -144,12 +144,12 @@ public enum EncounterReader {
     }
 
     static func placeOfService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        code(value, path, r, isWellFormed: { $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) },
+        shapedCode(value, path, r, isWellFormed: { $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) },
              refusal: { "expected a two-digit place-of-service code, got \"\($0)\"" })
     }
 
     /// A string that must have a code's shape; `refusal` words the error for the text given.
-    private static func code(_ value: JSONValue, _ path: String, _ r: StrictReader,
+    private static func shapedCode(_ value: JSONValue, _ path: String, _ r: StrictReader,
                              isWellFormed: (String) -> Bool, refusal: (String) -> String) -> String? {
         guard let text = r.string(value, at: path) else { return nil }
         guard isWellFormed(text) else {
@@ -162,7 +162,7 @@ public enum EncounterReader {
     /// ICD-10-CM shape only (letter, digit, alphanumeric, then up to four more, dot optional);
     /// whether the code exists on the date of service is the engine's question, not the reader's.
     static func diagnosis(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        code(value, path, r, isWellFormed: DiagnosisCodeShape.isWellFormed,
+        shapedCode(value, path, r, isWellFormed: DiagnosisCodeShape.isWellFormed,
              refusal: { "\"\($0)\" is not an ICD-10-CM code (expected a letter, a digit, a letter or digit, then up to four more, e.g. M79.18)" })
     }
 
@@ -190,12 +190,12 @@ public enum EncounterReader {
 
     /// CPT (five digits, or four digits and a letter for Category II/III) or HCPCS Level II (a letter and four digits).
     static func procedureCode(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        code(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormed,
+        shapedCode(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormed,
              refusal: { "\"\($0)\" is not a CPT or HCPCS code (expected five characters such as 20552 or J1885)" })
     }
 
     static func modifier(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        code(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormedModifier,
+        shapedCode(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormedModifier,
              refusal: { "\"\($0)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)" })
     }
 
