@@ -34,6 +34,35 @@ struct PolicyImpactCLITests {
         #expect(try medpolicy(["policies", "impact", "medicare/l33912", "medicare/l34211", "--claims", claims, "--json"]).stdout == run.stdout)
     }
 
+    /// With --db the history counts (Harvard Pilgrim's authorizations on file) and is left byte for byte as it was.
+    @Test func historyIsReadNeverWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("impact-db-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let claims = directory.appendingPathComponent("claims.837").path, db = directory.appendingPathComponent("history.sqlite").path
+        let generated = try medpolicy(["generate", "--claims", "300", "--seed", "11", "--db", db])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        try generated.stdout.write(toFile: claims, atomically: true, encoding: .utf8)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+
+        let without = try #require(try medpolicy(["policies", "impact", "medicare/l33912", "medicare/l34211", "--claims", claims, "--json"]).json as? [String: Any])
+        let with = try medpolicy(["policies", "impact", "medicare/l33912", "medicare/l34211", "--claims", claims, "--db", db, "--json"])
+        #expect(with.status == 0, "\(with.stderr)")
+        let json = try #require(with.json as? [String: Any])
+        func claimsWith15(_ json: [String: Any]) -> Int? {
+            (json["carcs"] as? [[String: Any]])?.first { $0["key"] as? String == "15" }?["old"] as? Int
+        }
+        // Without the history Harvard Pilgrim's claims miss their authorizations (CARC 15); with it they do not.
+        #expect((claimsWith15(without) ?? 0) > (claimsWith15(json) ?? 0))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == files)
+
+        let missing = try medpolicy(["policies", "impact", "medicare/l33912", "medicare/l34211", "--claims", claims, "--db", db + ".missing"])
+        #expect(missing.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: db + ".missing"))
+    }
+
     @Test func unknownPolicyOrUnreadableFileIsExitTwo() throws {
         let unknown = try medpolicy(["policies", "impact", "medicare/l33912", "nobody/nothing", "--claims", "/dev/null"])
         #expect(unknown.status == 2)
