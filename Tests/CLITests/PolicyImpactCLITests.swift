@@ -8,7 +8,8 @@ struct PolicyImpactCLITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("impact-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let claims = directory.appendingPathComponent("claims.837").path, html = directory.appendingPathComponent("impact.html").path
+        // A file name with markup in it: the page quotes it escaped.
+        let claims = directory.appendingPathComponent("claims<b>&.837").path, html = directory.appendingPathComponent("impact.html").path
         let generated = try medpolicy(["generate", "--claims", "600", "--seed", "7", "--error-rate", "0.3", "--errors", "limit,uncovered-dx"])
         #expect(generated.status == 0, "\(generated.stderr)")
         try generated.stdout.write(toFile: claims, atomically: true, encoding: .utf8)
@@ -20,6 +21,7 @@ struct PolicyImpactCLITests {
         #expect(text.stdout.contains("+lcd34211.sessions-per-year"))
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg") && !page.contains("<script"))
+        #expect(page.contains("claims&lt;b&gt;&amp;.837") && !page.contains("<b>"))
         #expect(page.contains("Policy impact: medicare/l33912 → medicare/l34211"))
 
         let run = try medpolicy(["policies", "impact", "medicare/l33912", "medicare/l34211", "--claims", claims, "--json"])
