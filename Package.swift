@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CodeSets", "Model"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Policies", "CodeSets", "Model", "SyntheticClaims"]),
         // Workflows and Interchange: a generated 837 file adjudicated end to end against a SQLite history.
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange", "SyntheticClaims",
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Model", "Workflows", "Interchange", "SyntheticClaims", "Policies", "TestSupport",
                                                         .product(name: "PostgresNIO", package: "postgres-nio"),
                                                         .product(name: "GRDB", package: "GRDB.swift")],
                     // A history file as medpolicy wrote it before GRDB's migrator kept its versions.

@@ -80,7 +80,8 @@ public struct Encounter837Writer {
         writer.segment("NM1", ["85", "2", settings.billingProviderName, "", "", "", "", "XX", settings.billingProviderNPI])
         let provider = settings.billingProviderAddress
         writer.segment("N3", [provider.0])
-        writer.segment("N4", [provider.1, provider.2, provider.3])
+        // The encounter's provider state, when it names one, so that the 837 selects the same LCD.
+        writer.segment("N4", [provider.1, encounter.coverage.providerState ?? provider.2, provider.3])
         writer.segment("REF", ["EI", settings.billingProviderTaxId])
         // 2000B subscriber, who is the patient (the encounter knows one member)
         writer.segment("HL", ["2", "1", "22", "0"])

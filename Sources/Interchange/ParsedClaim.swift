@@ -73,11 +73,13 @@ public struct PersonName: Equatable, Hashable, Sendable {
     public init(last: String, first: String) { self.last = last; self.first = first }
 }
 
-/// The billing provider of 2010AA (NM1*85): name and NPI (NM109).
+/// The billing provider of 2010AA (NM1*85): name, NPI (NM109) and the state of its address (N4-02).
 public struct BillingProvider: Equatable, Hashable, Sendable {
     public var name: String
     public var npi: String
-    public init(name: String, npi: String) { self.name = name; self.npi = npi }
+    /// Two letters, upper-cased; nil when N4-02 is empty (an address outside the US) or absent.
+    public var state: String?
+    public init(name: String, npi: String, state: String? = nil) { self.name = name; self.npi = npi; self.state = state }
 }
 
 /// One SV1 service line with the values an 835 echoes back.

@@ -57,10 +57,29 @@ struct BillingProviderLoop: LoopBuilder {
 
     init(hlId: String) { self.hlId = hlId }
 
+    /// The N4 read next is the billing provider's own address (2010AA), not the pay-to
+    /// address (2010AB NM1*87) or another entity's that the loop may also hold.
+    var addressIsBillingProvider = false
+
     /// NM1*85.
     mutating func readName(_ s: SegmentScanner, _ at: CurrentSegment) {
         provider = BillingProvider(name: s.string(3), npi: s.string(9))
         if provider.name.isEmpty { fail(at, "NM103", "billing provider name is missing") }
+        addressIsBillingProvider = true
+    }
+
+    /// N4 of 2010AA: the state (N4-02) that selects a Medicare claim's LCD by jurisdiction, checked
+    /// as Contract 1 checks `coverage.providerState`. An empty N4-02 (a foreign address) is no state.
+    mutating func readAddress(_ s: SegmentScanner, _ at: CurrentSegment) {
+        guard addressIsBillingProvider else { return }
+        addressIsBillingProvider = false
+        let text = s.string(2)
+        guard !text.isEmpty else { return }
+        guard let state = Coverage.providerState(text) else {
+            fail(at, "N402", "billing provider state must be a two-letter state code (e.g. CA), got \"\(text)\"")
+            return
+        }
+        provider.state = state
     }
 }
 

@@ -285,6 +285,7 @@ public final class X12Reader837 {
         case Tag.HL: handleHL()
         case Tag.SBR: handleSBR()
         case Tag.NM1: handleNM1()
+        case Tag.N4: if loop == .billingProvider { billing?.readAddress(scanner, here) }
         case Tag.DMG: handleDMG()
         case Tag.CLM: handleCLM()
         case Tag.REF: handleREF()
@@ -399,6 +400,7 @@ public final class X12Reader837 {
         func entity(_ text: StaticString) -> Bool { qualifier.map { scanner.equals($0, text) } ?? false }
         switch loop {
         case .billingProvider where entity("85"): billing?.readName(scanner, here)
+        case .billingProvider: billing?.addressIsBillingProvider = false  // 2010AB pay-to, 2010AC pay-to plan
         case .subscriber where entity("IL"): subscriber?.readName(scanner, here)
         case .subscriber where entity("PR"): subscriber?.readPayer(scanner, here, directory: payers, override: payerOverride)
         case .patient where entity("QC"): patient?.readName(scanner)
@@ -476,7 +478,8 @@ public final class X12Reader837 {
         let frequency: ClaimFrequency = builder.frequencyCode == "7" ? .replacement : builder.frequencyCode == "8" ? .void : .original
         let encounter = Encounter(
             id: id, frequency: frequency, replaces: builder.replaces, member: member,
-            coverage: Coverage(payer: payer, lineOfBusiness: ClaimFilingIndicator.lineOfBusiness(subscriber.filingIndicator)),
+            coverage: Coverage(payer: payer, lineOfBusiness: ClaimFilingIndicator.lineOfBusiness(subscriber.filingIndicator),
+                               providerState: billing?.provider.state),
             dateOfService: dateOfService, placeOfService: placeOfService,
             diagnoses: builder.diagnoses.isEmpty ? nil : builder.diagnoses,
             lines: lines.map {
@@ -507,5 +510,6 @@ enum Tag {
 
     static let ISA = make("ISA"), IEA = make("IEA"), GS = make("GS"), GE = make("GE"), ST = make("ST"), SE = make("SE")
     static let HL = make("HL"), SBR = make("SBR"), NM1 = make("NM1"), DMG = make("DMG"), CLM = make("CLM")
+    static let N4 = make("N4")
     static let REF = make("REF"), HI = make("HI"), NTE = make("NTE"), LX = make("LX"), SV1 = make("SV1"), DTP = make("DTP")
 }

@@ -138,6 +138,13 @@ public struct Coverage: Codable, Equatable, Sendable {
 
     /// The line of business, `commercial` when not given.
     public var effectiveLineOfBusiness: LineOfBusiness { lineOfBusiness ?? .commercial }
+
+    /// A provider state as `providerState` holds it: two ASCII letters, upper-cased; nil for any
+    /// other text. The one check for every reader (Contract 1 JSON, 837 loop 2010AA N4-02).
+    public static func providerState(_ text: String) -> String? {
+        guard text.utf8.count == 2, text.allSatisfy({ $0.isASCII && $0.isLetter }) else { return nil }
+        return text.uppercased()
+    }
 }
 
 /// The payer's product line; policies and their program exceptions are scoped by it.

@@ -133,11 +133,11 @@ public enum EncounterReader {
         let contractor = o.optional("contractor") { r.string($0, at: $1) }
         let state = o.optional("providerState") { value, at -> String? in
             guard let text = r.string(value, at: at) else { return nil }
-            guard text.count == 2, text.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            guard let state = Coverage.providerState(text) else {
                 r.fail(at, "must be a two-letter state code (e.g. CA), got \"\(text)\"")
                 return nil
             }
-            return text.uppercased()
+            return state
         }
         guard let payer else { return nil }
         return Coverage(payer: payer, lineOfBusiness: line, contractor: contractor, providerState: state)

@@ -3,8 +3,13 @@ import Model
 
 /// The loaded policies, checked against each other, and how one is chosen for an encounter.
 public struct PolicyLibrary: Sendable {
-    public let policies: [Policy]
+    /// The policies that decide claims (with a stand-in, it in place of those it replaces).
+    public private(set) var policies: [Policy]
+    /// The policies selection runs over, as loaded: a stand-in takes over what selection picks.
+    private let selectable: [Policy]
     private let byId: [String: Policy]
+    /// A policy deciding every claim that selection gives to one of `replaced` (`policies impact`).
+    private var standIn: (replaced: Set<String>, policy: Policy)?
 
     /// Builds a library from parsed policies; cross-file errors (duplicate ids, overlapping
     /// effective periods for one payer and line of business, unknown route targets) throw.
@@ -12,6 +17,7 @@ public struct PolicyLibrary: Sendable {
         let issues = PolicyLibrary.crossCheck(policies)
         guard issues.isEmpty else { throw PolicyLoadError(issues) }
         self.policies = policies.sorted { ($0.payer, $0.effectiveFrom) < ($1.payer, $1.effectiveFrom) }
+        selectable = self.policies
         byId = Dictionary(uniqueKeysWithValues: policies.map { ($0.id, $0) })
         payers = Array(Set(policies.map(\.payer))).sorted()
     }
@@ -100,10 +106,28 @@ public struct PolicyLibrary: Sendable {
         }
     }
 
-    public func policy(id: String) -> Policy? { byId[id] }
+    public func policy(id: String) -> Policy? {
+        if let standIn, standIn.replaced.contains(id) { return standIn.policy }
+        return byId[id]
+    }
 
     /// Payers that have at least one policy, sorted.
-    public let payers: [String]
+    public private(set) var payers: [String]
+
+    /// This library with `policy` deciding every claim that selection gives to a policy of `ids`
+    /// (or of `policy`'s own id): chosen by payer, line of business, date and jurisdiction, or
+    /// routed there by a program exception, as the loaded policies say. The stand-in applies its
+    /// own effective period, exceptions and lines of business; the rest of the library is unchanged.
+    /// `medpolicy policies impact` decides one claim file twice this way.
+    public func deciding(by policy: Policy, inPlaceOf ids: Set<String>) -> PolicyLibrary {
+        var library = self
+        let replaced = ids.union([policy.id])
+        library.standIn = (replaced, policy)
+        library.policies = (selectable.filter { !replaced.contains($0.id) } + [policy])
+            .sorted { ($0.payer, $0.effectiveFrom) < ($1.payer, $1.effectiveFrom) }
+        library.payers = Array(Set(library.policies.map(\.payer))).sorted()
+        return library
+    }
 
     /// Payers with a policy (their own, or one a program exception routes to) that has a rule met at
     /// claim time by a prior authorization (`atClaim: authorization`): only their claims need the
@@ -127,14 +151,51 @@ public struct PolicyLibrary: Sendable {
     /// jurisdiction, as before.
     public func select(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate,
                        contractor: String? = nil, state: String? = nil) -> PolicySelection {
+        let selection = selectLoaded(payer: payer, lineOfBusiness: lineOfBusiness, on: date, contractor: contractor, state: state)
+        guard let standIn else { return selection }
+        let stand = standIn.policy
+        switch selection {
+        case .policy(let chosen, let routedBy?) where standIn.replaced.contains(chosen.id):
+            // Routed here by another policy's exception: the stand-in receives the route.
+            guard stand.isEffective(on: date) else { return .none(reason: Self.notInEffect(stand, chosen, date)) }
+            return .policy(stand, routedBy: routedBy)
+        case .policy(let chosen, nil) where standIn.replaced.contains(chosen.id),
+             .deferred(let chosen, _) where standIn.replaced.contains(chosen.id):
+            guard stand.isEffective(on: date) else { return .none(reason: Self.notInEffect(stand, chosen, date)) }
+            if let exception = stand.exceptions.first(where: { $0.covers(lineOfBusiness) }) {
+                switch exception.action {
+                case .defer: return .deferred(stand, exception)
+                case .route(let target):
+                    guard let routed = byId[target], routed.isEffective(on: date) else {
+                        return .none(reason: "\(stand.id) sends \(lineOfBusiness.rawValue) members to \(target), which is not in effect on \(date)")
+                    }
+                    return .policy(routed, routedBy: (stand, exception))
+                }
+            }
+            guard stand.covers(lineOfBusiness) else {
+                return .none(reason: "\(stand.id), deciding in place of \(chosen.id), does not cover line of business \(lineOfBusiness.rawValue)")
+            }
+            return .policy(stand, routedBy: nil)
+        default:
+            return selection
+        }
+    }
+
+    private static func notInEffect(_ stand: Policy, _ chosen: Policy, _ date: LocalDate) -> String {
+        "\(stand.id), deciding in place of \(chosen.id), is not in effect on \(date)"
+    }
+
+    /// Selection over the policies as loaded.
+    private func selectLoaded(payer: String, lineOfBusiness: LineOfBusiness, on date: LocalDate,
+                              contractor: String?, state: String?) -> PolicySelection {
         if contractor != nil || state != nil {
-            for policy in policies where policy.payer == payer && policy.isEffective(on: date) && policy.covers(lineOfBusiness)
+            for policy in selectable where policy.payer == payer && policy.isEffective(on: date) && policy.covers(lineOfBusiness)
                 && policy.jurisdiction?.matches(contractor: contractor, state: state) == true {
                 return .policy(policy, routedBy: nil)
             }
         }
         // Not `filter`: that copies every candidate policy, and this runs once per decision.
-        for policy in policies where policy.payer == payer && policy.isEffective(on: date) && policy.jurisdiction == nil {
+        for policy in selectable where policy.payer == payer && policy.isEffective(on: date) && policy.jurisdiction == nil {
             // By position: `first(where:)` copies each exception it looks at, retaining its strings.
             if let found = policy.exceptions.indices.first(where: { policy.exceptions[$0].covers(lineOfBusiness) }) {
                 let exception = policy.exceptions[found]
@@ -149,7 +210,7 @@ public struct PolicyLibrary: Sendable {
             }
             if policy.covers(lineOfBusiness) { return .policy(policy, routedBy: nil) }
         }
-        if policies.contains(where: { $0.payer == payer }) {
+        if selectable.contains(where: { $0.payer == payer }) {
             return .none(reason: "no \(payer) policy is in effect on \(date) for line of business \(lineOfBusiness.rawValue)")
         }
         return .none(reason: "no policy for payer '\(payer)' (known payers: \(payers.joined(separator: ", ")))")

@@ -163,6 +163,10 @@ private let lastNames = ["SMITH", "JOHNSON", "WILLIAMS", "BROWN", "JONES", "GARC
                          "MARTINEZ", "HERNANDEZ", "LOPEZ", "GONZALEZ", "WILSON", "ANDERSON", "THOMAS", "TAYLOR", "MOORE"]
 private let firstNames = ["MARY", "JAMES", "PATRICIA", "JOHN", "JENNIFER", "ROBERT", "LINDA", "MICHAEL", "ELIZABETH",
                           "DAVID", "BARBARA", "WILLIAM", "SUSAN", "RICHARD", "JESSICA", "JOSEPH", "SARAH", "THOMAS"]
+/// Billing provider and member addresses. The billing provider's state (2010AA N4-02) selects a
+/// Medicare claim's LCD by jurisdiction; none of these is in a jurisdiction an LCD of Policies/ lists
+/// (L34211: CA, NV, AS, MP), so every Medicare claim is decided by the policy `SyntheticClaimRules`
+/// writes it against (L33912), as the sidecar expects.
 private let cities = [("MIAMI", "FL", "331011234"), ("TAMPA", "FL", "336021234"), ("BOSTON", "MA", "021081234"),
                       ("JACKSON", "MS", "392011234"), ("HARTFORD", "CT", "061031234")]
 

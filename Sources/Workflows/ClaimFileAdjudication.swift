@@ -14,14 +14,15 @@ public final class ClaimFileAdjudication {
 
     public let evaluator: Evaluator
     public let history: (any HistoryStore)?
-    public let remittances: Remittance835Stream
+    /// Where the 835 claims are collected; nil when no 835 is wanted (`policies impact`).
+    public let remittances: Remittance835Stream?
     public private(set) var statistics = BatchStatistics()
     private let limitRules: Set<String>
     /// Payers with a rule met by a prior authorization at claim time: only their members' are looked up.
     private let authorizingPayers: Set<String>
 
     /// `remittances` collects the 835 claims (spooled per payer); determinations are handed to `run`'s callback.
-    public init(evaluator: Evaluator, history: (any HistoryStore)?, remittances: Remittance835Stream) {
+    public init(evaluator: Evaluator, history: (any HistoryStore)?, remittances: Remittance835Stream?) {
         self.evaluator = evaluator
         self.history = history
         self.remittances = remittances
@@ -66,6 +67,7 @@ public final class ClaimFileAdjudication {
 
     /// Writes each payer's 835 interchange into `output` and counts what they hold.
     public func finishRemittances(into output: X12Output) throws {
+        guard let remittances else { return }
         for payer in remittances.payers {
             let totals: Remittance835Stream.Totals
             do { totals = try remittances.finish(payer: payer, into: output) } catch let error as RemittanceError {
@@ -124,6 +126,7 @@ public final class ClaimFileAdjudication {
                                               message: "history: \(refusal.description)"))
             }
         }
+        guard let remittances else { return }
         do {
             statistics.unremitted += try remittances.add(adjudicated).count
         } catch let error as RemittanceError {

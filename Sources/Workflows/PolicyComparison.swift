@@ -53,6 +53,7 @@ public struct PolicyComparison: Codable, Sendable {
         note("source", old.source, new.source)
         note("effective", Self.period(old), Self.period(new))
         note("linesOfBusiness", Self.lines(old), Self.lines(new))
+        note("jurisdiction", Self.jurisdiction(old), Self.jurisdiction(new))
         note("governs", old.governs.joined(separator: ", "), new.governs.joined(separator: ", "))
         note("exceptions", old.exceptions.map(Self.exception).joined(separator: "; "), new.exceptions.map(Self.exception).joined(separator: "; "))
         note("documentationRequests", old.documentationRequests.map(\.name).joined(separator: "; "), new.documentationRequests.map(\.name).joined(separator: "; "))
@@ -143,6 +144,11 @@ public struct PolicyComparison: Codable, Sendable {
     static func stem(_ id: String) -> String { id.split(separator: ".", maxSplits: 1).last.map(String.init) ?? id }
 
     static func period(_ policy: Policy) -> String { "\(policy.effectiveFrom) to \(policy.effectiveTo?.description ?? "open")" }
+
+    /// The contractor and its states, sorted; nil for a policy limited to no jurisdiction.
+    static func jurisdiction(_ policy: Policy) -> String? {
+        policy.jurisdiction.map { "\($0.contractor) (\($0.states.sorted().joined(separator: ", ")))" }
+    }
 
     static func lines(_ policy: Policy) -> String { policy.linesOfBusiness.map { $0.map(\.rawValue).sorted().joined(separator: ", ") } ?? "all" }
 

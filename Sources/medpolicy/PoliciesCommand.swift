@@ -8,7 +8,7 @@ import Policies
 struct Policies: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and validate the policy files.",
-        subcommands: [List.self, Show.self, ValidatePolicies.self, PolicyTestCommand.self, PolicyDiffCommand.self]
+        subcommands: [List.self, Show.self, ValidatePolicies.self, PolicyTestCommand.self, PolicyDiffCommand.self, PolicyImpactCommand.self]
     )
 
     struct List: ParsableCommand {

@@ -27,7 +27,7 @@ struct PolicyDiffCommand: ParsableCommand {
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
     func run() throws {
-        let a = try resolve(old), b = try resolve(new)
+        let a = try resolvePolicy(old, policies: policies), b = try resolvePolicy(new, policies: policies)
         let on: LocalDate
         if let date {
             guard let parsed = LocalDate(date) else { throw UserError("--date: expected YYYY-MM-DD, got '\(date)'") }
@@ -49,18 +49,19 @@ struct PolicyDiffCommand: ParsableCommand {
         }
     }
 
-    /// A policy file (a path that exists) or an id in the policy directory.
-    private func resolve(_ reference: String) throws -> Policy {
-        if FileManager.default.fileExists(atPath: reference) {
-            let (policy, issues) = PolicyLoader.load(path: reference)
-            let errors = issues.filter { $0.severity == .error }
-            guard let policy, errors.isEmpty else { throw UserError(errors.map(\.description).joined(separator: "\n")) }
-            return policy
-        }
-        let library = try EngineSetup.evaluator(policies: policies).context.library
-        guard let policy = library.policy(id: reference) else {
-            throw UserError("no policy '\(reference)' (known: \(library.policies.map(\.id).joined(separator: ", "))), and no such file")
-        }
+}
+
+/// A policy file (a path that exists) or an id in the policy directory (`policies diff`, `policies impact`).
+func resolvePolicy(_ reference: String, policies: String?) throws -> Policy {
+    if FileManager.default.fileExists(atPath: reference) {
+        let (policy, issues) = PolicyLoader.load(path: reference)
+        let errors = issues.filter { $0.severity == .error }
+        guard let policy, errors.isEmpty else { throw UserError(errors.map(\.description).joined(separator: "\n")) }
         return policy
     }
+    let library = try EngineSetup.evaluator(policies: policies).context.library
+    guard let policy = library.policy(id: reference) else {
+        throw UserError("no policy '\(reference)' (known: \(library.policies.map(\.id).joined(separator: ", "))), and no such file")
+    }
+    return policy
 }

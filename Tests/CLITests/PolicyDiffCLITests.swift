@@ -36,6 +36,19 @@ struct PolicyDiffCLITests {
         #expect(run.stdout.contains("0 added, 0 removed"))
     }
 
+    /// L33912 applies everywhere; L34211 only in Noridian JE: the jurisdiction shows as a policy change, text and JSON.
+    @Test func aJurisdictionChangeIsReported() throws {
+        let run = try medpolicy(["policies", "diff", "medicare/l33912", "medicare/l34211", "--date", "2025-01-01"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("  policy jurisdiction: none → noridian-je (AS, CA, MP, NV)"))
+        let json = try #require(try medpolicy(["policies", "diff", "medicare/l33912", "medicare/l34211", "--date", "2025-01-01", "--format", "json"]).json as? [String: Any])
+        let changes = try #require(json["policyChanges"] as? [[String: Any]])
+        let jurisdiction = try #require(changes.first { $0["field"] as? String == "jurisdiction" })
+        #expect(jurisdiction["old"] == nil && jurisdiction["new"] as? String == "noridian-je (AS, CA, MP, NV)")
+        // The same policy on both sides: no jurisdiction change.
+        #expect(!(try medpolicy(["policies", "diff", "medicare/l34211", "medicare/l34211"]).stdout.contains("jurisdiction")))
+    }
+
     @Test func anUnknownPolicyOrDateIsExitTwo() throws {
         let unknown = try medpolicy(["policies", "diff", "medicare/l33912", "nobody/nothing"])
         #expect(unknown.status == 2)

@@ -18,7 +18,9 @@ struct Encounter837WriterTests {
             id: encounter.id, frequency: encounter.effectiveFrequency, replaces: encounter.effectiveFrequency == .original ? nil : encounter.replaces,
             member: Member(id: encounter.member.id, birthDate: encounter.member.birthDate,
                            sex: encounter.member.birthDate == nil ? nil : encounter.member.sex ?? .U),
-            coverage: Coverage(payer: encounter.coverage.payer, lineOfBusiness: encounter.coverage.effectiveLineOfBusiness),
+            // The writer's billing provider is in FL unless the encounter names its provider state.
+            coverage: Coverage(payer: encounter.coverage.payer, lineOfBusiness: encounter.coverage.effectiveLineOfBusiness,
+                               providerState: encounter.coverage.providerState ?? "FL"),
             dateOfService: encounter.dateOfService, placeOfService: encounter.placeOfService ?? "11",
             diagnoses: diagnoses,
             lines: encounter.lines.map {
