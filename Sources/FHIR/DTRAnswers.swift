@@ -27,6 +27,12 @@ extension DTR {
         try answers(from: FHIRNode(questionnaireResponse, at: "QuestionnaireResponse"))
     }
 
+    /// Clinical facts and injection sites from QuestionnaireResponse JSON text; text that is not JSON
+    /// is refused at `QuestionnaireResponse`, everything else at the path of what is wrong.
+    public static func answers(json: Data) throws(FHIRIssue) -> DTRAnswers {
+        try answers(from: FHIRNode.parse(json, root: "QuestionnaireResponse"))
+    }
+
     static func answers(from node: FHIRNode) throws(FHIRIssue) -> DTRAnswers {
         let type = try node.resourceType()
         guard type == "QuestionnaireResponse" else {
