@@ -80,7 +80,7 @@ let package = Package(
             ]
         ),
         // What each reader of outside input promises on any bytes; checked by fuzzing and by tests (issue 26).
-        .target(name: "ReaderContracts", dependencies: ["Model", "Policies", "Interchange"]),
+        .target(name: "ReaderContracts", dependencies: ["Model", "Policies", "Interchange", "FHIRInterchange"]),
         // libFuzzer entry point (scripts/fuzz.sh builds it with -D FUZZING); otherwise a corpus replayer.
         .executableTarget(name: "medpolicy-fuzz", dependencies: ["ReaderContracts"]),
         .executableTarget(name: "medpolicy-bench", dependencies: ["Model", "CodeSets", "Policies", "Engine", "History",
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "SyntheticClaims", "TestSupport", "Model", "Engine", "Policies", "CodeSets"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FHIRTests", dependencies: ["FHIRInterchange", "Interchange", "TestSupport", "Model", "Engine", "Policies", "CodeSets"]),
-        .testTarget(name: "ReaderContractTests", dependencies: ["ReaderContracts", "Interchange", "SyntheticClaims", "TestSupport", "Model", "Policies"]),
+        .testTarget(name: "ReaderContractTests", dependencies: ["ReaderContracts", "Interchange", "FHIRInterchange", "SyntheticClaims", "TestSupport", "Model", "Policies"]),
     ],
     swiftLanguageModes: [.v6]
 )

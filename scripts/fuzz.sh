@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one reader of outside input with libFuzzer (see Fuzz/README.md).
 #   scripts/fuzz.sh READER SECONDS [libFuzzer options…]
-# READER: x12-837p, encounter-json, authorization-json, policy-yaml.
+# READER: x12-837p, encounter-json, authorization-json, policy-yaml, cds-hooks, pas-bundle,
+# questionnaire-response.
 # FUZZ_CONFIGURATION=release builds optimized (slower to build, many more executions a second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,10 @@ learned=".build/fuzz/corpus/$reader"
 mkdir -p "$learned"
 artifacts=".build/fuzz/artifacts/$reader/"
 mkdir -p "$artifacts"
+# A reader's libFuzzer dictionary (the names, codes and URLs it looks for), when it has one.
+dictionary=()
+[ -f "Fuzz/dictionaries/$reader.dict" ] && dictionary=(-dict="Fuzz/dictionaries/$reader.dict")
 # The Swift runtime's backtracer is turned off: libFuzzer and AddressSanitizer report crashes themselves.
 SWIFT_BACKTRACE=enable=no MEDPOLICY_FUZZ_TARGET="$reader" "$binary" "$learned" "Fuzz/corpus/$reader" "Fuzz/regressions/$reader" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -artifact_prefix="$artifacts" -print_final_stats=1 "$@"
+    -artifact_prefix="$artifacts" -print_final_stats=1 "${dictionary[@]}" "$@"

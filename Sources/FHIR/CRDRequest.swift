@@ -125,6 +125,18 @@ public struct CRDRequest: Sendable {
             }
         }
         conditionDiagnoses = diagnoses
+        // An order's encounter carries its own diagnoses and the active conditions': within Contract 1's limits.
+        for draft in drafts where draft.code != nil {
+            var all = draft.diagnoses
+            FHIRMapping.appendDiagnoses(diagnoses, to: &all)
+            if let excess = EncounterLimits.excess(all.count, "diagnoses (the order's and the active conditions')",
+                                                   limit: EncounterLimits.diagnoses) {
+                throw FHIRIssue(location: draft.location, message: excess)
+            }
+            if let excess = EncounterLimits.excess(draft.sites.count, "body sites", limit: EncounterLimits.sites) {
+                throw FHIRIssue(location: draft.location, message: excess)
+            }
+        }
     }
 
     /// The coverage decision inputs for each TPI order; other orders are left out (they get no card).

@@ -27,6 +27,12 @@ extension DTR {
         try answers(from: FHIRNode(questionnaireResponse, at: "QuestionnaireResponse"))
     }
 
+    /// Clinical facts and injection sites from QuestionnaireResponse JSON text; text that is not JSON
+    /// is refused at `QuestionnaireResponse`, everything else at the path of what is wrong.
+    public static func answers(json: Data) throws(FHIRIssue) -> DTRAnswers {
+        try answers(from: FHIRNode.parse(json, root: "QuestionnaireResponse"))
+    }
+
     static func answers(from node: FHIRNode) throws(FHIRIssue) -> DTRAnswers {
         let type = try node.resourceType()
         guard type == "QuestionnaireResponse" else {
@@ -63,50 +69,84 @@ extension DTR {
                 case "clinical.painOnset":
                     if let answer = try single(item) { clinical.painOnset = try answer(.date) as? LocalDate }
                 case "clinical.priorInjectionResponse.percentPainImprovement":
-                    if let answer = try single(item) { prior.percentPainImprovement = try answer(.integer) as? Int }
+                    if let answer = try single(item) {
+                        let percent = try answer(.integer) as? Int
+                        if let percent, !(0 ... 100).contains(percent) {
+                            throw FHIRIssue(location: item.childPath("answer"), message: "a percentage from 0 to 100, got \(percent)")
+                        }
+                        prior.percentPainImprovement = percent
+                    }
                 case "clinical.priorInjectionResponse.functionalImprovement":
                     if let answer = try single(item) { prior.functionalImprovement = try answer(.boolean) as? Bool }
                 case "clinical.priorInjectionResponse.rangeOfMotionImproved":
                     if let answer = try single(item) { prior.rangeOfMotionImproved = try answer(.boolean) as? Bool }
                 case "clinical.treatmentPlan":
                     let plan = try codes(item, TherapyType.self)
-                    if !plan.isEmpty { clinical.treatmentPlan = (clinical.treatmentPlan ?? []) + plan }
+                    if !plan.isEmpty { clinical.treatmentPlan = try Self.appending(plan, to: clinical.treatmentPlan, at: item) }
                 case "clinical.documentation":
                     let documents = try codes(item, DocumentationElement.self)
-                    if !documents.isEmpty { clinical.documentation = (clinical.documentation ?? []) + documents }
+                    if !documents.isEmpty { clinical.documentation = try Self.appending(documents, to: clinical.documentation, at: item) }
                 case "clinical.conservativeTherapy":
                     let children = Children(try item.array("item"))
                     guard let type = try children.code("clinical.conservativeTherapy.type", TherapyType.self) else {
                         if try children.isEmpty() { continue }
                         throw FHIRIssue(location: item.path, message: "a course of conservative therapy needs its type (clinical.conservativeTherapy.type)")
                     }
-                    clinical.conservativeTherapy = (clinical.conservativeTherapy ?? []) + [ConservativeTherapy(
+                    let course = ConservativeTherapy(
                         type: type, start: try children.date("clinical.conservativeTherapy.start"),
                         end: try children.date("clinical.conservativeTherapy.end"),
-                        outcome: try children.code("clinical.conservativeTherapy.outcome", TherapyOutcome.self))]
+                        outcome: try children.code("clinical.conservativeTherapy.outcome", TherapyOutcome.self))
+                    try Self.checkOrder(course.start, course.end, at: item)
+                    clinical.conservativeTherapy = try Self.appending([course], to: clinical.conservativeTherapy, at: item)
                 case "clinical.pharmacotherapy":
                     let children = Children(try item.array("item"))
                     guard let drugClass = try children.code("clinical.pharmacotherapy.class", DrugClass.self) else {
                         if try children.isEmpty() { continue }
                         throw FHIRIssue(location: item.path, message: "a medication needs its class (clinical.pharmacotherapy.class)")
                     }
-                    clinical.pharmacotherapy = (clinical.pharmacotherapy ?? []) + [Pharmacotherapy(
+                    let medication = Pharmacotherapy(
                         drugClass: drugClass, start: try children.date("clinical.pharmacotherapy.start"),
                         end: try children.date("clinical.pharmacotherapy.end"),
-                        outcome: try children.code("clinical.pharmacotherapy.outcome", TherapyOutcome.self))]
+                        outcome: try children.code("clinical.pharmacotherapy.outcome", TherapyOutcome.self))
+                    try Self.checkOrder(medication.start, medication.end, at: item)
+                    clinical.pharmacotherapy = try Self.appending([medication], to: clinical.pharmacotherapy, at: item)
                 case "procedure.sites":
                     let children = Children(try item.array("item"))
                     guard let muscle = try children.string("procedure.sites.muscle") else {
                         if try children.isEmpty() { continue }
                         throw FHIRIssue(location: item.path, message: "a site needs its muscle (procedure.sites.muscle)")
                     }
+                    let points = try children.integer("procedure.sites.triggerPoints")
+                    if let points, points < 1 {
+                        throw FHIRIssue(location: item.childPath("item"), message: "a site has at least 1 trigger point, got \(points)")
+                    }
                     sites = (sites ?? []) + [InjectionSite(
                         muscle: muscle, laterality: try children.code("procedure.sites.laterality", Laterality.self),
-                        triggerPoints: try children.integer("procedure.sites.triggerPoints"))]
+                        triggerPoints: points)]
+                    if let excess = EncounterLimits.excess(sites!.count, "sites", limit: EncounterLimits.sites) {
+                        throw FHIRIssue(location: item.path, message: excess)
+                    }
                 default:
                     // A wrapping group (or a question of another form): look inside.
                     try visit(item.array("item"))
                 }
+            }
+        }
+
+        /// `list` with `more` added, refused at `item` past Contract 1's limit on clinical entries.
+        static func appending<T>(_ more: [T], to list: [T]?, at item: FHIRNode) throws(FHIRIssue) -> [T] {
+            let all = (list ?? []) + more
+            if let excess = EncounterLimits.excess(all.count, "answers of \(try item.required("linkId").string())",
+                                                   limit: EncounterLimits.clinicalEntries) {
+                throw FHIRIssue(location: item.path, message: excess)
+            }
+            return all
+        }
+
+        /// A course of therapy or a medication cannot end before it starts.
+        static func checkOrder(_ start: LocalDate?, _ end: LocalDate?, at item: FHIRNode) throws(FHIRIssue) {
+            if let start, let end, end < start {
+                throw FHIRIssue(location: item.childPath("item"), message: "ends (\(end)) before it starts (\(start))")
             }
         }
     }

@@ -184,6 +184,10 @@ enum FHIRMapping {
         }
         guard let text else { throw FHIRIssue(location: concept.childPath("text"), message: "the body site has no text naming the muscle") }
         var words = text.split(separator: " ").map(String.init)
+        guard !words.isEmpty else {
+            let location = try concept.optional("text")?.path ?? concept.childPath("coding")
+            throw FHIRIssue(location: location, message: "the body site's text \"\(text)\" names no muscle")
+        }
         var laterality: Laterality?
         if let first = words.first, let side = Laterality(rawValue: first.lowercased()), words.count > 1 {
             laterality = side
@@ -191,7 +195,9 @@ enum FHIRMapping {
         }
         var points: Int?
         for extensionNode in try concept.array("extension") where try extensionNode.string("url") == FHIRSystem.triggerPoints {
-            points = try extensionNode.required("valueInteger").integer()
+            let value = try extensionNode.required("valueInteger")
+            points = try value.integer()
+            guard points! >= 1 else { throw value.issue("a site has at least 1 trigger point, got \(points!)") }
         }
         return InjectionSite(muscle: words.joined(separator: " "), laterality: laterality, triggerPoints: points)
     }

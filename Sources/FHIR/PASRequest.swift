@@ -193,9 +193,16 @@ public struct PASRequest: Sendable {
             }
             guard let code else { throw FHIRIssue(location: product.childPath("coding"), message: "no procedure code") }
             var modifiers: [String] = []
-            for modifier in try item.array("modifier") {
+            let modifierNodes = try item.array("modifier")
+            if let excess = EncounterLimits.excess(modifierNodes.count, "modifiers", limit: EncounterLimits.modifiers) {
+                throw FHIRIssue(location: item.childPath("modifier"), message: excess)
+            }
+            for modifier in modifierNodes {
                 guard let value = try modifier.codings().compactMap(\.code).first else {
                     throw modifier.issue("a modifier without a code")
+                }
+                guard ProcedureCodeShape.isWellFormedModifier(value) else {
+                    throw modifier.issue("\"\(value)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)")
                 }
                 modifiers.append(value)
             }
@@ -206,7 +213,12 @@ public struct PASRequest: Sendable {
                 guard units! >= 1 else { throw value.issue("the quantity must be at least 1") }
             }
             var pointers: [Int]?
-            if let sequenceNodes = try item.optional("diagnosisSequence")?.array() {
+            if let sequenceNode = try item.optional("diagnosisSequence") {
+                let sequenceNodes = try sequenceNode.array()
+                if sequenceNodes.isEmpty { throw sequenceNode.issue("empty: name at least one diagnosis, or leave it out") }
+                if let excess = EncounterLimits.excess(sequenceNodes.count, "diagnosis pointers", limit: EncounterLimits.diagnosisPointers) {
+                    throw sequenceNode.issue(excess)
+                }
                 var list: [Int] = []
                 for node in sequenceNodes {
                     let sequence = try node.integer()
@@ -239,7 +251,12 @@ public struct PASRequest: Sendable {
                 dateOfService = date
             }
             if placeOfService == nil, let location = try item.optional("locationCodeableConcept") {
-                placeOfService = try location.codes(in: FHIRSystem.placeOfService).first?.code
+                if let (code, node) = try location.codes(in: FHIRSystem.placeOfService).first {
+                    guard code.count == 2, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                        throw node.issue("expected a two-digit place-of-service code, got \"\(code)\"")
+                    }
+                    placeOfService = code
+                }
             }
             var itemSites: [InjectionSite] = []
             for ext in try item.array("extension") where try ext.string("url") == FHIRSystem.injectionSites {
@@ -247,6 +264,9 @@ public struct PASRequest: Sendable {
             }
             if itemSites.isEmpty, let bodySite = try item.optional("bodySite") { itemSites.append(try FHIRMapping.site(from: bodySite)) }
             for site in itemSites where !sites.contains(site) { sites.append(site) }
+            if let excess = EncounterLimits.excess(sites.count, "sites", limit: EncounterLimits.sites) {
+                throw FHIRIssue(location: item.path, message: excess)
+            }
             lines.append(ServiceLine(code: code, modifiers: modifiers.isEmpty ? nil : modifiers, units: units,
                                      diagnosisPointers: pointers, charge: charge))
         }
@@ -267,6 +287,9 @@ public struct PASRequest: Sendable {
         var answers = DTRAnswers()
         for response in questionnaireResponses {
             let more = try DTR.answers(from: response)
+            if let onset = more.clinical?.painOnset, onset > dateOfService {
+                throw FHIRIssue(location: response.childPath("item"), message: "the pain began (\(onset)) after the date of service \(dateOfService)")
+            }
             if answers.clinical == nil { answers.clinical = more.clinical }
             if answers.sites == nil { answers.sites = more.sites }
         }

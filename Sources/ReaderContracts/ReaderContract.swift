@@ -16,6 +16,9 @@ public enum ReaderContract: String, CaseIterable, Sendable {
     case encounterJSON = "encounter-json"
     case authorizationJSON = "authorization-json"
     case policyYAML = "policy-yaml"
+    case cdsHooks = "cds-hooks"
+    case pasBundle = "pas-bundle"
+    case questionnaireResponse = "questionnaire-response"
 
     /// Reads `bytes` with this reader; each broken promise is one line (empty when all are kept).
     public func violations(of bytes: [UInt8]) -> [String] {
@@ -24,6 +27,9 @@ public enum ReaderContract: String, CaseIterable, Sendable {
         case .encounterJSON: Self.encounterViolations(bytes)
         case .authorizationJSON: Self.authorizationViolations(bytes)
         case .policyYAML: Self.policyViolations(bytes)
+        case .cdsHooks: Self.cdsHooksViolations(bytes)
+        case .pasBundle: Self.pasViolations(bytes)
+        case .questionnaireResponse: Self.questionnaireResponseViolations(bytes)
         }
     }
 
@@ -84,7 +90,12 @@ public enum ReaderContract: String, CaseIterable, Sendable {
     static func encounterViolations(_ bytes: [UInt8]) -> [String] {
         let encounter: Encounter
         do { encounter = try EncounterReader.decode(Data(bytes)) } catch { return unlocatedJSONErrors(error) }
-        // Accepted means whole: what was read is read again the same from what medpolicy writes of it.
+        return wholeEncounter(encounter)
+    }
+
+    /// Accepted means whole: what was read is read again the same, as Contract 1, from what medpolicy
+    /// writes of it. The FHIR readers promise the same of the encounters they make.
+    static func wholeEncounter(_ encounter: Encounter) -> [String] {
         guard let written = try? JSONEncoder().encode(encounter) else { return ["encounter \(encounter.id) cannot be written"] }
         do {
             return try EncounterReader.decode(written) == encounter ? [] : ["encounter \(encounter.id) changes when written and read again"]
