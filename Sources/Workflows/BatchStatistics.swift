@@ -65,6 +65,9 @@ public struct BatchStatistics: Encodable, Sendable {
     public var reversals = 0
     /// Sum of BPR02, in cents.
     public var paidCents = 0
+    /// With `--worker K/N`: the claims of the file (and, past worker 1, its malformed claims) left to
+    /// the other workers; nil for a run that decides the whole file.
+    public var otherWorkersClaims: Int?
 
     /// Adds one issued determination. `limitRules`: ids of the policies' limit and interval rules.
     public mutating func add(_ determination: Determination, lineCount: Int, limitRules: Set<String>) {
@@ -102,7 +105,7 @@ public struct BatchStatistics: Encodable, Sendable {
     /// first envelope issues; nil when a claim was read. `batch` exits 2 and `POST /v1/batch`
     /// answers 422 with it.
     public var nothingReadMessage: String? {
-        guard claims == 0, claimProblemCount == 0 else { return nil }
+        guard claims == 0, claimProblemCount == 0, (otherWorkersClaims ?? 0) == 0 else { return nil }
         let shown = 10
         var parts = ["no claims in the file"] + envelopeIssues.prefix(shown)
         if envelopeIssueCount > shown { parts.append("… and \(envelopeIssueCount - shown) more envelope issues") }
@@ -117,7 +120,7 @@ public struct BatchStatistics: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case claims, lines, outcomes, byPayer, topDenialReasons, limitsHit, replays, claimProblems, claimProblemCount
         case envelopeIssues, envelopeIssueCount
-        case unremitted, remittedClaims, reversals, paidCents
+        case unremitted, remittedClaims, reversals, paidCents, otherWorkersClaims
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -137,5 +140,6 @@ public struct BatchStatistics: Encodable, Sendable {
         try container.encode(remittedClaims, forKey: .remittedClaims)
         try container.encode(reversals, forKey: .reversals)
         try container.encode(paidCents, forKey: .paidCents)
+        try container.encodeIfPresent(otherWorkersClaims, forKey: .otherWorkersClaims)
     }
 }

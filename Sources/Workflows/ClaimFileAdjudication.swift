@@ -16,16 +16,21 @@ public final class ClaimFileAdjudication {
     public let history: (any HistoryStore)?
     /// Where the 835 claims are collected; nil when no 835 is wanted (`policies impact`).
     public let remittances: Remittance835Stream?
+    /// With several workers on one file: the members this one decides (the others' claims are skipped).
+    public let partition: WorkerPartition?
     public private(set) var statistics = BatchStatistics()
     private let limitRules: Set<String>
     /// Payers with a rule met by a prior authorization at claim time: only their members' are looked up.
     private let authorizingPayers: Set<String>
 
     /// `remittances` collects the 835 claims (spooled per payer); determinations are handed to `run`'s callback.
-    public init(evaluator: Evaluator, history: (any HistoryStore)?, remittances: Remittance835Stream?) {
+    public init(evaluator: Evaluator, history: (any HistoryStore)?, remittances: Remittance835Stream?,
+                partition: WorkerPartition? = nil) {
         self.evaluator = evaluator
         self.history = history
         self.remittances = remittances
+        self.partition = partition
+        if partition != nil { statistics.otherWorkersClaims = 0 }
         limitRules = Set(evaluator.context.library.policies.flatMap(\.rules).filter {
             switch $0.check {
             case .limit, .interval: return true
@@ -48,6 +53,10 @@ public final class ClaimFileAdjudication {
             guard let event else { break }
             switch event {
             case .claim(let claim):
+                if let partition, !partition.owns(member: claim.encounter.member.id) {
+                    statistics.otherWorkersClaims? += 1
+                    continue
+                }
                 chunk.append(claim)
                 if chunk.count == Self.chunkSize {
                     try await adjudicate(chunk, issued: issued)
@@ -55,6 +64,11 @@ public final class ClaimFileAdjudication {
                     try afterChunk()
                 }
             case .claimError(let error):
+                // A malformed claim may have no member to partition by: worker 1 reports them all.
+                if let partition, partition.index != 1 {
+                    statistics.otherWorkersClaims? += 1
+                    continue
+                }
                 statistics.add(problem: .init(claimId: error.claimId, segment: error.issue.segmentNumber,
                                               message: error.issue.description))
             case .envelopeIssue(let issue):

@@ -21,10 +21,18 @@ struct Batch: AsyncParsableCommand {
         are written through, and a symbolic link is followed (the file it points to is replaced). Running the same file again against the same
         history replays the recorded determinations (no double counting).
 
+        Several workers: `--worker K/N` (with --postgres, or --db on one machine) makes this process
+        worker K of N. Every worker reads the whole file and decides only the claims of the members
+        whose stable hash falls to it, so each member's claims stay in file order in one process and
+        no frequency limit is used twice. Its outputs get `.K-of-N` before their extension
+        (remit.835 → remit.2-of-4.835). A worker restarted after a crash replays what it had recorded
+        and decides the rest; its 835 again covers all of its members' claims.
+
         Examples:
           medpolicy generate --claims 1000 --seed 7 > claims.837
           medpolicy batch claims.837 --db history.sqlite --out remit.835 --report report.html
           medpolicy batch claims.837 --payer aetna --json determinations.json
+          medpolicy batch claims.837 --postgres postgres://mp@db/claims --worker 2/4 --out remit.835
         """
     )
 
@@ -47,7 +55,30 @@ struct Batch: AsyncParsableCommand {
     @Option(help: "Write every determination, every skipped claim and the summary here, as JSON.")
     var json: String?
 
+    @Option(help: ArgumentHelp("Be worker K of N sharing the file and one history: decide only the claims of this worker's members.",
+                               valueName: "K/N"))
+    var worker: String?
+
+    func validate() throws {
+        guard let worker else { return }
+        do { _ = try WorkerPartition(parsing: worker) } catch WorkflowError.badInput(let message) {
+            throw ValidationError(message)
+        }
+        guard store.isSet else {
+            throw ValidationError("--worker needs the shared history (--postgres, or --db on one machine): without it workers cannot see each other's claims")
+        }
+    }
+
+    /// With `--worker`, each output path carries the worker's `.K-of-N`.
+    private func outputPath(_ path: String?, _ partition: WorkerPartition?) -> String? {
+        guard let path, let partition else { return path }
+        return partition.outputPath(path)
+    }
+
     func run() async throws {
+        let partition = try worker.map { try WorkerPartition(parsing: $0) }
+        let out = outputPath(self.out, partition), json = outputPath(self.json, partition)
+        let report = outputPath(self.report, partition)
         let evaluator = try policies.evaluator()
         try evaluator.requireKnown(payer: payer)
         let reader: X12Reader837
@@ -72,7 +103,8 @@ struct Batch: AsyncParsableCommand {
         let historyNote = history == nil
             ? "No claim history (--db or --postgres): frequency limits, intervals and duplicates saw only each claim's own services."
             : "Claim history: every claim was decided with the member's recorded services, including earlier claims of this file."
-        let adjudication = ClaimFileAdjudication(evaluator: evaluator, history: history, remittances: remittances)
+        let adjudication = ClaimFileAdjudication(evaluator: evaluator, history: history, remittances: remittances,
+                                                 partition: partition)
         let progress = ProgressBar(total: fileSize)
         let clock = ContinuousClock()
         let began = clock.now
@@ -125,9 +157,12 @@ struct Batch: AsyncParsableCommand {
             try writingTo(report) { try outputs.handle(for: report).write(contentsOf: page) }
         }
         try outputs.commit()
-        let summary = BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
+        var summary = BatchSummaryText.render(stats, source: file, seconds: seconds, historyNote: historyNote,
                                               outputs: [("835", out), ("JSON", json), ("report", report)],
                                               remittanceWritten: remittanceWritten)
+        if let partition, let others = stats.otherWorkersClaims {
+            summary = "Worker \(partition): decided the claims of its members; \(others) left to the other workers.\n" + summary
+        }
         // With an output on standard output, the summary must not be mixed into it.
         if outputs.usesStandardOutput {
             FileHandle.standardError.write(Data((summary + "\n").utf8))

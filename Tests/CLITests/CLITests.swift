@@ -12,12 +12,18 @@ struct CLIRun {
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-func medpolicy(_ arguments: [String], stdin: String? = nil) throws -> CLIRun {
+/// The `medpolicy` binary built next to the test bundle.
+func medpolicyBinary() -> URL {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var binary = directory.appendingPathComponent("medpolicy")
+    let binary = directory.appendingPathComponent("medpolicy")
     if !FileManager.default.fileExists(atPath: binary.path) {
-        binary = Bundle.main.bundleURL.appendingPathComponent("medpolicy")
+        return Bundle.main.bundleURL.appendingPathComponent("medpolicy")
     }
+    return binary
+}
+
+func medpolicy(_ arguments: [String], stdin: String? = nil) throws -> CLIRun {
+    let binary = medpolicyBinary()
     // Output goes to files, not pipes: reading a pipe with Foundation can die on EINTR while
     // other tests' children exit.
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("medpolicy-cli-\(UUID().uuidString)")
