@@ -129,7 +129,7 @@ final class PostgresHistoryStore: HistoryStore {
 
     /// The adjudication sequence on `connection`, inside the caller's transaction. `written`: a
     /// batch's members, locked and with their services read up front.
-    private func adjudicate(_ connection: PostgresConnection, _ submission: Submission, dryRun: Bool,
+    private func adjudicate(_ connection: LeasedConnection, _ submission: Submission, dryRun: Bool,
                             written: TransactionMemberServices? = nil,
                             decide: @Sendable ([PriorService]) -> Determination) async throws -> Adjudication {
         if !dryRun && written == nil {
@@ -142,14 +142,14 @@ final class PostgresHistoryStore: HistoryStore {
             decide: decide)
     }
 
-    fileprivate func countingServices(_ connection: PostgresConnection, member: String) async throws -> [StoredService] {
+    fileprivate func countingServices(_ connection: LeasedConnection, member: String) async throws -> [StoredService] {
         try await countingServices(connection, members: [member])[member] ?? []
     }
 
     /// The counting services of each of `members` (every one present, with none when it has none),
     /// oldest first.
-    fileprivate func countingServices(_ connection: PostgresConnection, members: [String]) async throws -> [String: [StoredService]] {
-        let result = try await connection.query("""
+    fileprivate func countingServices(_ connection: LeasedConnection, members: [String]) async throws -> [String: [StoredService]] {
+        let result = try await connection.rows("""
             SELECT member_id, payer, claim_id, line_number, to_char(date_of_service, 'YYYY-MM-DD'), code, units,
                    sites, outcome
             FROM \(unescaped: s).services
@@ -158,8 +158,8 @@ final class PostgresHistoryStore: HistoryStore {
             """, logger: logger)
         var services = Dictionary(uniqueKeysWithValues: members.map { ($0, [StoredService]()) })
         var decoder = HistoryCodec.ServiceDecoder()
-        for try await (memberId, payer, claimId, lineNumber, date, code, units, sites, outcome)
-            in result.decode((String, String, String, Int, String, String, Int, String, String).self) {
+        for (memberId, payer, claimId, lineNumber, date, code, units, sites, outcome)
+            in try result.decode((String, String, String, Int, String, String, Int, String, String).self) {
             services[memberId, default: []].append(try decoder.service(
                 memberId: memberId, payer: payer, claimId: claimId, lineNumber: lineNumber, dateOfService: date,
                 code: code, units: units, sitesJSON: sites, outcome: outcome))
@@ -177,12 +177,12 @@ final class PostgresHistoryStore: HistoryStore {
     func determinations(claimId: String) async throws -> [StoredDetermination] {
         guard StorableText.holds(claimId) else { return [] }
         return try await withConnection { connection in
-            let result = try await connection.query("""
+            let result = try await connection.rows("""
                 SELECT claim_id, policy_id, sequence, determination FROM \(unescaped: self.s).determinations
                 WHERE claim_id = \(claimId) ORDER BY sequence
                 """, logger: self.logger)
             var stored: [StoredDetermination] = []
-            for try await (claim, policy, sequence, json) in result.decode((String, String?, Int, String).self) {
+            for (claim, policy, sequence, json) in try result.decode((String, String?, Int, String).self) {
                 stored.append(StoredDetermination(
                     claimId: claim, policyId: policy, issuedSequence: sequence,
                     determination: try HistoryCodec.decode(Determination.self, json, what: "determination")))
@@ -197,10 +197,10 @@ final class PostgresHistoryStore: HistoryStore {
             for (authorization, items, clinical) in rows {
                 // Same number, same member and payer: an amendment. Another member's: refused (the
                 // row lock of FOR UPDATE keeps a concurrent import from slipping in between).
-                let owners = try await connection.query("""
+                let owners = try await connection.rows("""
                     SELECT member_id, payer FROM \(unescaped: self.s).authorizations WHERE number = \(authorization.number) FOR UPDATE
                     """, logger: self.logger)
-                for try await (member, payer) in owners.decode((String, String).self)
+                for (member, payer) in try owners.decode((String, String).self)
                 where member != authorization.memberId || payer != authorization.payer {
                     throw HistoryError.authorizationOfAnotherMember(number: authorization.number)
                 }
@@ -221,14 +221,14 @@ final class PostgresHistoryStore: HistoryStore {
     func authorizations(member: String, payer: String?) async throws -> [Authorization] {
         guard StorableText.holds(member) else { return [] }
         return try await withConnection { connection in
-            let result = try await connection.query("""
+            let result = try await connection.rows("""
                 SELECT number, payer, member_id, status, to_char(issued, 'YYYY-MM-DD'), policy_id, items, clinical
                 FROM \(unescaped: self.s).authorizations
                 WHERE member_id = \(member) AND (\(payer)::text IS NULL OR payer = \(payer)::text) ORDER BY issued, number
                 """, logger: self.logger)
             var found: [Authorization] = []
-            for try await (number, payer, memberId, status, issued, policy, items, clinical)
-                in result.decode((String, String, String, String, String, String?, String, String?).self) {
+            for (number, payer, memberId, status, issued, policy, items, clinical)
+                in try result.decode((String, String, String, String, String, String?, String, String?).self) {
                 found.append(try HistoryCodec.authorization(number: number, payer: payer, memberId: memberId, status: status,
                                                             issued: issued, policy: policy, items: items, clinical: clinical))
             }
@@ -239,10 +239,10 @@ final class PostgresHistoryStore: HistoryStore {
     func keepsAuthorizations(payer: String) async throws -> Bool {
         guard StorableText.holds(payer) else { return false }
         return try await withConnection { connection in
-            let result = try await connection.query("""
+            let result = try await connection.rows("""
                 SELECT EXISTS (SELECT 1 FROM \(unescaped: self.s).authorizations WHERE payer = \(payer))
                 """, logger: self.logger)
-            for try await (kept) in result.decode(Bool.self) { return kept }
+            for (kept) in try result.decode(Bool.self) { return kept }
             return false
         }
     }
@@ -254,8 +254,8 @@ final class PostgresHistoryStore: HistoryStore {
     // MARK: Connections and errors
 
     /// Runs `body` on a pooled connection; PostgreSQL's errors become ``HistoryError``s.
-    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection: PostgresConnection
+    private func withConnection<T: Sendable>(_ body: (LeasedConnection) async throws -> T) async throws -> T {
+        let connection: LeasedConnection
         do {
             connection = try await pool.lease()
         } catch {
@@ -274,7 +274,7 @@ final class PostgresHistoryStore: HistoryStore {
 
     /// Runs `body` in a transaction, committing when it says so and rolling back otherwise or on error.
     func transaction<T: Sendable>(
-        _ body: (PostgresConnection) async throws -> (T, commit: Bool)
+        _ body: (LeasedConnection) async throws -> (T, commit: Bool)
     ) async throws -> T {
         try await withConnection { connection in
             try await connection.run("BEGIN", self.logger)
@@ -283,10 +283,15 @@ final class PostgresHistoryStore: HistoryStore {
             do {
                 (value, commit) = try await body(connection)
             } catch {
-                do {
-                    try await connection.run("ROLLBACK", self.logger)
-                } catch {
-                    try? await connection.close()  // never reuse a connection left in a transaction
+                if Self.leavesConnectionOpen(error) {
+                    do {
+                        try await connection.run("ROLLBACK", self.logger)
+                    } catch {
+                        try? await connection.close()  // never reuse a connection left in a transaction
+                    }
+                } else {
+                    // The connection is gone or going, and the server rolls back what it held.
+                    try? await connection.close()
                 }
                 throw error
             }
@@ -295,25 +300,43 @@ final class PostgresHistoryStore: HistoryStore {
         }
     }
 
+    /// Whether the connection survives `error`: our own refusals and a statement's ERROR leave it open
+    /// (inside a failed transaction); a FATAL or PANIC from the server and every network or protocol
+    /// failure end it.
+    static func leavesConnectionOpen(_ error: any Error) -> Bool {
+        if error is HistoryError { return true }
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        let severity = error.serverInfo?[.severity] ?? error.serverInfo?[.localizedSeverity]
+        return severity != "FATAL" && severity != "PANIC"
+    }
+
+    /// What went wrong, in the server's words where it gave any: a statement on a connection the
+    /// server ended carries the server's FATAL inside a client-side error.
+    private static func detail(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] {
+            guard let state = error.serverInfo?[.sqlState] else { return message }
+            return "\(message) (SQLSTATE \(state))"
+        }
+        if let underlying = error.underlying as? PSQLError { return detail(underlying) }
+        if let underlying = error.underlying { return "\(underlying)" }
+        return "\(error.code)"
+    }
+
     /// A user-facing error for what PostgreSQL or the network reported; our own errors pass through.
     private func describe(_ error: any Error, connecting: Bool) -> any Error {
         if error is HistoryError || error is CancellationError { return error }
+        if error is LeasedConnection.Lost {
+            return HistoryError.unreachable("\(location.displayName): the server closed the connection")
+        }
         guard let error = error as? PSQLError else {
             return connecting ? HistoryError.unreachable("\(location.displayName): \(error)")
                 : HistoryError.storage("\(location.displayName): \(error)")
         }
         if error.serverInfo?[.constraintName] == "claims_original_once" { return error }  // the caller knows the claim
-        var detail = ""
-        if let message = error.serverInfo?[.message] {
-            detail = message
-            if let state = error.serverInfo?[.sqlState] { detail += " (SQLSTATE \(state))" }
-        } else if let underlying = error.underlying {
-            detail = "\(underlying)"
-        } else {
-            detail = "\(error.code)"
-        }
+        let detail = Self.detail(error)
         switch error.code {
-        case .connectionError, .serverClosedConnection, .uncleanShutdown, .sslUnsupported, .failedToAddSSLHandler:
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .sslUnsupported,
+             .failedToAddSSLHandler:
             return HistoryError.unreachable("\(location.displayName): \(detail)")
         default:
             return connecting ? HistoryError.unreachable("\(location.displayName): \(detail)")
@@ -326,7 +349,7 @@ final class PostgresHistoryStore: HistoryStore {
 /// (with the member locked, unless a dry run).
 private struct PostgresTransaction: AsyncStoreTransaction {
     let store: PostgresHistoryStore
-    let connection: PostgresConnection
+    let connection: LeasedConnection
     /// A batch's members, locked and with their services read up front.
     let written: TransactionMemberServices?
     private var s: String { store.s }
@@ -334,7 +357,7 @@ private struct PostgresTransaction: AsyncStoreTransaction {
 
     /// One round trip: an identical recorded submission's determination, and whether the id is known.
     func findReplay(_ submission: Submission) async throws -> (replay: FoundReplay?, alreadyRecorded: Bool) {
-        let found = try await connection.query("""
+        let found = try await connection.rows("""
             SELECT replayed.submission, replayed.determination,
                    EXISTS (SELECT 1 FROM \(unescaped: s).claims WHERE claim_id = \(submission.claimId))
             FROM (SELECT 1) AS one LEFT JOIN (
@@ -345,7 +368,7 @@ private struct PostgresTransaction: AsyncStoreTransaction {
             """, logger: logger)
         var replay: FoundReplay?
         var alreadyRecorded = false
-        for try await (record, determination, exists) in found.decode((Int64?, String?, Bool).self) {
+        for (record, determination, exists) in try found.decode((Int64?, String?, Bool).self) {
             if let record, let determination { replay = FoundReplay(record: record, determination: determination) }
             alreadyRecorded = exists
         }
@@ -354,26 +377,26 @@ private struct PostgresTransaction: AsyncStoreTransaction {
 
     func targetRows(claimId: String) async throws -> [TargetRow] {
         var rows: [TargetRow] = []
-        let result = try await connection.query("""
+        let result = try await connection.rows("""
             SELECT c.submission, c.member_id, c.state, n.claim_id
             FROM \(unescaped: s).claims c LEFT JOIN \(unescaped: s).claims n ON n.submission = c.changed_by
             WHERE c.claim_id = \(claimId) AND c.frequency <> 'void' ORDER BY c.submission
             """, logger: logger)
-        for try await (number, member, state, changedBy) in result.decode((Int64, String, String, String?).self) {
+        for (number, member, state, changedBy) in try result.decode((Int64, String, String, String?).self) {
             rows.append(TargetRow(submission: number, memberId: member, state: state, changedBy: changedBy))
         }
         return rows
     }
 
     func retiredClaim(claimId: String, number: Int64?, changedBy: Int64?) async throws -> RecordedClaim? {
-        let result = try await connection.query("""
+        let result = try await connection.rows("""
             SELECT c.submission, c.encounter, d.determination FROM \(unescaped: s).claims c
             JOIN \(unescaped: s).determinations d ON d.submission = c.submission
             WHERE c.claim_id = \(claimId) AND (c.submission = \(number) OR c.changed_by = \(changedBy))
             ORDER BY c.submission DESC, d.sequence DESC LIMIT 1
             """, logger: logger)
         var retired: RecordedClaim?
-        for try await (record, encounter, determination) in result.decode((Int64, String, String).self) {
+        for (record, encounter, determination) in try result.decode((Int64, String, String).self) {
             retired = try HistoryCodec.recordedClaim(record: record, encounter: encounter, determination: determination)
         }
         return retired
@@ -432,23 +455,5 @@ private struct PostgresTransaction: AsyncStoreTransaction {
         }
         written?.store(claim.countingAfter, member: submission.memberId, generation: PostgresHistoryStore.lockedGeneration)
         return record
-    }
-}
-
-extension PostgresConnection {
-    /// Runs a statement, discarding any rows.
-    func run(_ query: PostgresQuery, _ logger: Logger) async throws {
-        let rows = try await self.query(query, logger: logger)
-        for try await _ in rows {}
-    }
-
-    /// The first column of the first row, if any.
-    func one<T: PostgresDecodable>(_ query: PostgresQuery, _ type: T.Type, _ logger: Logger) async throws -> T? {
-        let rows = try await self.query(query, logger: logger)
-        var first: T?
-        for try await row in rows where first == nil {
-            first = try row.decode(T.self)
-        }
-        return first
     }
 }

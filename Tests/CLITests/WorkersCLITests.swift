@@ -63,10 +63,10 @@ struct WorkersCLITests {
         let victim = Int.random(in: 0..<3)
         Thread.sleep(forTimeInterval: Double.random(in: 0.8...3.5))
         let killedRunning = workers[victim].kill()
-        for worker in workers { worker.wait() }
+        for (offset, worker) in workers.enumerated() { #expect(worker.wait(), "worker \(offset + 1) hung") }
         let recordedBeforeRestart = try database.rows("SELECT count(*) FROM \(schema).claims")[0][0]
         workers[victim] = try start(victim + 1)
-        workers[victim].wait()
+        #expect(workers[victim].wait(), "the restarted worker hung")
         for (offset, worker) in workers.enumerated() {
             #expect(worker.status == 0, "worker \(offset + 1): \(worker.stderr)")
         }
@@ -142,7 +142,7 @@ struct WorkersCLITests {
             cut = try database.endConnections(mentioning: schema) || cut
             Thread.sleep(forTimeInterval: 0.02)
         }
-        worker.wait()
+        try #require(worker.wait(upTo: 30), "the worker hung after its server went away: \(worker.stderr)")
         try #require(cut, "the worker finished before its connections could be ended")
         #expect(worker.status != 0)
         #expect(worker.stderr.hasPrefix("history: ") && worker.stderr.contains("(schema \(schema))"), "\(worker.stderr)")
@@ -188,7 +188,18 @@ final class WorkerRun {
         return true
     }
 
-    func wait() { process.waitUntilExit() }
+    /// Waits for the process to end, at most `seconds` (then kills it): whether it ended by itself.
+    /// A hung worker fails its test instead of hanging the suite.
+    func wait(upTo seconds: TimeInterval = 120) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        guard kill() else {
+            process.waitUntilExit()
+            return true
+        }
+        process.waitUntilExit()
+        return false
+    }
     var status: Int32 { process.terminationStatus }
     var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
 

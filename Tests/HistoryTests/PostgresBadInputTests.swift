@@ -73,3 +73,68 @@ struct PostgresBadInputTests {
         #expect(try await Self.sql(["SELECT value FROM \(schema).meta WHERE key = 'schema_version'"]) == [["99"]])
     }
 }
+
+/// The server ends a connection in the middle of an adjudication (`pg_terminate_backend`, what a
+/// restart or an administrator does): the adjudication fails with a located error instead of
+/// waiting for an answer that never comes, nothing of it is kept, and the store goes on with a new
+/// connection.
+@Suite("PostgreSQL history losing its connection")
+struct PostgresLostConnectionTests {
+    @Test("an adjudication whose connection the server ends fails, and the store recovers",
+          .timeLimit(.minutes(1)))
+    func connectionEndedMidTransaction() async throws {
+        let url = try await PostgresForTests.freshSchemaURL()
+        let schema = try #require(url.split(separator: "schema=").last.map(String.init))
+        let base = try #require(ProcessInfo.processInfo.environment["MEDPOLICY_TEST_POSTGRES"])
+        let components = try #require(URLComponents(string: base))
+        let logger = Logger(label: "medpolicy.history.tests")
+        // Another session holds the member's lock, so the store's transaction waits inside the server.
+        let holder = try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                host: try #require(components.host), port: components.port ?? 5432,
+                username: try #require(components.user), password: components.password,
+                database: String(components.path.dropFirst()), tls: .disable),
+            id: 1, logger: logger)
+        func run(_ sql: String) async throws -> [String] {
+            var values: [String] = []
+            for try await row in try await holder.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                values.append(try row.decode(String.self))
+            }
+            return values
+        }
+        _ = try await run("BEGIN")
+        _ = try await run("SELECT pg_advisory_xact_lock(hashtext('medpolicy:\(schema)'), hashtext('M-LOST'))::text")
+        let holderPid = try await run("SELECT pg_backend_pid()::text")[0]
+
+        let store = try await HistoryStores.openPostgres(url: url)
+        let claim = encounter("LOST-1", member: "M-LOST")
+        let adjudication = Task { try await store.adjudicate(claim, dryRun: false, decide: approving(claim)) }
+        var ended: [String] = []
+        for _ in 0..<500 where ended.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            // The session waiting for the very lock the holder has (other tests take other locks).
+            ended = try await run("""
+                SELECT pg_terminate_backend(waiting.pid)::text FROM pg_locks waiting
+                JOIN pg_locks held ON held.locktype = 'advisory' AND held.granted AND held.pid = \(holderPid)
+                     AND held.classid = waiting.classid AND held.objid = waiting.objid AND held.objsubid = waiting.objsubid
+                WHERE waiting.locktype = 'advisory' AND NOT waiting.granted
+                """)
+        }
+        #expect(ended == ["true"], "the adjudication never waited on the member's lock")
+        let failure = await adjudication.result
+        guard case .failure(let error) = failure, let historyError = error as? HistoryError else {
+            Issue.record("the adjudication did not fail with a HistoryError: \(failure)")
+            return
+        }
+        #expect("\(historyError)".contains("(schema \(schema))"), "\(historyError)")
+        #expect("\(historyError)".contains("terminating connection"), "the server's reason: \(historyError)")
+
+        _ = try await run("ROLLBACK")
+        try await holder.close()
+        #expect(try await store.determinations(claimId: "LOST-1").isEmpty, "nothing of the ended transaction kept")
+        let again = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+        #expect(again.determination.outcome == .approved)
+        #expect(try await store.determinations(claimId: "LOST-1").count == 1)
+        try await store.close()
+    }
+}
