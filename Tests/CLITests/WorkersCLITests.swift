@@ -202,6 +202,7 @@ final class WorkerRun {
     }
     var status: Int32 { process.terminationStatus }
     var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
+    var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
 
     /// The summary and determinations of a `--json` file.
     static func summary(_ path: String) throws -> ([String: Any], [[String: Any]]) {
