@@ -275,7 +275,7 @@ struct CLITests {
         #expect(run.stdout.contains("florida-blue-02-20000-28.yaml"))
         #expect(run.stdout.contains("warning: range M76.861 – M76.869"))
         #expect(run.stdout.contains("warning: M62.4"))
-        #expect(run.stdout.contains("6 policies checked: 0 error(s)"))
+        #expect(run.stdout.contains("11 policies checked: 0 error(s)"))  // five payers and six 2024 trigger point LCDs (issue 23)
     }
 
     @Test func policiesValidateFailsOnABadFile() throws {

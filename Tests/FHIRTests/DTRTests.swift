@@ -41,7 +41,7 @@ private func facts(_ criterion: Criterion) -> [Fact] {
 struct DTRTests {
     @Test func everyPolicyAsksForEveryFactItsCriteriaUse() throws {
         let library = try Repository.library.get()
-        #expect(library.policies.count == 6)  // five payers plus the 2024 Noridian LCD medicare/l34211 (issue 23)
+        #expect(library.policies.count == 11)  // five payers plus the 2024 trigger point LCDs medicare/l34211, l36859, l39656, l39662, l39671, l39713 (issue 23)
         for policy in library.policies {
             let questionnaire = DTR.questionnaire(for: policy, canonicalBase: "https://payer.example/fhir")
             let items = questionnaire["item"]?.arrayValue ?? []
