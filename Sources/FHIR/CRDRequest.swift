@@ -165,6 +165,12 @@ public struct CRDRequest: Sendable {
                 missing.append(FHIRIssue(location: "prefetch.coverage",
                                          message: "absent: the member's active Coverage is needed to know the payer"))
             }
+            let dateOfService = draft.date ?? today
+            if let born = member?.birthDate, born > dateOfService {
+                // Contract 1 refuses such an encounter; the order waits for a corrected Patient.
+                missing.append(FHIRIssue(location: "prefetch.patient.birthDate",
+                                         message: "\(born) is after the date of service \(dateOfService)"))
+            }
             let status: CRDOrder.Status
             if let member, let payer, missing.isEmpty {
                 var diagnoses = draft.diagnoses
@@ -172,7 +178,7 @@ public struct CRDRequest: Sendable {
                 let encounter = Encounter(
                     id: draft.id, member: member,
                     coverage: Coverage(payer: payer, lineOfBusiness: coverage?.lineOfBusiness),
-                    dateOfService: draft.date ?? today,
+                    dateOfService: dateOfService,
                     diagnoses: diagnoses.isEmpty ? nil : diagnoses,
                     lines: [ServiceLine(code: code, units: draft.units)],
                     procedure: draft.sites.isEmpty ? nil : Procedure(sites: draft.sites))
