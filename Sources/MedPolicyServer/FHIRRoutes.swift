@@ -117,7 +117,7 @@ extension ServerApplication {
         let submission: PASRequest
         do {
             submission = try PASRequest(json: Data(buffer: body, byteTransferStrategy: .noCopy))
-        } catch let error as FHIRIssue {
+        } catch {  // PASRequest throws FHIRIssue only
             throw OperationOutcomeError(status: .badRequest, issue: error)
         }
         guard let determination = try await decide(submission.encounter, dryRun: true).determinations.first else {
