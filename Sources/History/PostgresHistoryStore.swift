@@ -92,21 +92,13 @@ final class PostgresHistoryStore: HistoryStore {
             var results: [Result<Adjudication, HistoryError>] = []
             results.reserveCapacity(submissions.count)
             for prepared in submissions {
-                let submission: Submission
-                switch prepared {
-                case .success(let prepared): submission = prepared
-                case .failure(let refusal): results.append(.failure(refusal)); continue
-                }
                 // No savepoint per claim: every refusal is found before anything of the claim is
                 // written (a concurrent duplicate original is skipped by ON CONFLICT, not raised).
-                do {
-                    let adjudication = try await self.adjudicate(connection, submission, dryRun: false, written: written) {
+                results.append(try await prepared.adjudicated { submission in
+                    try await self.adjudicate(connection, submission, dryRun: false, written: written) {
                         decide(submission.encounter, $0)
                     }
-                    results.append(.success(adjudication))
-                } catch let refusal as HistoryError {
-                    results.append(.failure(refusal))
-                }
+                })
             }
             return (results, commit: true)
         }

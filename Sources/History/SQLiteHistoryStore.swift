@@ -217,12 +217,7 @@ final class SQLiteHistoryStore: HistoryStore {
                 let written = TransactionMemberServices()
                 try db.inTransaction(.immediate) {
                     for prepared in submissions {
-                        let submission: Submission
-                        switch prepared {
-                        case .success(let prepared): submission = prepared
-                        case .failure(let refusal): results.append(.failure(refusal)); continue
-                        }
-                        do {
+                        results.append(try prepared.adjudicated { submission in
                             var adjudication: Adjudication?
                             try db.inSavepoint {
                                 adjudication = try Self.adjudicate(db, submission, dryRun: false, cache: cache, written: written) {
@@ -230,10 +225,8 @@ final class SQLiteHistoryStore: HistoryStore {
                                 }
                                 return .commit
                             }
-                            results.append(.success(adjudication!))
-                        } catch let refusal as HistoryError {
-                            results.append(.failure(refusal))
-                        }
+                            return adjudication!
+                        })
                     }
                     return .commit
                 }

@@ -213,3 +213,24 @@ enum HistoryCodec {
                              dateOfService: date, code: code, units: units, sites: sites, outcome: lineOutcome)
     }
 }
+
+extension Result where Success == Submission, Failure == HistoryError {
+    /// A batch member's result: the refusal found when preparing it or by `adjudicate`, or its
+    /// adjudication. Any other error ends the batch.
+    func adjudicated(_ adjudicate: (Submission) throws -> Adjudication) throws -> Result<Adjudication, HistoryError> {
+        switch self {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let submission):
+            do { return .success(try adjudicate(submission)) } catch let refusal as HistoryError { return .failure(refusal) }
+        }
+    }
+
+    /// ``adjudicated(_:)`` for an asynchronous store.
+    func adjudicated(_ adjudicate: (Submission) async throws -> Adjudication) async throws -> Result<Adjudication, HistoryError> {
+        switch self {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let submission):
+            do { return .success(try await adjudicate(submission)) } catch let refusal as HistoryError { return .failure(refusal) }
+        }
+    }
+}
