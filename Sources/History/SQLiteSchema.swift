@@ -140,6 +140,9 @@ enum SQLiteSchema {
             // Application id 0: an empty database left by an interrupted first use is ours to set up.
             let objects = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
             guard objects == 0, userVersion == 0 else { throw HistoryError.notOurDatabase(path) }
+            // Claimed before anything is created in it: a first use killed after the migrator made its
+            // table but before version 1 committed left a file refused as another application's.
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             return
         }
         try checkNotNewer(db, userVersion: userVersion)

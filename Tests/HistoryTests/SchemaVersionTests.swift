@@ -118,4 +118,40 @@ struct SchemaVersionTests {
     /// The source checkout, for the example encounter the fixture was made from.
     static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
+
+    @Test("a first use killed after the file was claimed, before version 1 committed, is set up by the next open")
+    func interruptedFirstUseResumes() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("history.sqlite").path
+        // What a process killed at that point leaves: the file marked as ours, the migrator's table, no tables of ours.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "PRAGMA application_id = 1297108812")  // 'MPOL'
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        }
+        try queue.close()
+
+        let store = try await HistoryStores.openSQLite(path: path)
+        let claim = encounter("RESUMED-1", member: "M-RESUMED")
+        let result = try await store.adjudicate(claim, dryRun: false, decide: approving(claim))
+        #expect(result.recorded)
+        try await store.close()
+        #expect(try Self.migrationsAndVersion(path).version == 4)
+    }
+
+    @Test("a file of another application's with only the migrator's table stays refused")
+    func unclaimedFileWithTablesIsRefused() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("other.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        }
+        try queue.close()
+        await #expect(throws: HistoryError.notOurDatabase(path)) {
+            _ = try await HistoryStores.openSQLite(path: path)
+        }
+    }
 }
