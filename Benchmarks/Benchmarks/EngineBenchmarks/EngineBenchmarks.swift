@@ -6,24 +6,27 @@ import EngineWorkload
 /// Florida Blue and Harvard Pilgrim, the all-payers view, Florida Blue with 50 prior services, and encounters of 1,000 and 10,000
 /// procedure lines (cost must grow linearly with the lines, issue 27.7).
 ///
-/// Guarded metrics: mallocs (exact on every machine) and wall clock. Instruction counts need a
+/// Guarded metric: mallocs, which are exact on every machine. Wall clock is measured and printed but
+/// not guarded: the committed baseline was taken on one machine and CI runs on another, which may
+/// be several times slower (a CI machine took 2.75× this one's median). Instruction counts need a
 /// hardware performance counter, which this project's machines do not expose (perf_event_open of
-/// PERF_COUNT_HW_INSTRUCTIONS answers ENOENT: the virtual machine has no PMU); count them with
-/// `count-decision-instructions` under `valgrind --tool=callgrind` instead (Benchmarks/README.md).
+/// PERF_COUNT_HW_INSTRUCTIONS answers ENOENT: the virtual machine has no PMU); `.ci/run` counts
+/// them with `scripts/instruction-check.sh` under valgrind instead, against a committed baseline.
 let benchmarks: @Sendable () -> Void = {
     guard let evaluator = try? engine() else {
         fatalError("cannot load the bundled code sets and Policies/ for the benchmarks")
     }
-    // Thresholds that catch a 2× regression and let the noise of a shared machine pass: the median
-    // and 90th percentile may grow by up to 100% (mallocs are exact, so any growth past that is real).
+    // Thresholds that catch a 2× regression: the median and 90th percentile may grow by up to 100%.
     let twice = BenchmarkThresholds(relative: [.p50: 100.0, .p90: 100.0])
+    // No threshold at all: printed beside the baseline, never a failure.
+    let unguarded = BenchmarkThresholds()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal],
         timeUnits: .nanoseconds,
         warmupIterations: 10,
         maxDuration: .seconds(2),
         maxIterations: 2_000,
-        thresholds: [.wallClock: twice, .mallocCountTotal: twice]
+        thresholds: [.wallClock: unguarded, .mallocCountTotal: twice]
     )
 
     let floridaBlue = typicalEncounter(payer: "florida-blue", diagnosis: "M62.838")
