@@ -74,6 +74,22 @@ final class PostgresHistoryStore: HistoryStore {
                     decide: @Sendable (Encounter, [PriorService]) -> Determination) async throws
         -> [Result<Adjudication, HistoryError>] {
         let submissions = encounters.map(Submission.prepare)
+        do {
+            return try await adjudicate(batch: submissions, inMemory: true, decide: decide)
+        } catch let error as PSQLError where Self.isConcurrentOriginal(error) {
+            // Another writer recorded one of the batch's original claim ids (for another member)
+            // after the batch read them: nothing was written. Claim by claim, that claim is refused
+            // and the others are recorded.
+            return try await adjudicate(batch: submissions, inMemory: false, decide: decide)
+        }
+    }
+
+    /// One batch transaction: its members locked in one order and their services read up front;
+    /// then each claim decided over a ``PostgresBatchChunk`` and the batch written in one statement
+    /// (`inMemory`), or each claim read and written on its own.
+    private func adjudicate(batch submissions: [Result<Submission, HistoryError>], inMemory: Bool,
+                            decide: @Sendable (Encounter, [PriorService]) -> Determination) async throws
+        -> [Result<Adjudication, HistoryError>] {
         let members = Array(Set(submissions.compactMap { try? $0.get().memberId }))
         return try await transaction { connection in
             // Every member of the batch, locked up front in one order (by lock key), so that two
@@ -91,9 +107,21 @@ final class PostgresHistoryStore: HistoryStore {
             }
             var results: [Result<Adjudication, HistoryError>] = []
             results.reserveCapacity(submissions.count)
+            // No savepoint per claim: every refusal is found before anything of the claim is
+            // written (claim by claim, a concurrent duplicate original is skipped by ON CONFLICT).
+            if inMemory {
+                let chunk = try await PostgresBatchChunk.load(
+                    connection, schema: self.s, submissions: submissions.compactMap { try? $0.get() }, services: written,
+                    generation: Self.lockedGeneration, logger: self.logger)
+                for prepared in submissions {
+                    results.append(try prepared.adjudicated { submission in
+                        try AdjudicationSequence.run(submission, dryRun: false, over: chunk) { decide(submission.encounter, $0) }
+                    })
+                }
+                let numbers = try await chunk.write(connection)
+                return (results.map { $0.map { $0.numbered(numbers) } }, commit: true)
+            }
             for prepared in submissions {
-                // No savepoint per claim: every refusal is found before anything of the claim is
-                // written (a concurrent duplicate original is skipped by ON CONFLICT, not raised).
                 results.append(try await prepared.adjudicated { submission in
                     try await self.adjudicate(connection, submission, dryRun: false, written: written) {
                         decide(submission.encounter, $0)
@@ -104,12 +132,17 @@ final class PostgresHistoryStore: HistoryStore {
         }
     }
 
+    /// Whether `error` is the unique index on original claim ids refusing a claim that another
+    /// writer recorded concurrently.
+    private static func isConcurrentOriginal(_ error: PSQLError) -> Bool {
+        error.serverInfo?[.sqlState] == "23505" && error.serverInfo?[.constraintName] == "claims_original_once"
+    }
+
     /// The history rules' refusal that `error` stands for, if it is one (a unique-index conflict
     /// is a resubmission recorded concurrently for another member).
     private static func refusal(_ error: any Error, _ submission: Submission) -> HistoryError? {
         if let refusal = error as? HistoryError { return refusal }
-        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505",
-           error.serverInfo?[.constraintName] == "claims_original_once" {
+        if let error = error as? PSQLError, isConcurrentOriginal(error) {
             return .conflictingResubmission(claimId: submission.claimId)
         }
         return nil

@@ -102,6 +102,54 @@ extension ConcurrencyTests {
         }
     }
 
+    @Test("one claim id in two members' batches at once: recorded once, and every other claim of both batches recorded",
+          arguments: StoreKind.allCases)
+    func sameClaimIdInTwoBatches(kind: StoreKind) async throws {
+        try await withStores(kind, count: 2) { stores in
+            for round in 0..<10 {
+                let shared = "SHARED-BATCH-\(round)"
+                let members = ["FIRST-B\(round)", "SECOND-B\(round)"]
+                let batches = members.map { member in
+                    [encounter("\(member)-1", member: member, date: "2025-08-01"), encounter(shared, member: member),
+                     encounter("\(member)-2", member: member, date: "2025-10-01")]
+                }
+                let results = await withTaskGroup(of: [Result<Adjudication, HistoryError>].self) { group in
+                    for (index, batch) in batches.enumerated() {
+                        let store = stores[index]
+                        group.addTask {
+                            do {
+                                return try await store.adjudicate(batch: batch) { encounter, _ in decision(encounter, .approved) }
+                            } catch {
+                                return [.failure(.storage("the batch failed: \(error)"))]
+                            }
+                        }
+                    }
+                    var results: [[Result<Adjudication, HistoryError>]] = []
+                    for await result in group { results.append(result) }
+                    return results
+                }
+                // Each batch answers for its three claims: its own two recorded, the shared one
+                // recorded in exactly one of them and refused as a conflict in the other.
+                #expect(results.allSatisfy { $0.count == 3 })
+                let sharedResults = results.compactMap { $0.count == 3 ? $0[1] : nil }
+                #expect(sharedResults.filter { (try? $0.get())?.recorded == true }.count == 1)
+                #expect(sharedResults.filter { $0.failureValue == .conflictingResubmission(claimId: shared) }.count == 1)
+                for result in results where result.count == 3 {
+                    #expect((try? result[0].get())?.recorded == true)
+                    #expect((try? result[2].get())?.recorded == true)
+                }
+                #expect(try await stores[0].determinations(claimId: shared).count == 1)
+                for member in members {
+                    #expect(try await stores[1].determinations(claimId: "\(member)-1").count == 1)
+                    #expect(try await stores[1].determinations(claimId: "\(member)-2").count == 1)
+                }
+                let counted = try await stores[0].priorServices(member: members[0]).count
+                    + (try await stores[0].priorServices(member: members[1]).count)
+                #expect(counted == 5)
+            }
+        }
+    }
+
     @Test("64 dry runs at once for one member all see its history; few handles to the file stay open",
           arguments: StoreKind.allCases)
     func concurrentDryRuns(kind: StoreKind) async throws {
