@@ -1,7 +1,7 @@
 import Foundation
 import Model
 
-/// The anatomic regions "per anatomic location" limits count by (DESIGN.md § Code sets).
+/// The anatomic regions "per anatomic location" limits count by (docs/determinations.md § Code sets).
 public enum AnatomicRegion: String, Sendable, CaseIterable, Codable {
     case headJaw = "head_jaw"
     case neck

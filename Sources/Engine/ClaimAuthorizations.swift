@@ -2,7 +2,7 @@ import Model
 import Policies
 
 /// At claim time, the member's prior authorizations on file and what a line under a rule declared
-/// `atClaim: authorization` is decided with (DESIGN.md § Adjudication stages).
+/// `atClaim: authorization` is decided with (docs/determinations.md § Stages).
 ///
 /// Readings (issue 19): a claim that carries a number (`priorAuthorization`, 2300 `REF*G1`) is held
 /// to that authorization — not on file for the member and payer, not for the line's code, or the

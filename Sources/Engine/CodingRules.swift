@@ -46,7 +46,7 @@ enum MuscleCountCodes: Sendable {
     }
 }
 
-/// The correct-coding rules every payer applies (DESIGN.md § Where the sources disagree):
+/// The correct-coding rules every payer applies (docs/decisions.md):
 /// muscle count, one TPI code and unit a day, modifier 50, E/M without 25, dry needling,
 /// diagnosis validity on the date of service, duplicates, and muscle specificity.
 struct CodingRules {

@@ -19,7 +19,7 @@ struct CriterionResult {
     var missing: Set<DocumentationElement> = []
 }
 
-/// Evaluates compiled criteria over an encounter's facts (DESIGN.md: Kleene logic; false denies,
+/// Evaluates compiled criteria over an encounter's facts (docs/determinations.md: Kleene logic; false denies,
 /// unknown pends).
 struct CriterionEvaluator {
     let facts: EncounterFacts

@@ -2,7 +2,7 @@ import CodeSets
 import Model
 import Policies
 
-/// A muscle on one side: the unit 20552/20553 count (DESIGN.md: left and right trapezius are two muscles).
+/// A muscle on one side: the unit 20552/20553 count (docs/decisions.md: left and right trapezius are two muscles).
 struct MuscleSide: Hashable, Sendable {
     /// Position in ``CodeSets/MuscleCatalog/muscles``.
     let muscle: Int
@@ -28,7 +28,7 @@ struct ServiceSites: Sendable {
     let isComplete: Bool
 
     /// The fewest distinct muscles the sites can be: a muscle without a side next to the same muscle
-    /// with a side may be that one (DESIGN.md counts (muscle, side) pairs).
+    /// with a side may be that one (docs/decisions.md counts (muscle, side) pairs).
     var minimumMuscleCount: Int {
         muscles.count { candidate in
             candidate.side != nil || !muscles.contains { $0.muscle == candidate.muscle && $0.side != nil }

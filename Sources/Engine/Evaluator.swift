@@ -225,7 +225,7 @@ public struct Evaluator: Sendable {
         return Reason(rule: rule.id, carc: carc, rarc: rarc, message: text, citation: rule.citation, interpretation: rule.interpretation)
     }
 
-    /// DESIGN.md: pended if any line is; approved if every governed line is; denied if every governed line is; else partial.
+    /// docs/determinations.md § Outcomes: pended if any line is; approved if every governed line is; denied if every governed line is; else partial.
     func claimOutcome(_ outcomes: some Sequence<Outcome>) -> Outcome {
         var governed = false, pended = false, allApproved = true, allDenied = true
         for outcome in outcomes where outcome != .notApplicable {

@@ -8,6 +8,6 @@ enum RemarkCode {
     /// With 16 when the procedure code does not fit what was done ("Procedure code billed is not
     /// correct/valid for the services billed or the date of service billed").
     static let procedureCodeNotValid = ["N56"]
-    /// With 16 for a diagnosis invalid or a header on the date of service (DESIGN.md's table).
+    /// With 16 for a diagnosis invalid or a header on the date of service (docs/determinations.md § Denial codes).
     static let invalidDiagnosis = ["M76"]
 }

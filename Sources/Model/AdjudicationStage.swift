@@ -1,4 +1,4 @@
-/// When in a service's life a policy is applied (DESIGN.md § Adjudication stages).
+/// When in a service's life a policy is applied (docs/determinations.md § Stages).
 ///
 /// - `preService`: at order time or in a prior-authorization request (CRD, PAS): unknown criteria
 ///   pend with what to document, and nothing is asked of an authorization that is being requested.

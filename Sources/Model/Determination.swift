@@ -1,4 +1,4 @@
-/// The answer for one encounter under one payer: Contract 2 of DESIGN.md (determination JSON, version 1).
+/// The answer for one encounter under one payer: the determination contract (docs/determinations.md, version 1).
 public struct Determination: Codable, Equatable, Sendable {
     // `outcome` is declared first so that the synthesized memberwise initializer, which builds the
     // value in one step, has labels of its own; the public initializer below calls it.
@@ -66,7 +66,7 @@ public struct PolicyReference: Codable, Equatable, Sendable {
     }
 }
 
-/// Outcome of a line or a claim (DESIGN.md § Contract 2).
+/// Outcome of a line or a claim (docs/determinations.md § Outcomes).
 public enum Outcome: String, Codable, CaseIterable, Sendable {
     case approved, denied, partial, pended
     case notApplicable = "not_applicable"

@@ -1,4 +1,4 @@
-/// A claim or planned procedure: Contract 1 of DESIGN.md (encounter JSON, version 1).
+/// A claim or planned procedure: the encounter contract (docs/determinations.md, version 1).
 ///
 /// Absent means *unknown*; `false` means *documented as absent*. Every optional property
 /// keeps that distinction, and encoding writes back only what was given, so a decoded

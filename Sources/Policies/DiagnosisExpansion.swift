@@ -4,7 +4,7 @@ import Model
 extension DiagnosisEntry {
     /// The billable codes (dotted) a supporting-diagnosis list covers on a date: a listed billable
     /// code itself, a listed header's billable descendants, and every billable code in a listed
-    /// range (DESIGN.md § Where the sources disagree). The engine decides with it, and the
+    /// range (docs/decisions.md). The engine decides with it, and the
     /// synthetic claim generator picks covered diagnoses with it, so both read a list one way.
     public static func billableCodes(_ entries: [DiagnosisEntry], on date: LocalDate, icd: ICD10CM) -> [String] {
         var codes: [String] = []

@@ -138,7 +138,7 @@ public struct ProgramException: Sendable {
 public final class Rule: Sendable {
     public let id: String
     public let citation: Citation
-    /// How an ambiguous source was read (DESIGN.md: "choose the reading a medical director would defend").
+    /// How an ambiguous source was read (docs/decisions.md: the reading a medical director would defend).
     public let interpretation: String?
     /// A sentence for the user: what the rule requires.
     public let summary: String?
@@ -192,7 +192,7 @@ public enum RuleCheck: Sendable {
     /// The codes are not payable (investigational or not covered).
     case exclusion(Exclusion)
 
-    /// The CARC a denial under this check carries unless the rule names another (DESIGN.md § Denial codes).
+    /// The CARC a denial under this check carries unless the rule names another (docs/determinations.md § Denial codes).
     public func defaultCARC() -> String {
         switch self {
         case .diagnoses: return "11"

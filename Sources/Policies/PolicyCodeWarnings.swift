@@ -4,7 +4,7 @@ import Model
 extension PolicyLibrary {
     /// Warnings that need the code sets: diagnosis codes in no carried release, headers read as
     /// covering their descendants, ranges matching no billable code. The published policies contain
-    /// such entries (DESIGN.md § Where the sources disagree); they load, and are reported.
+    /// such entries (docs/decisions.md); they load, and are reported.
     public static func codeWarnings(for policy: Policy, icd: ICD10CM) -> [PolicyIssue] {
         var issues: [PolicyIssue] = []
         let dates = checkDates(for: policy, icd: icd)
