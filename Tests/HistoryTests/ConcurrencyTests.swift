@@ -73,25 +73,7 @@ extension ConcurrencyTests {
             for round in 0..<10 {
                 let id = "SHARED-\(round)"
                 let claims = [encounter(id, member: "FIRST-\(round)"), encounter(id, member: "SECOND-\(round)")]
-                let results = await withTaskGroup(of: Result<Adjudication, HistoryError>.self) { group in
-                    for (index, claim) in claims.enumerated() {
-                        let store = stores[index]
-                        group.addTask {
-                            do {
-                                return .success(try await store.adjudicate(batch: [claim]) { encounter, _ in
-                                    decision(encounter, .approved)
-                                }[0].get())
-                            } catch let error as HistoryError {
-                                return .failure(error)
-                            } catch {
-                                return .failure(.storage("\(error)"))
-                            }
-                        }
-                    }
-                    var results: [Result<Adjudication, HistoryError>] = []
-                    for await result in group { results.append(result) }
-                    return results
-                }
+                let results = await Self.approvedAtOnce(claims.map { [$0] }, on: stores).map { $0[0] }
                 #expect(results.filter { (try? $0.get())?.recorded == true }.count == 1)
                 #expect(results.filter { $0.failureValue == .conflictingResubmission(claimId: id) }.count == 1)
                 let recorded = try await stores[0].priorServices(member: "FIRST-\(round)").count
@@ -113,21 +95,7 @@ extension ConcurrencyTests {
                     [encounter("\(member)-1", member: member, date: "2025-08-01"), encounter(shared, member: member),
                      encounter("\(member)-2", member: member, date: "2025-10-01")]
                 }
-                let results = await withTaskGroup(of: [Result<Adjudication, HistoryError>].self) { group in
-                    for (index, batch) in batches.enumerated() {
-                        let store = stores[index]
-                        group.addTask {
-                            do {
-                                return try await store.adjudicate(batch: batch) { encounter, _ in decision(encounter, .approved) }
-                            } catch {
-                                return [.failure(.storage("the batch failed: \(error)"))]
-                            }
-                        }
-                    }
-                    var results: [[Result<Adjudication, HistoryError>]] = []
-                    for await result in group { results.append(result) }
-                    return results
-                }
+                let results = await Self.approvedAtOnce(batches, on: stores)
                 // Each batch answers for its three claims: its own two recorded, the shared one
                 // recorded in exactly one of them and refused as a conflict in the other.
                 #expect(results.allSatisfy { $0.count == 3 })
@@ -147,6 +115,29 @@ extension ConcurrencyTests {
                     + (try await stores[0].priorServices(member: members[1]).count)
                 #expect(counted == 5)
             }
+        }
+    }
+
+    /// Each batch adjudicated on its own store, all at once, every claim approved; a batch that
+    /// throws answers with one failure naming its error.
+    static func approvedAtOnce(_ batches: [[Encounter]], on stores: [any HistoryStore]) async
+        -> [[Result<Adjudication, HistoryError>]] {
+        await withTaskGroup(of: [Result<Adjudication, HistoryError>].self) { group in
+            for (index, batch) in batches.enumerated() {
+                let store = stores[index]
+                group.addTask {
+                    do {
+                        return try await store.adjudicate(batch: batch) { encounter, _ in decision(encounter, .approved) }
+                    } catch let error as HistoryError {
+                        return [.failure(error)]
+                    } catch {
+                        return [.failure(.storage("the batch failed: \(error)"))]
+                    }
+                }
+            }
+            var results: [[Result<Adjudication, HistoryError>]] = []
+            for await result in group { results.append(result) }
+            return results
         }
     }
 
