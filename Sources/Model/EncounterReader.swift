@@ -144,7 +144,7 @@ public enum EncounterReader {
     }
 
     static func placeOfService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
-        shapedCode(value, path, r, isWellFormed: { $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) },
+        shapedCode(value, path, r, isWellFormed: { $0.utf8.count == 2 && $0.utf8.allSatisfy(ASCIICode.isDigit) },
              refusal: { "expected a two-digit place-of-service code, got \"\($0)\"" })
     }
 
@@ -301,15 +301,18 @@ public enum EncounterReader {
 public enum ProcedureCodeShape {
     /// CPT (five digits, or four digits and F/T for Category II/III) or HCPCS Level II (a letter and four digits).
     public static func isWellFormed(_ text: String) -> Bool {
-        let chars = Array(text)
-        return chars.count == 5 && chars[1...3].allSatisfy(\.isASCIIDigit)
-            && ((chars[0].isASCIIDigit && (chars[4].isASCIIDigit || chars[4] == "F" || chars[4] == "T"))
-                || (chars[0].isASCIIUppercaseLetter && chars[4].isASCIIDigit))
+        // Byte-level, as `DiagnosisCodeShape.isWellFormed`: every accepted code is ASCII.
+        let bytes = text.utf8
+        guard bytes.count == 5 else { return false }
+        let first = bytes.first!, last = bytes[bytes.index(bytes.startIndex, offsetBy: 4)]
+        return bytes.dropFirst().prefix(3).allSatisfy(ASCIICode.isDigit)
+            && ((ASCIICode.isDigit(first) && (ASCIICode.isDigit(last) || last == UInt8(ascii: "F") || last == UInt8(ascii: "T")))
+                || (ASCIICode.isUppercaseLetter(first) && ASCIICode.isDigit(last)))
     }
 
     /// Whether a modifier is two letters or digits (25, XS, RT).
     public static func isWellFormedModifier(_ text: String) -> Bool {
-        text.count == 2 && text.allSatisfy { $0.isASCIIDigit || $0.isASCIIUppercaseLetter }
+        text.utf8.count == 2 && text.utf8.allSatisfy { ASCIICode.isDigit($0) || ASCIICode.isUppercaseLetter($0) }
     }
 }
 
@@ -317,12 +320,24 @@ public enum ProcedureCodeShape {
 public enum DiagnosisCodeShape {
     /// `A00`, `M79.18`, `M7918`, `S13.4XXA`: letter, digit, alphanumeric, optional dot, up to four alphanumerics.
     public static func isWellFormed(_ text: String) -> Bool {
-        let compact = text.replacingOccurrences(of: ".", with: "")
-        let chars = Array(compact)
-        guard (3...7).contains(chars.count), text.filter({ $0 == "." }).count <= 1 else { return false }
-        if let dot = text.firstIndex(of: "."), text.distance(from: text.startIndex, to: dot) != 3 { return false }
-        return chars[0].isASCIIUppercaseLetter && chars[1].isASCIIDigit
-            && chars[2...].allSatisfy { $0.isASCIIDigit || $0.isASCIIUppercaseLetter }
+        // Byte-level: it runs on every diagnosis a reader accepts, and Foundation's string calls
+        // were a fifth of reading an encounter. Every accepted character is ASCII, so a byte is a character.
+        var characters = 0
+        var sawDot = false
+        for (offset, byte) in text.utf8.enumerated() {
+            if byte == UInt8(ascii: ".") {
+                guard !sawDot, offset == 3 else { return false }
+                sawDot = true
+                continue
+            }
+            switch characters {
+            case 0: guard ASCIICode.isUppercaseLetter(byte) else { return false }
+            case 1: guard ASCIICode.isDigit(byte) else { return false }
+            default: guard ASCIICode.isDigit(byte) || ASCIICode.isUppercaseLetter(byte) else { return false }
+            }
+            characters += 1
+        }
+        return (3...7).contains(characters)
     }
 
     /// The code without its dot, upper-cased: the form ranges and lookups compare.
@@ -341,7 +356,8 @@ public enum DiagnosisCodeShape {
     }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-    var isASCIIUppercaseLetter: Bool { isASCII && isUppercase }
+/// The ASCII classes the code shapes are written in, tested on UTF-8 bytes.
+enum ASCIICode {
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    static func isUppercaseLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
 }

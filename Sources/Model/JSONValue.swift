@@ -81,6 +81,8 @@ struct JSONParser {
 
     /// The offset of the first byte that is not well-formed UTF-8, or nil when all are.
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        // Most documents are ASCII, which is valid UTF-8: settled without decoding a scalar.
+        if !bytes.contains(where: { $0 >= 0x80 }) { return nil }
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var offset = 0

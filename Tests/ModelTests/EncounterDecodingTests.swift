@@ -283,4 +283,47 @@ struct DiagnosisCodeShapeTests {
     func compactDropsDotsAndUppercases(code: String, compact: String) {
         #expect(DiagnosisCodeShape.compact(code) == compact)
     }
+
+    @Test(arguments: ["A00", "M79.18", "M7918", "S13.4XXA", "S134XXA", "Z99.89"])
+    func wellFormedCodes(code: String) {
+        #expect(DiagnosisCodeShape.isWellFormed(code))
+    }
+
+    @Test(arguments: ["", "A0", "m79.18", "M7.918", "M79..18", "M79.1.8", ".M7918", "M79.18XXA", "0M79", "MM79",
+                      "M79-18", "M79 18", "M7é18", "M٣918", "M79\r\n", "Ｍ79"])
+    func malformedCodes(code: String) {
+        #expect(!DiagnosisCodeShape.isWellFormed(code))
+    }
+
+    /// The byte-level checks decide as the character-level definition they replaced, on strings
+    /// that mix the classes where the two could part: non-ASCII digits and letters, combining marks, CR LF.
+    @Test func byteLevelShapesMatchTheCharacterDefinition() {
+        let alphabet: [String] = ["A", "M", "Z", "a", "0", "7", "9", ".", "F", "T", "X", "é", "e\u{301}", "٣", "\r\n", " ", "Ｍ"]
+        var generator = SystemRandomNumberGenerator()
+        var checked = 0
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...9, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+            #expect(DiagnosisCodeShape.isWellFormed(text) == Self.characterDiagnosisShape(text), "\(text.debugDescription)")
+            #expect(ProcedureCodeShape.isWellFormed(text) == Self.characterProcedureShape(text), "\(text.debugDescription)")
+            checked += 1
+        }
+        #expect(checked == 20_000)
+    }
+
+    private static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+    private static func isUpper(_ c: Character) -> Bool { c.isASCII && c.isUppercase }
+
+    private static func characterDiagnosisShape(_ text: String) -> Bool {
+        let chars = Array(text.filter { $0 != "." })
+        guard (3...7).contains(chars.count), text.filter({ $0 == "." }).count <= 1 else { return false }
+        if let dot = text.firstIndex(of: "."), text.distance(from: text.startIndex, to: dot) != 3 { return false }
+        return isUpper(chars[0]) && isDigit(chars[1]) && chars[2...].allSatisfy { isDigit($0) || isUpper($0) }
+    }
+
+    private static func characterProcedureShape(_ text: String) -> Bool {
+        let chars = Array(text)
+        return chars.count == 5 && chars[1...3].allSatisfy(isDigit)
+            && ((isDigit(chars[0]) && (isDigit(chars[4]) || chars[4] == "F" || chars[4] == "T"))
+                || (isUpper(chars[0]) && isDigit(chars[4])))
+    }
 }
