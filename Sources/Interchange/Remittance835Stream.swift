@@ -71,31 +71,35 @@ public final class Remittance835Stream {
     /// Adds adjudicated claims; returns those not remitted (pended, not adjudicated, voids).
     public func add(_ claims: [AdjudicatedClaim]) throws -> [UnremittedClaim] {
         var unremitted: [UnremittedClaim] = []
+        // One transaction set per payer and payee, each in order of first appearance. A claim is
+        // filed straight into its group: copying an AdjudicatedClaim retains every string and array
+        // it holds, and the copies made on the way were a tenth of a batch without history.
         var payerOrder: [String] = []
-        var byPayer: [String: [AdjudicatedClaim]] = [:]
+        var payeeOrder: [String: [BillingProvider]] = [:]
+        var groups: [String: [BillingProvider: [AdjudicatedClaim]]] = [:]
+        func file(_ part: AdjudicatedClaim, under payer: String) {
+            let payee = part.claim.billingProvider
+            if groups[payer] == nil { payerOrder.append(payer) }
+            if groups[payer]?[payee] == nil { payeeOrder[payer, default: []].append(payee) }
+            groups[payer, default: [:]][payee, default: []].append(part)
+        }
         for item in claims {
             if let reason = try writer.unremittedReason(item) {
                 unremitted.append(reason)
                 continue
             }
-            for (payer, part) in item.byPayer {
-                if byPayer[payer] == nil { payerOrder.append(payer) }
-                byPayer[payer, default: []].append(part)
+            if let parts = item.partsForOtherPayers {
+                for (payer, part) in parts { file(part, under: payer) }
+            } else {
+                file(item, under: item.determination.payer)
             }
         }
         for payer in payerOrder {
-            let items = byPayer[payer]!
-            let spool = try self.spool(for: payer, firstClaim: items[0])
+            let byPayee = groups[payer]!
+            let spool = try self.spool(for: payer, firstClaim: byPayee[payeeOrder[payer]![0]]![0])
             var segments = X12SegmentWriter(output: spool.body, delimiters: writer.settings.delimiters,
                                             lineBreaks: writer.settings.lineBreaks)
-            // One transaction set per payee.
-            var payeeOrder: [BillingProvider] = []
-            var byPayee: [BillingProvider: [AdjudicatedClaim]] = [:]
-            for item in items {
-                if byPayee[item.claim.billingProvider] == nil { payeeOrder.append(item.claim.billingProvider) }
-                byPayee[item.claim.billingProvider, default: []].append(item)
-            }
-            for payee in payeeOrder {
+            for payee in payeeOrder[payer]! {
                 spool.transactions += 1
                 let totals = try writer.writeTransaction(
                     &segments, identity: spool.identity, payee: payee, claims: byPayee[payee]!,

@@ -64,12 +64,12 @@ public struct AdjudicatedClaim: Sendable {
         self.payerClaimControlNumber = payerClaimControlNumber; self.reversal = reversal
     }
 
-    /// The parts of this claim for each payer's 835: a reversal goes to the payer that made the
-    /// payment it takes back, which is not this claim's payer when the replacement or void names
-    /// another one.
-    var byPayer: [(payer: String, item: AdjudicatedClaim)] {
+    /// The parts of this claim for each payer's 835 when it spans two: a reversal goes to the payer
+    /// that made the payment it takes back, which is not this claim's payer when the replacement or
+    /// void names another one. Nil when the whole claim goes to its own payer's 835.
+    var partsForOtherPayers: [(payer: String, item: AdjudicatedClaim)]? {
         guard let reversal, reversal.notReversible == nil, reversal.determination.payer != determination.payer else {
-            return [(determination.payer, self)]
+            return nil
         }
         var reversing = self
         reversing.reversalOnly = true
