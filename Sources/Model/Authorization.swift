@@ -65,7 +65,7 @@ public enum AuthorizationReader {
     public static func decodeList(_ data: Data) throws(InputErrors) -> [Authorization] {
         let value = try parse(data)
         let r = StrictReader()
-        let list = r.array(value, at: "") { read($0, $1, r) }
+        let list = r.array(value, at: r.root) { read($0, $1, r) }
         if let list, r.errors.isEmpty {
             var seen: [String: Int] = [:]
             var errors: [LocatedError] = []
@@ -88,8 +88,8 @@ public enum AuthorizationReader {
 
     /// Decodes one authorization from a parsed value.
     public static func decode(_ value: JSONValue, at path: String = "") throws(InputErrors) -> Authorization {
-        let r = StrictReader()
-        if let read = read(value, path, r), r.errors.isEmpty { return read }
+        let r = StrictReader(root: path)
+        if let read = read(value, r.root, r), r.errors.isEmpty { return read }
         throw InputErrors(r.errors)
     }
 
@@ -99,7 +99,7 @@ public enum AuthorizationReader {
         }
     }
 
-    static func read(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Authorization? {
+    static func read(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Authorization? {
         guard let o = r.object(value, at: path, allowed: keys) else { return nil }
         let number = o.required("number") { r.string($0, at: $1) }
         let payer = o.required("payer") { r.string($0, at: $1) }
@@ -118,7 +118,7 @@ public enum AuthorizationReader {
                              policy: policy, items: items, clinical: clinical)
     }
 
-    static func item(_ value: JSONValue, _ path: String, _ r: StrictReader) -> AuthorizedService? {
+    static func item(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> AuthorizedService? {
         guard let o = r.object(value, at: path, allowed: itemKeys) else { return nil }
         let code = o.required("code") { EncounterReader.procedureCode($0, $1, r) }
         let units = o.required("units") { r.integer($0, at: $1, in: 1...9999) }

@@ -15,8 +15,8 @@ public enum EncounterReader {
 
     /// Decodes one encounter from a parsed JSON value.
     public static func decode(_ value: JSONValue, at path: String = "") throws(InputErrors) -> Encounter {
-        let reader = StrictReader()
-        let encounter = read(value, at: path, reader)
+        let reader = StrictReader(root: path)
+        let encounter = read(value, at: reader.root, reader)
         if let encounter, reader.errors.isEmpty {
             let semantic = validate(encounter, at: path)
             if semantic.isEmpty { return encounter }
@@ -43,8 +43,9 @@ public enum EncounterReader {
     private static let pharmacotherapyKeys: Set<String> = ["class", "start", "end", "outcome"]
     private static let priorResponseKeys: Set<String> = ["percentPainImprovement", "functionalImprovement", "rangeOfMotionImproved"]
     private static let priorServiceKeys: Set<String> = ["id", "dateOfService", "code", "units", "sites"]
+    private static let findingKeys = Set(Finding.allCases.map(\.rawValue))
 
-    static func read(_ value: JSONValue, at path: String, _ r: StrictReader) -> Encounter? {
+    static func read(_ value: JSONValue, at path: JSONPath, _ r: StrictReader) -> Encounter? {
         guard let o = r.object(value, at: path, allowed: Self.readKeys) else { return nil }
         let id = o.required("id") { r.string($0, at: $1) }
         let frequency = o.optional("frequency") { r.enumeration($0, at: $1, as: ClaimFrequency.self) }
@@ -117,7 +118,7 @@ public enum EncounterReader {
         return errors
     }
 
-    static func member(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Member? {
+    static func member(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Member? {
         guard let o = r.object(value, at: path, allowed: Self.memberKeys) else { return nil }
         let id = o.required("id") { r.string($0, at: $1) }
         let birthDate = o.optional("birthDate") { r.date($0, at: $1) }
@@ -126,7 +127,7 @@ public enum EncounterReader {
         return Member(id: id, birthDate: birthDate, sex: sex)
     }
 
-    static func coverage(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Coverage? {
+    static func coverage(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Coverage? {
         guard let o = r.object(value, at: path, allowed: Self.coverageKeys) else { return nil }
         let payer = o.required("payer") { r.string($0, at: $1) }
         let line = o.optional("lineOfBusiness") { r.enumeration($0, at: $1, as: LineOfBusiness.self) }
@@ -143,13 +144,13 @@ public enum EncounterReader {
         return Coverage(payer: payer, lineOfBusiness: line, contractor: contractor, providerState: state)
     }
 
-    static func placeOfService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+    static func placeOfService(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> String? {
         shapedCode(value, path, r, isWellFormed: { $0.utf8.count == 2 && $0.utf8.allSatisfy(ASCIICode.isDigit) },
              refusal: { "expected a two-digit place-of-service code, got \"\($0)\"" })
     }
 
     /// A string that must have a code's shape; `refusal` words the error for the text given.
-    private static func shapedCode(_ value: JSONValue, _ path: String, _ r: StrictReader,
+    private static func shapedCode(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader,
                              isWellFormed: (String) -> Bool, refusal: (String) -> String) -> String? {
         guard let text = r.string(value, at: path) else { return nil }
         guard isWellFormed(text) else {
@@ -161,12 +162,12 @@ public enum EncounterReader {
 
     /// ICD-10-CM shape only (letter, digit, alphanumeric, then up to four more, dot optional);
     /// whether the code exists on the date of service is the engine's question, not the reader's.
-    static func diagnosis(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+    static func diagnosis(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> String? {
         shapedCode(value, path, r, isWellFormed: DiagnosisCodeShape.isWellFormed,
              refusal: { "\"\($0)\" is not an ICD-10-CM code (expected a letter, a digit, a letter or digit, then up to four more, e.g. M79.18)" })
     }
 
-    static func line(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ServiceLine? {
+    static func line(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> ServiceLine? {
         guard let o = r.object(value, at: path, allowed: Self.lineKeys) else { return nil }
         let code = o.required("code") { Self.procedureCode($0, $1, r) }
         let modifiers = o.optional("modifiers") { value, path in
@@ -189,17 +190,17 @@ public enum EncounterReader {
     }
 
     /// CPT (five digits, or four digits and a letter for Category II/III) or HCPCS Level II (a letter and four digits).
-    static func procedureCode(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+    static func procedureCode(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> String? {
         shapedCode(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormed,
              refusal: { "\"\($0)\" is not a CPT or HCPCS code (expected five characters such as 20552 or J1885)" })
     }
 
-    static func modifier(_ value: JSONValue, _ path: String, _ r: StrictReader) -> String? {
+    static func modifier(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> String? {
         shapedCode(value, path, r, isWellFormed: ProcedureCodeShape.isWellFormedModifier,
              refusal: { "\"\($0)\" is not a modifier (two letters or digits, e.g. 25, XS, RT)" })
     }
 
-    static func procedure(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Procedure? {
+    static func procedure(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Procedure? {
         guard let o = r.object(value, at: path, allowed: Self.procedureKeys) else { return nil }
         let sites = o.optional("sites") { value, path in
             r.array(value, at: path, limit: EncounterLimits.sites, of: "sites") { Self.site($0, $1, r) }
@@ -212,7 +213,7 @@ public enum EncounterReader {
         return Procedure(sites: sites, injectate: injectate, imagingGuidance: imaging)
     }
 
-    static func site(_ value: JSONValue, _ path: String, _ r: StrictReader) -> InjectionSite? {
+    static func site(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> InjectionSite? {
         guard let o = r.object(value, at: path, allowed: Self.siteKeys) else { return nil }
         let muscle = o.required("muscle") { r.string($0, at: $1) }
         let laterality = o.optional("laterality") { r.enumeration($0, at: $1, as: Laterality.self) }
@@ -221,7 +222,7 @@ public enum EncounterReader {
         return InjectionSite(muscle: muscle, laterality: laterality, triggerPoints: points)
     }
 
-    static func clinical(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Clinical? {
+    static func clinical(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Clinical? {
         guard let o = r.object(value, at: path, allowed: Self.clinicalKeys) else { return nil }
         let painOnset = o.optional("painOnset") { r.date($0, at: $1) }
         let findings = o.optional("findings") { Self.findings($0, $1, r) }
@@ -244,8 +245,8 @@ public enum EncounterReader {
                         treatmentPlan: plan, priorInjectionResponse: response, documentation: documentation)
     }
 
-    static func findings(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Findings? {
-        guard let o = r.object(value, at: path, allowed: Set(Finding.allCases.map(\.rawValue))) else { return nil }
+    static func findings(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Findings? {
+        guard let o = r.object(value, at: path, allowed: Self.findingKeys) else { return nil }
         var findings = Findings()
         for finding in Finding.allCases {
             findings[finding] = o.optional(finding.rawValue) { r.bool($0, at: $1) }
@@ -253,7 +254,7 @@ public enum EncounterReader {
         return findings
     }
 
-    static func conservativeTherapy(_ value: JSONValue, _ path: String, _ r: StrictReader) -> ConservativeTherapy? {
+    static func conservativeTherapy(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> ConservativeTherapy? {
         guard let o = r.object(value, at: path, allowed: Self.conservativeTherapyKeys) else { return nil }
         let type = o.required("type") { r.enumeration($0, at: $1, as: TherapyType.self) }
         let start = o.optional("start") { r.date($0, at: $1) }
@@ -263,7 +264,7 @@ public enum EncounterReader {
         return ConservativeTherapy(type: type, start: start, end: end, outcome: outcome)
     }
 
-    static func pharmacotherapy(_ value: JSONValue, _ path: String, _ r: StrictReader) -> Pharmacotherapy? {
+    static func pharmacotherapy(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> Pharmacotherapy? {
         guard let o = r.object(value, at: path, allowed: Self.pharmacotherapyKeys) else { return nil }
         let drugClass = o.required("class") { r.enumeration($0, at: $1, as: DrugClass.self) }
         let start = o.optional("start") { r.date($0, at: $1) }
@@ -273,7 +274,7 @@ public enum EncounterReader {
         return Pharmacotherapy(drugClass: drugClass, start: start, end: end, outcome: outcome)
     }
 
-    static func priorResponse(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorInjectionResponse? {
+    static func priorResponse(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> PriorInjectionResponse? {
         guard let o = r.object(value, at: path, allowed: Self.priorResponseKeys)
         else { return nil }
         let percent = o.optional("percentPainImprovement") { r.integer($0, at: $1, in: 0...100) }
@@ -282,7 +283,7 @@ public enum EncounterReader {
         return PriorInjectionResponse(percentPainImprovement: percent, functionalImprovement: functional, rangeOfMotionImproved: motion)
     }
 
-    static func priorService(_ value: JSONValue, _ path: String, _ r: StrictReader) -> PriorService? {
+    static func priorService(_ value: JSONValue, _ path: JSONPath, _ r: StrictReader) -> PriorService? {
         guard let o = r.object(value, at: path, allowed: Self.priorServiceKeys) else { return nil }
         let id = o.required("id") { r.string($0, at: $1) }
         let date = o.required("dateOfService") { r.date($0, at: $1) }
