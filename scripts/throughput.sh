@@ -3,6 +3,7 @@
 #
 #   scripts/throughput.sh [CLAIMS] [POSTGRES_URL]     # default 100000 claims; MEDPOLICY_TEST_POSTGRES if no URL
 #   THROUGHPUT_RSS_CLAIMS=1000000 scripts/throughput.sh   # also the peak RSS of a batch that large
+#   THROUGHPUT_ERROR_RATE=0 scripts/throughput.sh          # clean claims only (default: 10 % with one error)
 #
 # Each line prints medpolicy beside its ceiling, the ratio and the goal:
 #   1. no history   `batch FILE --out` (parse + decide + 835) against reading the file and finding its
@@ -43,8 +44,11 @@ line() {  # label, medpolicy seconds, ceiling seconds, goal text, goal ratio (or
                l, m, n / m, c, n / c, 100 * ratio, g, verdict }'
 }
 
-"$medpolicy" generate --claims "$claims" --seed 22 > "$scratch/claims.837" 2>/dev/null
-echo "file: $claims claims, $(wc -c < "$scratch/claims.837") bytes; $(nproc) cores; $(date -u +%FT%TZ)"
+# Real traffic is not all clean: a share of the claims carries one deliberate error (denied, pended,
+# partly paid or refused by the reader), so the denial paths and the 835's adjustments are timed too.
+error_rate=${THROUGHPUT_ERROR_RATE:-0.1}
+"$medpolicy" generate --claims "$claims" --seed 22 --error-rate "$error_rate" > "$scratch/claims.837" 2>/dev/null
+echo "file: $claims claims (error rate $error_rate), $(wc -c < "$scratch/claims.837") bytes; $(nproc) cores; $(date -u +%FT%TZ)"
 
 # 1. No history.
 "$bench" scan "$scratch/claims.837" >/dev/null  # the file in the page cache for both
