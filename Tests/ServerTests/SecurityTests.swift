@@ -27,6 +27,9 @@ struct SecurityTests {
         let metrics = try await server.send("GET", "/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.text.contains("medpolicy_http_requests_total{route=\"/v1/determinations\",status=\"401\"} 2"), "\(metrics.text)")
+        #expect(metrics.text.contains("medpolicy_http_requests_total{route=\"/v1/determinations\",status=\"200\"} 1"), "\(metrics.text)")
+        // One latency histogram per route, whatever the status: the two refusals and the answer.
+        #expect(metrics.text.contains("medpolicy_http_request_duration_seconds_count{route=\"/v1/determinations\"} 3"), "\(metrics.text)")
         #expect(metrics.text.contains("medpolicy_determinations_total{payer=\"florida-blue\",outcome=\"approved\"} 1"), "\(metrics.text)")
         #expect(server.logs.text.contains("client=ehr-one"))
         #expect(!server.logs.text.contains(Self.key))
