@@ -166,16 +166,17 @@ public struct ServerApplication: Sendable {
 
     /// `POST /v1/determinations[?payer=ID|payers=all][&record=false]`.
     private func determinations(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
         let allPayers: Bool
-        switch try Self.query(request, "payers") {
+        switch try Self.query(parameters, "payers") {
         case nil: allPayers = false
         case "all": allPayers = true
         case let other?: throw Problem(.badRequest, detail: "payers: expected 'all', got '\(other)'")
         }
-        let payer = try Self.query(request, "payer")
+        let payer = try Self.query(parameters, "payer")
         if allPayers, payer != nil { throw Problem(.badRequest, detail: "payer and payers=all cannot be used together") }
         let record: Bool
-        switch try Self.query(request, "record") {
+        switch try Self.query(parameters, "record") {
         case nil, "true": record = true
         case "false": record = false
         case let other?: throw Problem(.badRequest, detail: "record: expected true or false, got '\(other)'")
@@ -225,7 +226,13 @@ public struct ServerApplication: Sendable {
     /// The value of query parameter `name`, nil when absent. Given more than once
     /// (`?payer=a&payer=b`) it is refused rather than one of the values silently taken.
     static func query(_ request: Request, _ name: String) throws -> String? {
-        let values = request.uri.queryParameters.getAll(name)
+        try query(request.uri.queryParameters, name)
+    }
+
+    /// One query parameter of a query already parsed (Hummingbird parses it again on every
+    /// `queryParameters`), refusing a repeated one with 400.
+    static func query(_ parameters: Parameters, _ name: String) throws -> String? {
+        let values = parameters.getAll(name)
         guard values.count <= 1 else {
             throw Problem(.badRequest, detail: "\(name): given \(values.count) times; give it at most once")
         }
