@@ -38,7 +38,7 @@ public struct PolicyTestFile: Sendable {
         }
         let root: Node
         do {
-            guard let composed = try Yams.compose(yaml: text) else { return (nil, [issue(1, "empty test file")]) }
+            guard let composed = try Yams.compose(yaml: text, .default, .default, .utf8) else { return (nil, [issue(1, "empty test file")]) }
             root = composed
         } catch let error as YamlError {
             return (nil, [issue(yamlErrorLine(error), "not valid YAML: \(error)")])
