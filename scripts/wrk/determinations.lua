@@ -3,7 +3,7 @@
 -- Environment: MEDPOLICY_BODY (encounter file), MEDPOLICY_QUERY (e.g. "?record=false"), MEDPOLICY_KEY.
 local threads = {}
 local counter = 0
-local template
+local pieces, rest
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -12,8 +12,19 @@ end
 
 function init(args)
   local file = assert(io.open(os.getenv("MEDPOLICY_BODY"), "r"))
-  template = file:read("*a")
+  local template = file:read("*a")
   file:close()
+  -- The body cut once after every id's value, so that each request only joins the pieces with
+  -- its tag: a gsub per request cost wrk ~45 µs of CPU a request on the cores the server uses.
+  pieces = {}
+  local from = 1
+  while true do
+    local _, finish = template:find('"id": "[^"]*', from)
+    if not finish then break end
+    table.insert(pieces, template:sub(from, finish))
+    from = finish + 1
+  end
+  rest = template:sub(from)
   wrk.method = "POST"
   wrk.path = "/v1/determinations" .. (os.getenv("MEDPOLICY_QUERY") or "")
   wrk.headers["Content-Type"] = "application/json"
@@ -23,9 +34,14 @@ end
 
 function request()
   counter = counter + 1
-  local tag = tid .. "-" .. counter
-  local body = template:gsub('"id": "([^"]*)"', function(old) return '"id": "' .. old .. "-" .. tag .. '"' end)
-  return wrk.format(nil, nil, nil, body)
+  local tag = "-" .. tid .. "-" .. counter
+  local parts = {}
+  for index, piece in ipairs(pieces) do
+    parts[2 * index - 1] = piece
+    parts[2 * index] = tag
+  end
+  parts[#parts + 1] = rest
+  return wrk.format(nil, nil, nil, table.concat(parts))
 end
 
 function done(summary, latency, requests)
