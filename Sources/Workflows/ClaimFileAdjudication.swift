@@ -43,40 +43,80 @@ public final class ClaimFileAdjudication {
     /// Reads `reader` to its end. `issued` sees every determination in file order; `afterChunk`
     /// runs after each chunk is recorded (progress, flushing outputs). A reader error that ends the
     /// file (an unreadable envelope) is `.badInput` with its segment.
+    ///
+    /// Two chunks are in hand at a time: while one chunk is decided and recorded (a child task),
+    /// the next is read and the one before is written to the 835, on another core. A chunk's
+    /// transaction starts only after the one before it has committed, so every claim still sees
+    /// every earlier claim of the file.
     public func run(_ reader: X12Reader837, issued: (Determination) throws -> Void = { _ in },
                     afterChunk: () throws -> Void = {}) async throws {
-        var chunk: [ParsedClaim] = []
-        chunk.reserveCapacity(Self.chunkSize)
-        while true {
-            let event: ReaderEvent?
-            do { event = try reader.next() } catch { throw WorkflowError.badInput(error.message) }
-            guard let event else { break }
-            switch event {
-            case .claim(let claim):
-                if let partition, !partition.owns(member: claim.encounter.member.id) {
-                    statistics.otherWorkersClaims? += 1
-                    continue
+        try await withThrowingTaskGroup(of: [Result<Adjudication, HistoryError>].self) { group in
+            var deciding: [ParsedClaim]?  // the chunk whose child task is running
+            /// Waits for the chunk being decided and hands its results on.
+            func finishDeciding() async throws {
+                guard let claims = deciding, let results = try await group.next() else { return }
+                deciding = nil
+                try finish(claims, results, issued: issued)
+                try afterChunk()
+            }
+            /// Starts deciding `chunk` once the chunk before it is recorded, then issues that one.
+            func decide(_ chunk: [ParsedClaim]) async throws {
+                let previous = deciding
+                var previousResults: [Result<Adjudication, HistoryError>]?
+                if previous != nil { previousResults = try await group.next() }
+                if !chunk.isEmpty {
+                    let encounters = claimEncounters(chunk)
+                    let (history, evaluator, payers) = (self.history, self.evaluator, authorizingPayers)
+                    group.addTask { try await Self.adjudicate(encounters, history: history, evaluator: evaluator, payers: payers) }
                 }
-                chunk.append(claim)
-                if chunk.count == Self.chunkSize {
-                    try await adjudicate(chunk, issued: issued)
-                    chunk.removeAll(keepingCapacity: true)
+                deciding = chunk.isEmpty ? nil : chunk
+                if let previous, let previousResults {
+                    try finish(previous, previousResults, issued: issued)
                     try afterChunk()
                 }
-            case .claimError(let error):
-                // A malformed claim may have no member to partition by: worker 1 reports them all.
-                if let partition, partition.index != 1 {
-                    statistics.otherWorkersClaims? += 1
-                    continue
-                }
-                statistics.add(problem: .init(claimId: error.claimId, segment: error.issue.segmentNumber,
-                                              message: error.issue.description))
-            case .envelopeIssue(let issue):
-                statistics.add(envelopeIssue: issue.description)
             }
+            var chunk: [ParsedClaim] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            while true {
+                let event: ReaderEvent?
+                do { event = try nextEvent(reader) } catch {
+                    // What was read before the error is issued, as when it was read one chunk at a time.
+                    try await finishDeciding()
+                    throw error
+                }
+                guard let event else { break }
+                switch event {
+                case .claim(let claim):
+                    if let partition, !partition.owns(member: claim.encounter.member.id) {
+                        statistics.otherWorkersClaims? += 1
+                        continue
+                    }
+                    chunk.append(claim)
+                    if chunk.count == Self.chunkSize {
+                        try await decide(chunk)
+                        chunk = []
+                        chunk.reserveCapacity(Self.chunkSize)
+                    }
+                case .claimError(let error):
+                    // A malformed claim may have no member to partition by: worker 1 reports them all.
+                    if let partition, partition.index != 1 {
+                        statistics.otherWorkersClaims? += 1
+                        continue
+                    }
+                    statistics.add(problem: .init(claimId: error.claimId, segment: error.issue.segmentNumber,
+                                                  message: error.issue.description))
+                case .envelopeIssue(let issue):
+                    statistics.add(envelopeIssue: issue.description)
+                }
+            }
+            try await decide(chunk)
+            try await finishDeciding()
+            if chunk.isEmpty { try afterChunk() }
         }
-        try await adjudicate(chunk, issued: issued)
-        try afterChunk()
+    }
+
+    private func nextEvent(_ reader: X12Reader837) throws(WorkflowError) -> ReaderEvent? {
+        do { return try reader.next() } catch { throw WorkflowError.badInput(error.message) }
     }
 
     /// Writes each payer's 835 interchange into `output` and counts what they hold.
@@ -96,29 +136,36 @@ public final class ClaimFileAdjudication {
         try output.flush()
     }
 
-    private func adjudicate(_ claims: [ParsedClaim], issued: (Determination) throws -> Void) async throws {
-        guard !claims.isEmpty else { return }
-        // An 837 is a submitted claim: decided as a payer does (stage `claim`), what it cannot
-        // carry handled as each rule declares at claim time.
-        let encounters = claims.map { claim -> Encounter in
+    /// An 837 is a submitted claim: decided as a payer does (stage `claim`), what it cannot carry
+    /// handled as each rule declares at claim time.
+    private func claimEncounters(_ claims: [ParsedClaim]) -> [Encounter] {
+        claims.map { claim -> Encounter in
             var encounter = claim.encounter
             encounter.stage = .claim
             return encounter
         }
-        let results: [Result<Adjudication, HistoryError>]
-        if let history {
-            let evaluator = self.evaluator
-            do {
-                let onFile = try await history.authorizations(for: encounters, payers: authorizingPayers)
-                results = try await history.adjudicate(batch: encounters) {
-                    evaluator.evaluate($0, priorServices: $1, authorizations: onFile($0))
-                }
-            } catch let error as HistoryError {
-                throw WorkflowError.history(error)
-            }
-        } else {
-            results = encounters.map { .success(Adjudication(determination: evaluator.evaluate($0), recorded: false, replayed: false)) }
+    }
+
+    /// Decides (and with a history, records) one chunk: the child task's work, on no state of the run.
+    private static func adjudicate(_ encounters: [Encounter], history: (any HistoryStore)?, evaluator: Evaluator,
+                                   payers: Set<String>) async throws -> [Result<Adjudication, HistoryError>] {
+        guard let history else {
+            return encounters.map { .success(Adjudication(determination: evaluator.evaluate($0), recorded: false, replayed: false)) }
         }
+        do {
+            let onFile = try await history.authorizations(for: encounters, payers: payers)
+            return try await history.adjudicate(batch: encounters) {
+                evaluator.evaluate($0, priorServices: $1, authorizations: onFile($0))
+            }
+        } catch let error as HistoryError {
+            throw WorkflowError.history(error)
+        }
+    }
+
+    /// Counts a decided chunk, hands its determinations to `issued` in file order and adds its
+    /// claims to the 835.
+    private func finish(_ claims: [ParsedClaim], _ results: [Result<Adjudication, HistoryError>],
+                        issued: (Determination) throws -> Void) throws {
         var adjudicated: [AdjudicatedClaim] = []
         adjudicated.reserveCapacity(claims.count)
         for (claim, result) in zip(claims, results) {

@@ -91,6 +91,72 @@ struct GeneratedFileTests {
         #expect(harvardPilgrim > 50, "\(harvardPilgrim) Harvard Pilgrim claims paid")
     }
 
+    /// What an output that fails stops: the chunk after it may be recorded already (it is decided while the
+    /// one before is written out; its transaction keeps it whole), so the history holds what a complete run
+    /// records first, in order; and a second run of the file replays that, issuing what a fresh run issues.
+    @Test("an output failing mid-file leaves the file's first claims recorded, and the file run again issues what a fresh run issues")
+    func failingOutputLeavesWholeChunks() async throws {
+        struct OutputFailed: Error {}
+        let evaluator = try EngineSetup.evaluator(policies: nil)
+        let rules = SyntheticClaimRules(library: evaluator.context.library, icd: evaluator.context.icd)
+        let configuration = Synthetic837Configuration(rules: rules, claimCount: 3_500, seed: 29, errorRate: 0.1,
+                                                      errorKinds: SyntheticErrorKind.adjudicated, claimsPerTransaction: 900)
+        let (bytes, _) = Synthetic837Generator(configuration).bytes()
+        // The claims in the order the batch reads them: chunk k is claims 1000(k-1) up to 1000k.
+        var readOrder: [String] = []
+        let reader = try X12Reader837(bytes: bytes)
+        while let event = try reader.next() {
+            if case .claim(let claim) = event { readOrder.append(claim.encounter.id) }
+        }
+        #expect(readOrder.count > 3 * ClaimFileAdjudication.chunkSize)
+
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func run(_ store: any HistoryStore, failAfter: Int? = nil) async throws -> [String: Determination] {
+            var issued: [String: Determination] = [:]
+            let adjudication = ClaimFileAdjudication(evaluator: evaluator, history: store, remittances: nil)
+            try await adjudication.run(try X12Reader837(bytes: bytes), issued: { determination in
+                if let failAfter, issued.count == failAfter { throw OutputFailed() }
+                issued[determination.encounterId] = determination
+            })
+            return issued
+        }
+        let interrupted = try await HistoryStores.openSQLite(path: directory.appendingPathComponent("interrupted.sqlite").path)
+        // Fails while chunk 2 is written out, with chunk 3 being decided.
+        await #expect(throws: OutputFailed.self) { _ = try await run(interrupted, failAfter: 1_500) }
+        // What the interrupted run recorded is what a complete run records first, in the same order.
+        let interruptedRows = try await Self.recorded(interrupted, claimIds: readOrder)
+        #expect(interruptedRows.count >= 1_500 && interruptedRows.count <= 3 * ClaimFileAdjudication.chunkSize, "\(interruptedRows.count) recorded")
+
+        let again = try await run(interrupted)
+        try await interrupted.close()
+        let fresh = try await HistoryStores.openSQLite(path: directory.appendingPathComponent("fresh.sqlite").path)
+        let expected = try await run(fresh)
+        let freshRows = try await Self.recorded(fresh, claimIds: readOrder)
+        try await fresh.close()
+        #expect(Array(freshRows.prefix(interruptedRows.count)) == interruptedRows)
+        #expect(expected.count > 3_000)
+        #expect(again.count == expected.count)
+        let differing = expected.keys.filter { again[$0] != expected[$0] }.sorted()
+        #expect(differing.isEmpty, "\(differing.count) claims differ, first \(differing.prefix(5))")
+    }
+
+    /// Every determination `store` holds for `claimIds`, in the order they were recorded.
+    static func recorded(_ store: any HistoryStore, claimIds: [String]) async throws -> [Recorded] {
+        var rows: [(sequence: Int, row: Recorded)] = []
+        for claimId in Set(claimIds) {
+            for stored in try await store.determinations(claimId: claimId) {
+                rows.append((stored.issuedSequence, Recorded(claimId: claimId, determination: stored.determination)))
+            }
+        }
+        return rows.sorted { $0.sequence < $1.sequence }.map(\.row)
+    }
+
+    struct Recorded: Equatable {
+        let claimId: String
+        let determination: Determination
+    }
+
     /// `file` through `medpolicy batch --db` on a fresh SQLite history holding `authorizations`:
     /// each claim's determination, and the ids of the claims the reader skipped.
     static func batch(_ file: [UInt8], _ evaluator: Evaluator, authorizations: [Authorization]) async throws
