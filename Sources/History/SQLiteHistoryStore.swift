@@ -469,15 +469,17 @@ private struct SQLiteTransaction: StoreTransaction {
     let written: TransactionMemberServices?
 
     func findReplay(_ submission: Submission) throws -> (replay: FoundReplay?, alreadyRecorded: Bool) {
+        // Most claims are new: one index probe answers them.
+        let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
+                                                arguments: [submission.claimId]) ?? false
+        guard alreadyRecorded else { return (nil, false) }
         if let stored = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT c.submission, d.determination FROM claims c JOIN determinations d ON d.submission = c.submission
             WHERE c.claim_id = ? AND c.encounter = ? ORDER BY d.sequence DESC LIMIT 1
             """), arguments: [submission.claimId, submission.canonicalJSON]) {
             return (FoundReplay(record: stored[0], determination: stored[1]), true)
         }
-        let alreadyRecorded = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM claims WHERE claim_id = ?)"),
-                                                arguments: [submission.claimId]) ?? false
-        return (nil, alreadyRecorded)
+        return (nil, true)
     }
 
     func targetRows(claimId: String) throws -> [TargetRow] {
